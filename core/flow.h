@@ -1,0 +1,237 @@
+// Flow: one reliable, half-closable byte stream, as a sans-IO state machine.
+//
+// A Flow does no IO of its own: no syscalls, no clocks, no threads, no
+// randomness. A backend moves bytes between a Flow and a transport (a socket,
+// an in-memory pipe); the application writes, reads and closes. Time is an
+// argument. The same inputs always give the same outputs.
+//
+// The flow contract (see README.md):
+//  * Read() yields data (at least one byte) while any is buffered; after the
+//    peer has ended its writes and every in-flight byte has been read, it
+//    yields Eof. An abrupt end (reset, truncation, protocol error) is an
+//    error, never Eof; data received before it is still read first.
+//  * Write()/Writev() take ownership of the application's buffers without
+//    copying large ones. After the write side is closed they fail with
+//    FlowErrorKind::kClosed; while the send queue is at its limit, with
+//    kWouldBlock (nothing taken; wait for FlowEvent::kWritable).
+//  * Close() flushes every pending write, then signals the end of writes
+//    (native: the transport's shutdown; framed: ShutdownWrite, or Close if
+//    the peer has already ended). Reads keep working (half-close). Close
+//    completes (state kClosed, FlowEvent::kCloseCompleted) only when the
+//    peer has ended too; if that takes longer than the close timeout the
+//    flow fails with kCloseTimeout.
+//  * Abort() drops the flow at once.
+//
+// The methods, by role (in the manner of quinn-proto's Connection):
+//
+//  Getters:   state(), stats(), error(), options().
+//  Inputs (backend):
+//             ReceiveSpace() + CommitReceived(n)   bytes read from transport
+//             HandleReceived(bytes)                 same, copying
+//             HandleTransportEof()                  transport read side ended
+//             HandleTransportError(status)          transport failed
+//             HandleTimeout(now)                    time passed
+//  Commands (application):
+//             Write(), Writev(), Close(now), Abort(), Read()
+//  Outputs (poll after every input or command, in this order):
+//             PeekTransmit(spans) + ConsumeTransmitted(n)   bytes to send
+//             PollShutdownWrite()     shut the transport's write side now
+//             IsFinished()            close the transport; free the flow
+//             WantsRead()             read the transport (backpressure)
+//             NextDeadline()          call HandleTimeout(now) at this time
+//             PollEvent()             tell the application
+//
+// Errors are sticky. An input that the state table (core/flow_state.h) does
+// not allow fails the flow with FlowErrorKind::kUnexpectedInput, naming the
+// state and the input.
+//
+// Memory is bounded: received bytes up to options().receive_limit (beyond it
+// WantsRead() is false); queued bytes up to send_limit plus one write. No
+// allocation is sized by a number the peer sends.
+//
+// Transmit spans stay valid until consumed, across any other call, so a
+// backend may keep them in flight (overlapped IO). A backend must finish or
+// cancel in-flight IO before destroying the Flow.
+//
+// Thread-compatible: one thread at a time, the backend's and the
+// application's calls included.
+#ifndef HVSOCK_CORE_FLOW_H_
+#define HVSOCK_CORE_FLOW_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "core/flow_error.h"
+#include "core/flow_options.h"
+#include "core/flow_state.h"
+#include "core/frame_decoder.h"
+#include "core/receive_buffer.h"
+#include "core/send_queue.h"
+
+namespace hvsock {
+
+// What Read() yields when it does not fail.
+class ReadResult {
+ public:
+  enum class Kind { kData, kEof, kWouldBlock };
+
+  static ReadResult Data(absl::Cord data) {
+    return ReadResult(Kind::kData, std::move(data));
+  }
+  static ReadResult Eof() { return ReadResult(Kind::kEof, {}); }
+  static ReadResult WouldBlock() { return ReadResult(Kind::kWouldBlock, {}); }
+
+  Kind kind() const { return kind_; }
+  bool is_data() const { return kind_ == Kind::kData; }
+  bool is_eof() const { return kind_ == Kind::kEof; }
+  bool would_block() const { return kind_ == Kind::kWouldBlock; }
+  // The bytes (non-empty) when is_data().
+  const absl::Cord& data() const& { return data_; }
+  absl::Cord&& data() && { return std::move(data_); }
+
+ private:
+  ReadResult(Kind kind, absl::Cord data) : kind_(kind), data_(std::move(data)) {}
+  Kind kind_;
+  absl::Cord data_;
+};
+
+// Edge-triggered news for the application. Each is reported once per
+// occurrence; several may be pending at once.
+enum class FlowEvent : uint8_t {
+  kReadable = 1,        // Read() has something new: data, Eof or an error
+  kWritable = 2,        // the send queue drained after a kWouldBlock
+  kCloseCompleted = 4,  // both sides ended; state() is kClosed
+  kFailed = 8,          // the flow failed; error() says why
+};
+absl::string_view FlowEventName(FlowEvent event);
+
+struct FlowStats {
+  uint64_t bytes_in = 0;        // payload bytes received from the peer
+  uint64_t bytes_out = 0;       // payload bytes transmitted
+  uint64_t bytes_read = 0;      // payload bytes handed to the application
+  uint64_t wire_bytes_in = 0;   // transport bytes, framing included
+  uint64_t wire_bytes_out = 0;
+  uint64_t frames_in = 0;       // framed codec only
+  uint64_t frames_out = 0;
+  // Queued bytes dropped because the peer sent ShutdownRead, plus bytes
+  // arriving after the flow ended.
+  uint64_t bytes_dropped = 0;
+  size_t receive_buffered = 0;  // readable now
+  size_t send_queued = 0;       // accepted, not yet transmitted
+  FlowState state = FlowState::kOpen;
+};
+
+class Flow {
+ public:
+  // Fails if options.Validate() does.
+  static absl::StatusOr<Flow> Create(const FlowOptions& options);
+  explicit Flow(const FlowOptions& options);  // options must be valid
+
+  Flow(Flow&&) = default;
+  Flow& operator=(Flow&&) = default;
+
+  // ── Getters ──────────────────────────────────────────────────────────
+  FlowState state() const { return state_; }
+  FlowStats stats() const;
+  // OK unless state() is kFailed.
+  const absl::Status& error() const { return error_; }
+  const FlowOptions& options() const { return options_; }
+
+  // ── Inputs (backend) ─────────────────────────────────────────────────
+  // Space to read transport bytes into; empty when WantsRead() is false.
+  // Stays valid until CommitReceived() or the next ReceiveSpace().
+  absl::Span<char> ReceiveSpace();
+  // The first `n` bytes of the last ReceiveSpace() were filled.
+  void CommitReceived(size_t n);
+  // Copies from `bytes` as far as the receive limit allows; returns how many
+  // bytes were taken (the rest must be offered again later).
+  size_t HandleReceived(absl::string_view bytes);
+  // The transport will deliver no more bytes (read returned 0).
+  void HandleTransportEof();
+  // The transport failed; `status` says how (it becomes the flow's error).
+  void HandleTransportError(const absl::Status& status);
+  // Time has passed. Early calls and repeated calls are harmless; a `now`
+  // earlier than a previous one is treated as that previous one.
+  void HandleTimeout(absl::Time now);
+  // The backend is going idle on this flow: drop receive memory it is not
+  // using (readable bytes stay).
+  void ReleaseReceiveSpace() { receive_.Release(); }
+
+  // ── Commands (application) ───────────────────────────────────────────
+  absl::Status Write(absl::Cord&& data);
+  absl::Status Write(std::string&& data) { return Write(absl::Cord(std::move(data))); }
+  absl::Status Write(absl::string_view data) { return Write(absl::Cord(data)); }
+  // All or nothing: either every buffer is queued, in order, or none.
+  absl::Status Writev(absl::Span<absl::Cord> buffers);
+  // Starts the close; `now` arms the close timeout. Idempotent. Fails only
+  // if the flow has already failed (with its error).
+  absl::Status Close(absl::Time now);
+  // Drops the flow at once: queued and unread bytes are discarded.
+  void Abort();
+  // Up to `max_bytes` (at least 1) of received data, or Eof, or
+  // WouldBlock; or the flow's error once the data before it is read.
+  absl::StatusOr<ReadResult> Read(size_t max_bytes = SIZE_MAX);
+
+  // ── Outputs ──────────────────────────────────────────────────────────
+  // Fills `out` with the next bytes to transmit; returns the count used.
+  size_t PeekTransmit(absl::Span<absl::string_view> out);
+  // `n` bytes of what PeekTransmit exposed have been sent (any boundary).
+  void ConsumeTransmitted(size_t n);
+  bool HasTransmit() const;
+  // True once, when the backend must shut down the transport's write side
+  // (native codec, after the last byte before close has been sent).
+  bool PollShutdownWrite();
+  // Whether the backend should read from the transport now.
+  bool WantsRead() const;
+  // Closed or failed: the backend may close the transport.
+  bool IsFinished() const {
+    return state_ == FlowState::kClosed || state_ == FlowState::kFailed;
+  }
+  // When HandleTimeout() must next be called, if ever.
+  std::optional<absl::Time> NextDeadline() const;
+  std::optional<FlowEvent> PollEvent();
+
+ private:
+  // Runs the table's transition for `input`. `piece` is the payload for
+  // kPeerData; `cause` the error for failing inputs. Returns the status a
+  // command reports.
+  absl::Status Step(FlowInput input, absl::string_view piece = {},
+                    const absl::Status& cause = absl::OkStatus());
+  // Step() for backend inputs: the outcome is recorded in the flow itself.
+  void Feed(FlowInput input, absl::string_view piece = {},
+            const absl::Status& cause = absl::OkStatus()) {
+    Step(input, piece, cause).IgnoreError();
+  }
+  void Fail(const absl::Status& error, bool drop_received);
+  void Raise(FlowEvent event) { events_ |= static_cast<uint8_t>(event); }
+  void DecodeReceived(absl::string_view bytes);
+  void AfterTransmit();
+
+  FlowOptions options_;
+  FlowState state_ = FlowState::kOpen;
+  absl::Status error_;
+  SendQueue send_;
+  ReceiveBuffer receive_;
+  FrameDecoder decoder_;
+  FlowStats counters_;
+  absl::Time now_ = absl::InfinitePast();
+  absl::Time close_deadline_ = absl::InfiniteFuture();
+  bool peer_ended_ = false;          // reads end with Eof once drained
+  bool peer_stopped_reading_ = false;
+  bool write_blocked_ = false;       // a write saw kWouldBlock
+  bool received_dropped_ = false;    // abort/timeout discarded unread data
+  uint8_t events_ = 0;
+  absl::Span<char> space_;           // last ReceiveSpace()
+};
+
+}  // namespace hvsock
+
+#endif  // HVSOCK_CORE_FLOW_H_

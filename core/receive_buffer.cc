@@ -1,0 +1,49 @@
+#include "core/receive_buffer.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace hvsock {
+
+absl::Span<char> ReceiveBuffer::Space(size_t max) {
+  if (max == 0) return {};
+  if (block_ == nullptr || filled_ == kBlockSize) {
+    block_ = std::make_shared_for_overwrite<char[]>(kBlockSize);
+    filled_ = 0;
+  }
+  return absl::Span<char>(block_.get() + filled_,
+                          std::min(max, kBlockSize - filled_));
+}
+
+absl::string_view ReceiveBuffer::Commit(size_t n) {
+  absl::string_view committed(block_.get() + filled_, n);
+  filled_ += n;
+  return committed;
+}
+
+void ReceiveBuffer::Deliver(absl::string_view piece) {
+  if (piece.empty()) return;
+  if (piece.size() < kShareThreshold) {
+    readable_.Append(piece);
+    return;
+  }
+  readable_.Append(absl::MakeCordFromExternal(
+      piece, [block = block_](absl::string_view) {}));
+}
+
+absl::Cord ReceiveBuffer::Take(size_t max) {
+  if (max >= readable_.size()) return std::exchange(readable_, absl::Cord());
+  absl::Cord taken = readable_.Subcord(0, max);
+  readable_.RemovePrefix(max);
+  return taken;
+}
+
+size_t ReceiveBuffer::Clear() {
+  size_t dropped = readable_.size();
+  readable_.Clear();
+  block_.reset();
+  filled_ = 0;
+  return dropped;
+}
+
+}  // namespace hvsock
