@@ -179,6 +179,11 @@ class Flow {
   // Up to `max_bytes` (at least 1) of received data, or Eof, or
   // WouldBlock; or the flow's error once the data before it is read.
   absl::StatusOr<ReadResult> Read(size_t max_bytes = SIZE_MAX);
+  // Whether Read() would yield data, Eof or an error (not WouldBlock).
+  bool Readable() const {
+    return received_dropped_ || receive_.readable() > 0 || peer_ended_ ||
+           state_ == FlowState::kFailed;
+  }
 
   // ── Outputs ──────────────────────────────────────────────────────────
   // Fills `out` with the next bytes to transmit; returns the count used.
@@ -198,6 +203,13 @@ class Flow {
   // When HandleTimeout() must next be called, if ever.
   std::optional<absl::Time> NextDeadline() const;
   std::optional<FlowEvent> PollEvent();
+
+  // Runs the state table's transition for `input` directly, as if it had
+  // arrived (payload inputs carry no bytes). Only for tests that walk the
+  // whole table; backends and applications never need it.
+  absl::Status ApplyForTesting(FlowInput input) {
+    return Step(input, {}, FlowError(FlowErrorKind::kReset, "injected"));
+  }
 
  private:
   // Runs the table's transition for `input`. `piece` is the payload for

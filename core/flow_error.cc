@@ -69,7 +69,7 @@ absl::Status FlowError(FlowErrorKind kind, absl::string_view message) {
 }
 
 std::optional<FlowErrorKind> GetFlowErrorKind(const absl::Status& status) {
-  std::optional<absl::Cord> payload = status.GetPayload(kPayloadUrl);
+  auto payload = status.GetPayload(kPayloadUrl);
   if (!payload.has_value()) return std::nullopt;
   for (FlowErrorKind kind : kAllKinds) {
     if (*payload == FlowErrorKindName(kind)) return kind;
