@@ -1,0 +1,117 @@
+#include "backends/uri.h"
+
+#include <string>
+#include <variant>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace hvsock {
+namespace {
+
+using ::testing::HasSubstr;
+
+Address Parsed(absl::string_view uri) {
+  absl::StatusOr<Address> address = ParseAddressUri(uri);
+  EXPECT_TRUE(address.ok()) << uri << ": " << address.status();
+  return address.ok() ? *address : Address{};
+}
+
+std::string ErrorOf(absl::string_view uri) {
+  absl::StatusOr<Address> address = ParseAddressUri(uri);
+  EXPECT_FALSE(address.ok()) << uri << " parsed";
+  if (address.ok()) return "";
+  EXPECT_EQ(address.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(address.status().message());
+}
+
+TEST(Uri, ParsesVsockCidAndPort) {
+  EXPECT_EQ(Parsed("vsock://2:1024"), Address(VsockAddress{2, 1024}));
+  EXPECT_EQ(Parsed("vsock://3:0x400"), Address(VsockAddress{3, 1024}));
+  EXPECT_EQ(Parsed("VSOCK://4294967295:80/"),
+            Address(VsockAddress{VsockAddress::kCidAny, 80}));
+}
+
+TEST(Uri, EmptyCidMeansAnyCid) {
+  EXPECT_EQ(Parsed("vsock://:5000"),
+            Address(VsockAddress{VsockAddress::kCidAny, 5000}));
+}
+
+TEST(Uri, ParsesUnixPathsWithPercentEscapes) {
+  EXPECT_EQ(Parsed("unix:///run/agent.sock"),
+            Address(UnixAddress{"/run/agent.sock"}));
+  EXPECT_EQ(Parsed("unix:///tmp/with%20space%3F"),
+            Address(UnixAddress{"/tmp/with space?"}));
+}
+
+TEST(Uri, FormatsAndRoundTrips) {
+  EXPECT_EQ(FormatAddressUri(VsockAddress{2, 1024}), "vsock://2:1024");
+  EXPECT_EQ(FormatAddressUri(VsockAddress{VsockAddress::kCidAny, 7}),
+            "vsock://:7");
+  EXPECT_EQ(FormatAddressUri(UnixAddress{"/tmp/a b%#?"}),
+            "unix:///tmp/a%20b%25%23%3F");
+  for (const Address& address :
+       {Address(VsockAddress{0, 0}), Address(VsockAddress{1, 0xFFFFFFFF}),
+        Address(VsockAddress{0xFFFFFFFF, 1}), Address(UnixAddress{"/x"}),
+        Address(UnixAddress{"/a/\x01\xff%/b c"})}) {
+    EXPECT_EQ(Parsed(FormatAddressUri(address)), address)
+        << FormatAddressUri(address);
+  }
+}
+
+TEST(Uri, UnnamedAndRelativeUnixAddressesFormatReadablyButDoNotParse) {
+  EXPECT_EQ(FormatAddressUri(UnixAddress{""}), "unix://");
+  EXPECT_EQ(FormatAddressUri(UnixAddress{"rel/x"}), "unix:rel/x");
+  ErrorOf("unix://");
+  ErrorOf("unix:rel/x");
+}
+
+TEST(Uri, ErrorsSayWhatIsWrongAndWhere) {
+  EXPECT_EQ(ErrorOf(""),
+            "bad URI \"\": empty (expected e.g. vsock://2:1024 or "
+            "unix:///run/agent.sock)");
+  EXPECT_THAT(ErrorOf("vsock://2:x1"),
+              HasSubstr("at column 11: port \"x1\" is not a decimal number"));
+  EXPECT_THAT(ErrorOf("vsock://2:0x1g"),
+              HasSubstr("at column 14: port \"0x1g\" is not a hexadecimal"));
+  EXPECT_THAT(ErrorOf("vsock://4294967296:1"),
+              HasSubstr("at column 9: CID \"4294967296\" is out of range"));
+  EXPECT_THAT(ErrorOf("vsock://2"),
+              HasSubstr("at column 10: expected ':' and a port"));
+  EXPECT_THAT(ErrorOf("vsock://"), HasSubstr("at column 9: expected CID:PORT"));
+  EXPECT_THAT(ErrorOf("vsock://2:"), HasSubstr("at column 11: missing port"));
+  EXPECT_THAT(ErrorOf("vsock://2:1/x"),
+              HasSubstr("at column 12: unexpected path \"/x\""));
+  EXPECT_THAT(ErrorOf("unix://tmp/x.sock"),
+              HasSubstr("at column 8: unix URIs have no host (found \"tmp\")"));
+  EXPECT_THAT(ErrorOf("unix:///"), HasSubstr("at column 8: missing socket"));
+  EXPECT_THAT(ErrorOf("unix:///a%2"),
+              HasSubstr("at column 10: '%' must be followed by two"));
+  EXPECT_THAT(ErrorOf("unix:///a%00"), HasSubstr("at column 10: %00"));
+  EXPECT_THAT(ErrorOf("unix:///a?b"), HasSubstr("at column 10: queries"));
+  EXPECT_THAT(ErrorOf("unix:///a#b"), HasSubstr("at column 10: fragments"));
+  EXPECT_THAT(ErrorOf("vsock://u@2:1"),
+              HasSubstr("at column 10: user information"));
+  EXPECT_THAT(ErrorOf("tcp://1.2.3.4:5"),
+              HasSubstr("at column 1: unknown scheme \"tcp\" (expected vsock "
+                        "or unix)"));
+  EXPECT_THAT(ErrorOf("/tmp/x.sock"),
+              HasSubstr("at column 1: expected a scheme"));
+  EXPECT_THAT(ErrorOf("vsock:2:1"),
+              HasSubstr("at column 6: expected \"://\" after the scheme"));
+}
+
+TEST(Uri, ErrorMessagesEscapeUnprintableBytes) {
+  EXPECT_THAT(ErrorOf("vsock://\x01:1"), HasSubstr("\"vsock://\\x01:1\""));
+}
+
+TEST(Uri, WellKnownCidsHaveNames) {
+  EXPECT_EQ(WellKnownCidName(VsockAddress::kCidAny), "any");
+  EXPECT_EQ(WellKnownCidName(0), "hypervisor");
+  EXPECT_EQ(WellKnownCidName(1), "local");
+  EXPECT_EQ(WellKnownCidName(2), "host");
+  EXPECT_EQ(WellKnownCidName(3), "");
+}
+
+}  // namespace
+}  // namespace hvsock
