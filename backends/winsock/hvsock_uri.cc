@@ -1,0 +1,165 @@
+#include "backends/winsock/hvsock_uri.h"
+
+#include <cstdint>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace hvsock {
+namespace {
+
+constexpr absl::string_view kKeywords =
+    "wildcard, children, loopback, parent, silohost, broadcast";
+
+bool LooksLikeGuid(absl::string_view text) {
+  return absl::StrContains(text, '-') || absl::StartsWith(text, "{");
+}
+
+// A port number: decimal, or hex after "0x"/"0X"; nullopt with `why` set
+// when `text` is not one.
+std::optional<uint32_t> ParsePort(absl::string_view text, std::string* why) {
+  int base = 10;
+  absl::string_view digits = text;
+  if (absl::StartsWithIgnoreCase(digits, "0x")) {
+    base = 16;
+    digits.remove_prefix(2);
+  }
+  if (digits.empty()) {
+    *why = "no digits";
+    return std::nullopt;
+  }
+  uint64_t value = 0;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    char c = digits[i];
+    int digit = -1;
+    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      digit = c - '0';
+    } else if (base == 16 && absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
+      digit = absl::ascii_tolower(static_cast<unsigned char>(c)) - 'a' + 10;
+    }
+    if (digit < 0) {
+      *why = absl::StrFormat("'%c' at offset %d is not a %s digit", c,
+                             i + (text.size() - digits.size()),
+                             base == 16 ? "hex" : "decimal");
+      return std::nullopt;
+    }
+    value = value * base + digit;
+    if (value > UINT32_MAX) {
+      *why = "it exceeds the largest port, 4294967295 (0xffffffff)";
+      return std::nullopt;
+    }
+  }
+  return static_cast<uint32_t>(value);
+}
+
+// Prefixes an error about one part of a URI with where that part starts.
+absl::Status InUri(absl::string_view uri, size_t position,
+                   const absl::Status& error) {
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "hvsock URI \"%s\", at position %d: %s", uri, position, error.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<HvGuid> ParseHvVmId(absl::string_view text) {
+  if (text.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the VMID is empty; expected a GUID or one of ", kKeywords));
+  }
+  if (std::optional<HvGuid> known = HvWellKnownVmId(text)) return *known;
+  if (LooksLikeGuid(text)) {
+    absl::StatusOr<HvGuid> guid = ParseHvGuid(text);
+    if (!guid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("VMID: ", guid.status().message()));
+    }
+    return guid;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "VMID \"", text, "\" is neither a GUID nor one of ", kKeywords));
+}
+
+absl::StatusOr<HvGuid> ParseHvServiceId(absl::string_view text) {
+  if (text.empty()) {
+    return absl::InvalidArgumentError(
+        "the SERVICEID is empty; expected a GUID or a port number");
+  }
+  if (LooksLikeGuid(text)) {
+    absl::StatusOr<HvGuid> guid = ParseHvGuid(text);
+    if (!guid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("SERVICEID: ", guid.status().message()));
+    }
+    return guid;
+  }
+  std::string why;
+  std::optional<uint32_t> port = ParsePort(text, &why);
+  if (!port.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "SERVICEID \"", text,
+        "\" is neither a GUID nor a port number (decimal or 0x hex): ", why));
+  }
+  return VsockPortGuid(*port);
+}
+
+absl::StatusOr<HvSocketAddress> ParseHvsockUri(absl::string_view uri) {
+  size_t colon = uri.find("://");
+  if (colon == absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "hvsock URI \"%s\": expected it to start with \"hvsock://\"", uri));
+  }
+  absl::string_view scheme = uri.substr(0, colon);
+  if (!absl::EqualsIgnoreCase(scheme, kHvsockScheme)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "hvsock URI \"%s\", at position 0: expected scheme \"hvsock\", found "
+        "\"%s\"",
+        uri, scheme));
+  }
+  size_t vm_start = colon + 3;
+  absl::string_view rest = uri.substr(vm_start);
+  size_t slash = rest.find('/');
+  if (slash == absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "hvsock URI \"%s\", at position %d: expected VMID/SERVICEID, found "
+        "no '/' after the VMID",
+        uri, uri.size()));
+  }
+  absl::string_view vm_text = rest.substr(0, slash);
+  absl::string_view service_text = rest.substr(slash + 1);
+  size_t service_start = vm_start + slash + 1;
+  if (size_t extra = service_text.find_first_of("/?#");
+      extra != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "hvsock URI \"%s\", at position %d: unexpected '%c' after the "
+        "SERVICEID (hvsock URIs have no path, query or fragment)",
+        uri, service_start + extra, service_text[extra]));
+  }
+  absl::StatusOr<HvGuid> vm_id = ParseHvVmId(vm_text);
+  if (!vm_id.ok()) return InUri(uri, vm_start, vm_id.status());
+  absl::StatusOr<HvGuid> service_id = ParseHvServiceId(service_text);
+  if (!service_id.ok()) return InUri(uri, service_start, service_id.status());
+  return HvSocketAddress{*vm_id, *service_id};
+}
+
+std::string FormatHvsockUri(const HvSocketAddress& address) {
+  std::string vm;
+  if (std::optional<absl::string_view> name =
+          HvWellKnownVmIdName(address.vm_id)) {
+    vm = std::string(*name);
+  } else {
+    vm = FormatHvGuid(address.vm_id);
+  }
+  std::string service;
+  if (std::optional<uint32_t> port = VsockPortOf(address.service_id)) {
+    service = absl::StrCat(*port);
+  } else {
+    service = FormatHvGuid(address.service_id);
+  }
+  return absl::StrCat(kHvsockScheme, "://", vm, "/", service);
+}
+
+}  // namespace hvsock
