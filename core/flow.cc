@@ -51,6 +51,7 @@ absl::Status Flow::Step(FlowInput input, absl::string_view piece,
     Fail(error, /*drop_received=*/false);
     return error;
   }
+  const FlowState from = state_;
   state_ = transition->to;
   switch (transition->action) {
     case FlowAction::kNone:
@@ -93,8 +94,16 @@ absl::Status Flow::Step(FlowInput input, absl::string_view piece,
       break;
     case FlowAction::kFailReset:
     case FlowAction::kFailTruncated:
-    case FlowAction::kFailProtocol:
       Fail(cause, /*drop_received=*/false);
+      break;
+    case FlowAction::kFailProtocol:
+      Fail(input == FlowInput::kProtocolError
+               ? cause
+               : FlowError(FlowErrorKind::kProtocol,
+                           absl::StrCat("the peer sent ", FlowInputName(input),
+                                        " after it had ended its writes "
+                                        "(state ", FlowStateName(from), ")")),
+           /*drop_received=*/false);
       break;
     case FlowAction::kFailTimeout:
       Fail(FlowError(FlowErrorKind::kCloseTimeout,
@@ -220,7 +229,7 @@ void Flow::HandleTimeout(absl::Time now) {
 
 // ── Commands ───────────────────────────────────────────────────────────
 
-absl::Status Flow::Writev(absl::Span<absl::Cord> buffers) {
+absl::Status Flow::CheckWritable() {
   if (absl::Status status = Step(FlowInput::kWrite); !status.ok()) {
     return status;
   }
@@ -236,7 +245,18 @@ absl::Status Flow::Writev(absl::Span<absl::Cord> buffers) {
                         "FlowEvent::kWritable",
                         send_.payload_bytes(), options_.send_limit));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Flow::Writev(absl::Span<absl::Cord> buffers) {
+  if (absl::Status status = CheckWritable(); !status.ok()) return status;
   for (absl::Cord& buffer : buffers) send_.Append(std::move(buffer));
+  return absl::OkStatus();
+}
+
+absl::Status Flow::Write(absl::string_view data) {
+  if (absl::Status status = CheckWritable(); !status.ok()) return status;
+  send_.AppendCopy(data);
   return absl::OkStatus();
 }
 

@@ -168,7 +168,9 @@ class Flow {
   // ── Commands (application) ───────────────────────────────────────────
   absl::Status Write(absl::Cord&& data);
   absl::Status Write(std::string&& data) { return Write(absl::Cord(std::move(data))); }
-  absl::Status Write(absl::string_view data) { return Write(absl::Cord(data)); }
+  // Copies `data` (for small writes, into the tail of the send queue).
+  absl::Status Write(absl::string_view data);
+  absl::Status Write(const char* data) { return Write(absl::string_view(data)); }
   // All or nothing: either every buffer is queued, in order, or none.
   absl::Status Writev(absl::Span<absl::Cord> buffers);
   // Starts the close; `now` arms the close timeout. Idempotent. Fails only
@@ -223,6 +225,7 @@ class Flow {
     Step(input, piece, cause).IgnoreError();
   }
   void Fail(const absl::Status& error, bool drop_received);
+  absl::Status CheckWritable();
   void Raise(FlowEvent event) { events_ |= static_cast<uint8_t>(event); }
   void DecodeReceived(absl::string_view bytes);
   void AfterTransmit();

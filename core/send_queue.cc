@@ -1,6 +1,9 @@
 #include "core/send_queue.h"
 
+#include "absl/strings/cord_buffer.h"
+
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace hvsock {
@@ -12,8 +15,40 @@ SendQueue::Frame& SendQueue::NewFrame() {
   return frame;
 }
 
+void SendQueue::AppendCopy(absl::string_view data) {
+  if (data.empty()) return;
+  if (data.size() >= kCopyBelow || frames_.empty() || frames_.back().sealed ||
+      frames_.back().is_end ||
+      (framed_ && frames_.back().payload.size() + data.size() > max_frame_)) {
+    AppendShared(absl::Cord(data));
+    return;
+  }
+  payload_bytes_ += data.size();
+  wire_bytes_ += data.size();
+  // Fill the tail's own spare capacity, in blocks of a few KiB, so that many
+  // small writes leave as a few large spans.
+  absl::Cord& tail = frames_.back().payload;
+  while (!data.empty()) {
+    absl::CordBuffer buffer = tail.GetAppendBuffer(kCoalesceBlock, 1);
+    size_t n = std::min(buffer.available().size(), data.size());
+    std::memcpy(buffer.available().data(), data.data(), n);
+    buffer.IncreaseLengthBy(n);
+    tail.Append(std::move(buffer));
+    data.remove_prefix(n);
+  }
+}
+
 void SendQueue::Append(absl::Cord data) {
   if (data.empty()) return;
+  if (data.size() < kCopyBelow) {
+    // Small: copy into the tail instead of linking another node.
+    for (absl::string_view chunk : data.Chunks()) AppendCopy(chunk);
+    return;
+  }
+  AppendShared(std::move(data));
+}
+
+void SendQueue::AppendShared(absl::Cord data) {
   payload_bytes_ += data.size();
   wire_bytes_ += data.size();
   // Coalesce into the last frame while nobody has seen it.

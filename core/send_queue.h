@@ -39,6 +39,12 @@ class SendQueue {
 
   // Queues payload. Takes ownership of `data` without copying large pieces.
   void Append(absl::Cord data);
+  // Queues a copy of `data` (coalesced with the queue's tail when small).
+  void AppendCopy(absl::string_view data);
+  // Writes below this size are copied into the tail frame rather than
+  // shared, so that many small writes leave as a few large spans.
+  static constexpr size_t kCopyBelow = 512;
+  static constexpr size_t kCoalesceBlock = 4096;
   // Queues the end signal behind everything queued so far.
   void AppendEnd();
 
@@ -82,6 +88,8 @@ class SendQueue {
   };
 
   Frame& NewFrame();
+  // Queues `data` by reference (split into frames when framed).
+  void AppendShared(absl::Cord data);
   void Seal(Frame& frame, uint32_t end_marker);
 
   bool framed_;

@@ -1,0 +1,424 @@
+// The flow contract, one story per test, on flows joined by hand.
+#include "core/flow.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/cord.h"
+#include "absl/time/time.h"
+#include "core/flow_error.h"
+#include "core/frame.h"
+#include "gtest/gtest.h"
+
+namespace hvsock {
+namespace {
+
+const absl::Time kT0 = absl::UnixEpoch();
+
+FlowOptions Options(Codec codec) {
+  FlowOptions options;
+  options.codec = codec;
+  return options;
+}
+
+// Everything the flow wants to transmit now, in one string.
+std::string Transmit(Flow& flow) {
+  std::string wire;
+  absl::string_view spans[16];
+  while (size_t n = flow.PeekTransmit(absl::MakeSpan(spans))) {
+    size_t total = 0;
+    for (size_t i = 0; i < n; ++i) {
+      wire.append(spans[i].data(), spans[i].size());
+      total += spans[i].size();
+    }
+    flow.ConsumeTransmitted(total);
+  }
+  return wire;
+}
+
+// Reads until WouldBlock / Eof / error; returns the bytes read.
+std::string ReadAvailable(Flow& flow, bool* eof = nullptr,
+                          absl::Status* error = nullptr) {
+  std::string bytes;
+  while (true) {
+    absl::StatusOr<ReadResult> r = flow.Read();
+    if (!r.ok()) {
+      if (error) *error = r.status();
+      return bytes;
+    }
+    if (r->is_eof()) {
+      if (eof) *eof = true;
+      return bytes;
+    }
+    if (r->would_block()) return bytes;
+    EXPECT_GE(r->data().size(), 1u);
+    bytes += std::string(r->data());
+  }
+}
+
+std::string Header(uint32_t value) {
+  char h[kFrameHeaderSize];
+  EncodeFrameHeader(value, h);
+  return std::string(h, kFrameHeaderSize);
+}
+
+// Moves bytes both ways, and the native shutdown, until nothing moves.
+// Bytes a receiver cannot take yet (receive limit) wait in `pending`.
+struct Link {
+  std::string a_to_b, b_to_a;
+  bool a_shut = false, b_shut = false;
+};
+
+void Exchange(Flow& a, Flow& b, Link& link) {
+  for (int round = 0; round < 100; ++round) {
+    link.a_to_b += Transmit(a);
+    link.b_to_a += Transmit(b);
+    link.a_shut |= a.PollShutdownWrite();
+    link.b_shut |= b.PollShutdownWrite();
+    size_t to_b = b.HandleReceived(link.a_to_b);
+    size_t to_a = a.HandleReceived(link.b_to_a);
+    link.a_to_b.erase(0, to_b);
+    link.b_to_a.erase(0, to_a);
+    if (link.a_shut && link.a_to_b.empty()) {
+      b.HandleTransportEof();
+      link.a_shut = false;
+    }
+    if (link.b_shut && link.b_to_a.empty()) {
+      a.HandleTransportEof();
+      link.b_shut = false;
+    }
+    if (to_b == 0 && to_a == 0 && !a.HasTransmit() && !b.HasTransmit()) {
+      return;
+    }
+  }
+  ADD_FAILURE() << "exchange did not settle";
+}
+
+void Exchange(Flow& a, Flow& b) {
+  Link link;
+  Exchange(a, b, link);
+  EXPECT_TRUE(link.a_to_b.empty() && link.b_to_a.empty());
+}
+
+class BothCodecs : public ::testing::TestWithParam<Codec> {};
+INSTANTIATE_TEST_SUITE_P(Flow, BothCodecs,
+                         ::testing::Values(Codec::kNative, Codec::kFramed),
+                         [](const auto& info) {
+                           return std::string(CodecName(info.param));
+                         });
+
+TEST_P(BothCodecs, HalfCloseThenCloseWaitThenBothComplete) {
+  Flow a(Options(GetParam())), b(Options(GetParam()));
+  ASSERT_TRUE(a.Write(absl::string_view("request")).ok());
+  ASSERT_TRUE(a.Close(kT0).ok());
+  Exchange(a, b);
+
+  // b read the request, then Eof: a's half-close arrived after its data.
+  bool eof = false;
+  EXPECT_EQ(ReadAvailable(b, &eof), "request");
+  EXPECT_TRUE(eof);
+  // a is in close-wait: its close has not completed, b may still write.
+  EXPECT_EQ(a.state(), FlowState::kCloseWait);
+  EXPECT_EQ(b.state(), FlowState::kRemoteEnded);
+  ASSERT_TRUE(b.Write(absl::string_view("response")).ok());
+  ASSERT_TRUE(b.Close(kT0).ok());
+  Exchange(a, b);
+
+  eof = false;
+  EXPECT_EQ(ReadAvailable(a, &eof), "response");
+  EXPECT_TRUE(eof);
+  EXPECT_EQ(a.state(), FlowState::kClosed);
+  EXPECT_EQ(b.state(), FlowState::kClosed);
+  EXPECT_TRUE(a.IsFinished());
+  EXPECT_TRUE(b.IsFinished());
+}
+
+TEST_P(BothCodecs, EofOnlyAfterInFlightDataIsRead) {
+  Flow a(Options(GetParam())), b(Options(GetParam()));
+  std::string big(300'000, 'x');
+  ASSERT_TRUE(a.Write(std::string(big)).ok());
+  ASSERT_TRUE(a.Close(kT0).ok());
+  std::string got;
+  bool eof = false;
+  Link link;
+  for (int i = 0; i < 1000 && !eof; ++i) {
+    Exchange(a, b, link);  // moves what the receive limit allows
+    got += ReadAvailable(b, &eof);
+    EXPECT_EQ(b.stats().receive_buffered, 0u);
+  }
+  EXPECT_EQ(got.size(), big.size());
+  EXPECT_TRUE(eof);
+}
+
+TEST_P(BothCodecs, WritesAfterCloseReportClosed) {
+  Flow a(Options(GetParam()));
+  ASSERT_TRUE(a.Close(kT0).ok());
+  absl::Status status = a.Write(absl::string_view("late"));
+  EXPECT_TRUE(IsFlowError(status, FlowErrorKind::kClosed)) << status;
+}
+
+TEST_P(BothCodecs, CloseTimesOutWhenThePeerNeverEnds) {
+  FlowOptions options = Options(GetParam());
+  options.close_timeout = absl::Seconds(5);
+  Flow a(options), b(options);
+  ASSERT_TRUE(a.Close(kT0).ok());
+  Exchange(a, b);
+  EXPECT_EQ(a.state(), FlowState::kCloseWait);
+  ASSERT_EQ(a.NextDeadline(), kT0 + absl::Seconds(5));
+  a.HandleTimeout(kT0 + absl::Seconds(1));  // early: harmless
+  EXPECT_EQ(a.state(), FlowState::kCloseWait);
+  a.HandleTimeout(kT0 + absl::Seconds(5));
+  EXPECT_EQ(a.state(), FlowState::kFailed);
+  EXPECT_TRUE(IsFlowError(a.error(), FlowErrorKind::kCloseTimeout));
+  EXPECT_FALSE(a.NextDeadline().has_value());
+}
+
+TEST_P(BothCodecs, TimeNeverGoesBackwards) {
+  FlowOptions options = Options(GetParam());
+  options.close_timeout = absl::Seconds(5);
+  Flow a(options);
+  a.HandleTimeout(kT0 + absl::Seconds(100));
+  ASSERT_TRUE(a.Close(kT0).ok());  // an older `now` counts as the newest
+  EXPECT_EQ(a.NextDeadline(), kT0 + absl::Seconds(105));
+}
+
+TEST_P(BothCodecs, AbortDropsEverythingAtOnce) {
+  Flow a(Options(GetParam())), b(Options(GetParam()));
+  ASSERT_TRUE(b.Write(absl::string_view("unread")).ok());
+  Exchange(a, b);
+  a.Abort();
+  EXPECT_EQ(a.state(), FlowState::kFailed);
+  EXPECT_FALSE(a.HasTransmit());
+  absl::StatusOr<ReadResult> r = a.Read();
+  EXPECT_TRUE(IsFlowError(r.status(), FlowErrorKind::kAborted));
+}
+
+TEST_P(BothCodecs, ResetIsAnErrorAfterTheDataReceivedBeforeIt) {
+  Flow a(Options(GetParam())), b(Options(GetParam()));
+  ASSERT_TRUE(a.Write(absl::string_view("partial")).ok());
+  Exchange(a, b);
+  b.HandleTransportError(absl::UnavailableError("ECONNRESET"));
+  absl::Status error;
+  bool eof = false;
+  EXPECT_EQ(ReadAvailable(b, &eof, &error), "partial");
+  EXPECT_FALSE(eof);
+  EXPECT_TRUE(IsFlowError(error, FlowErrorKind::kReset)) << error;
+}
+
+TEST_P(BothCodecs, ReceiveLimitStopsReadingTheTransport) {
+  FlowOptions options = Options(GetParam());
+  options.receive_limit = 1000;
+  Flow a(Options(GetParam())), b(options);
+  ASSERT_TRUE(a.Write(std::string(5000, 'z')).ok());
+  std::string wire = Transmit(a);
+  size_t taken = b.HandleReceived(wire);
+  EXPECT_LT(taken, wire.size());
+  EXPECT_EQ(b.stats().receive_buffered, 1000u);
+  EXPECT_FALSE(b.WantsRead());
+  EXPECT_TRUE(b.ReceiveSpace().empty());
+  EXPECT_EQ(ReadAvailable(b).size(), 1000u);
+  EXPECT_TRUE(b.WantsRead());
+}
+
+TEST_P(BothCodecs, SendLimitPushesBackAndSignalsWhenDrained) {
+  FlowOptions options = Options(GetParam());
+  options.send_limit = 100;
+  Flow a(options);
+  ASSERT_TRUE(a.Write(std::string(150, 'q')).ok());  // below limit: taken
+  absl::Cord more("more");
+  absl::Status status = a.Write(std::move(more));
+  EXPECT_TRUE(IsFlowError(status, FlowErrorKind::kWouldBlock)) << status;
+  EXPECT_EQ(std::string(more), "more");  // not taken
+  while (a.PollEvent()) {
+  }
+  Transmit(a);
+  std::vector<FlowEvent> events;
+  while (auto e = a.PollEvent()) events.push_back(*e);
+  EXPECT_NE(std::find(events.begin(), events.end(), FlowEvent::kWritable),
+            events.end());
+  EXPECT_TRUE(a.Write(std::move(more)).ok());
+}
+
+TEST_P(BothCodecs, OneByteAtATimeDeliversTheSameBytes) {
+  Flow a(Options(GetParam())), b(Options(GetParam()));
+  std::string message = "hello, byte by byte";
+  ASSERT_TRUE(a.Write(absl::string_view(message)).ok());
+  ASSERT_TRUE(a.Close(kT0).ok());
+  std::string wire = Transmit(a);
+  for (char c : wire) ASSERT_EQ(b.HandleReceived(absl::string_view(&c, 1)), 1u);
+  if (a.PollShutdownWrite()) b.HandleTransportEof();
+  bool eof = false;
+  EXPECT_EQ(ReadAvailable(b, &eof), message);
+  EXPECT_TRUE(eof);
+}
+
+TEST_P(BothCodecs, PartialSendsAtAnyByteBoundary) {
+  Flow a(Options(GetParam())), b(Options(GetParam()));
+  ASSERT_TRUE(a.Write(std::string(10000, 'p')).ok());
+  ASSERT_TRUE(a.Close(kT0).ok());
+  std::string wire;
+  absl::string_view spans[4];
+  while (size_t n = a.PeekTransmit(absl::MakeSpan(spans))) {
+    (void)n;
+    // Send 3 bytes at a time: splits every header and payload.
+    size_t k = std::min<size_t>(3, spans[0].size());
+    wire.append(spans[0].data(), k);
+    a.ConsumeTransmitted(k);
+  }
+  EXPECT_EQ(b.HandleReceived(wire), wire.size());
+  if (a.PollShutdownWrite()) b.HandleTransportEof();
+  bool eof = false;
+  EXPECT_EQ(ReadAvailable(b, &eof), std::string(10000, 'p'));
+  EXPECT_TRUE(eof);
+  EXPECT_EQ(a.state(), FlowState::kCloseWait);
+}
+
+TEST_P(BothCodecs, ConsumingMoreThanWasHandedOutIsAnUnexpectedInput) {
+  Flow a(Options(GetParam()));
+  ASSERT_TRUE(a.Write(absl::string_view("abc")).ok());
+  a.ConsumeTransmitted(3);  // nothing was peeked yet
+  EXPECT_TRUE(IsFlowError(a.error(), FlowErrorKind::kUnexpectedInput));
+  EXPECT_NE(a.error().message().find("Open"), absl::string_view::npos);
+}
+
+TEST(FlowNative, LargeWritesAreTransmittedWithoutCopying) {
+  Flow a(Options(Codec::kNative));
+  std::string payload(100'000, 'c');
+  const char* original = payload.data();
+  ASSERT_TRUE(a.Write(std::move(payload)).ok());
+  absl::string_view spans[4];
+  ASSERT_GE(a.PeekTransmit(absl::MakeSpan(spans)), 1u);
+  EXPECT_EQ(spans[0].data(), original);
+}
+
+TEST(FlowNative, SmallWritesAreCoalescedUntilSeen) {
+  Flow a(Options(Codec::kNative));
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(a.Write(absl::string_view("0123456789abcdef0123456789abcdef"
+                                          "0123456789abcdef0123456789abcdef"))
+                    .ok());
+  }
+  absl::string_view spans[128];
+  size_t n = a.PeekTransmit(absl::MakeSpan(spans));
+  size_t total = 0;
+  for (size_t i = 0; i < n; ++i) total += spans[i].size();
+  EXPECT_EQ(total, 6400u);
+  EXPECT_LT(n, 10u);  // far fewer spans than writes
+}
+
+TEST(FlowFramed, SplitsIntoDataFramesOfAtMost4096Bytes) {
+  Flow a(Options(Codec::kFramed));
+  ASSERT_TRUE(a.Write(std::string(10000, 'f')).ok());
+  ASSERT_TRUE(a.Close(kT0).ok());
+  std::string wire = Transmit(a);
+  std::string expected = Header(4096) + std::string(4096, 'f') +
+                         Header(4096) + std::string(4096, 'f') +
+                         Header(1808) + std::string(1808, 'f') +
+                         Header(kFrameShutdownWrite);
+  EXPECT_EQ(wire, expected);
+  EXPECT_EQ(a.stats().frames_out, 4u);
+  EXPECT_EQ(a.stats().bytes_out, 10000u);
+}
+
+TEST(FlowFramed, ClosesWithCloseWhenThePeerHasAlreadyEnded) {
+  Flow a(Options(Codec::kFramed));
+  std::string peer_end = Header(kFrameShutdownWrite);
+  ASSERT_EQ(a.HandleReceived(peer_end), 4u);
+  ASSERT_TRUE(a.Close(kT0).ok());
+  EXPECT_EQ(Transmit(a), Header(kFrameClose));
+  EXPECT_EQ(a.state(), FlowState::kClosed);
+}
+
+TEST(FlowFramed, TransportEofWithoutEndMarkerIsTruncation) {
+  Flow b(Options(Codec::kFramed));
+  std::string wire = Header(3) + "abc";
+  ASSERT_EQ(b.HandleReceived(wire), wire.size());
+  b.HandleTransportEof();
+  absl::Status error;
+  bool eof = false;
+  EXPECT_EQ(ReadAvailable(b, &eof, &error), "abc");
+  EXPECT_FALSE(eof);
+  EXPECT_TRUE(IsFlowError(error, FlowErrorKind::kTruncated)) << error;
+}
+
+TEST(FlowFramed, TransportEofMidFrameIsTruncation) {
+  Flow b(Options(Codec::kFramed));
+  std::string wire = Header(10) + "abc";
+  ASSERT_EQ(b.HandleReceived(wire), wire.size());
+  b.HandleTransportEof();
+  EXPECT_TRUE(IsFlowError(b.error(), FlowErrorKind::kTruncated));
+  EXPECT_NE(b.error().message().find("middle of a frame"),
+            absl::string_view::npos);
+}
+
+TEST(FlowFramed, OversizedLengthIsAProtocolErrorFromTheHeaderAlone) {
+  Flow b(Options(Codec::kFramed));
+  std::string wire = Header(3) + "abc" + Header(64 * 1024 + 1);
+  ASSERT_EQ(b.HandleReceived(wire), wire.size());
+  EXPECT_TRUE(IsFlowError(b.error(), FlowErrorKind::kProtocol));
+  EXPECT_NE(b.error().message().find("65537"), absl::string_view::npos);
+  absl::Status error;
+  EXPECT_EQ(ReadAvailable(b, nullptr, &error), "abc");  // kept
+  EXPECT_TRUE(IsFlowError(error, FlowErrorKind::kProtocol));
+}
+
+TEST(FlowFramed, DataAfterThePeersEndIsAProtocolError) {
+  Flow b(Options(Codec::kFramed));
+  std::string wire = Header(kFrameShutdownWrite) + Header(1) + "x";
+  b.HandleReceived(wire);
+  EXPECT_TRUE(IsFlowError(b.error(), FlowErrorKind::kProtocol));
+}
+
+TEST(FlowFramed, ZeroLengthDataIsIgnored) {
+  Flow b(Options(Codec::kFramed));
+  std::string wire = Header(0) + Header(0) + Header(2) + "ok" + Header(0);
+  ASSERT_EQ(b.HandleReceived(wire), wire.size());
+  EXPECT_TRUE(b.error().ok());
+  EXPECT_EQ(ReadAvailable(b), "ok");
+}
+
+TEST(FlowFramed, ShutdownReadDropsQueuedDataAndCountsIt) {
+  Flow a(Options(Codec::kFramed));
+  ASSERT_TRUE(a.Write(std::string(5000, 'd')).ok());
+  absl::string_view spans[1];
+  ASSERT_EQ(a.PeekTransmit(absl::MakeSpan(spans)), 1u);  // seals frame 1
+  std::string peer = Header(kFrameShutdownRead);
+  a.HandleReceived(peer);
+  // The first frame (already handed out) stays; the rest is dropped.
+  EXPECT_EQ(a.stats().bytes_dropped, 5000u - 4096u);
+  EXPECT_TRUE(IsFlowError(a.Write(absl::string_view("x")),
+                          FlowErrorKind::kClosed));
+}
+
+TEST(FlowEvents, AreEdgeTriggeredAndReportedOnce) {
+  Flow a(Options(Codec::kNative));
+  a.HandleReceived("hi");
+  ASSERT_EQ(a.PollEvent(), FlowEvent::kReadable);
+  EXPECT_FALSE(a.PollEvent().has_value());
+}
+
+TEST(FlowStats, CountBytesBothWays) {
+  Flow a(Options(Codec::kFramed)), b(Options(Codec::kFramed));
+  ASSERT_TRUE(a.Write(absl::string_view("12345")).ok());
+  Exchange(a, b);
+  ReadAvailable(b);
+  EXPECT_EQ(a.stats().bytes_out, 5u);
+  EXPECT_EQ(a.stats().wire_bytes_out, 9u);
+  EXPECT_EQ(b.stats().bytes_in, 5u);
+  EXPECT_EQ(b.stats().bytes_read, 5u);
+  EXPECT_EQ(b.stats().frames_in, 1u);
+  EXPECT_EQ(b.stats().state, FlowState::kOpen);
+}
+
+TEST(FlowOptionsTest, InvalidOptionsAreRejectedWithTheFieldNamed) {
+  FlowOptions options;
+  options.max_send_frame = 0;
+  absl::StatusOr<Flow> flow = Flow::Create(options);
+  EXPECT_FALSE(flow.ok());
+  EXPECT_NE(flow.status().message().find("max_send_frame"),
+            absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace hvsock
