@@ -1,0 +1,3 @@
+#!/bin/sh
+set -e
+tools/demo/hvsock_demo
