@@ -1,0 +1,300 @@
+#include "backends/posix/event_loop.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "absl/strings/str_cat.h"
+#include "backends/posix/socket_address.h"
+
+namespace hvsock {
+namespace {
+
+constexpr uint32_t kFlowEpollEvents =
+    EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+uint32_t EpollEventsFor(Readiness interest) {
+  uint32_t events = 0;
+  if (Any(interest & Readiness::kReadable)) events |= EPOLLIN;
+  if (Any(interest & Readiness::kWritable)) events |= EPOLLOUT;
+  return events;
+}
+
+Readiness ReadinessOf(uint32_t events) {
+  Readiness ready = Readiness::kNone;
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLPRI)) {
+    ready = ready | Readiness::kReadable;
+  }
+  if (events & EPOLLOUT) ready = ready | Readiness::kWritable;
+  if (events & (EPOLLERR | EPOLLHUP)) ready = ready | Readiness::kError;
+  return ready;
+}
+
+}  // namespace
+
+// ── LoopFlow ───────────────────────────────────────────────────────────
+
+LoopFlow::LoopFlow(EventLoop& loop, const FlowOptions& options, UniqueFd fd,
+                   FlowCallback on_event)
+    : LoopEntry(Kind::kFlow),
+      loop_(loop),
+      flow_(options),
+      driver_(flow_, std::move(fd)),
+      on_event_(std::move(on_event)) {}
+
+absl::Status LoopFlow::Write(absl::Cord data) {
+  absl::Status status = flow_.Write(std::move(data));
+  Kick();
+  return status;
+}
+
+absl::Status LoopFlow::Writev(absl::Span<absl::Cord> buffers) {
+  absl::Status status = flow_.Writev(buffers);
+  Kick();
+  return status;
+}
+
+absl::Status LoopFlow::Close() {
+  absl::Status status = flow_.Close(loop_.Now());
+  Kick();
+  return status;
+}
+
+void LoopFlow::Abort() {
+  flow_.Abort();
+  Kick();
+}
+
+absl::StatusOr<ReadResult> LoopFlow::Read(size_t max_bytes) {
+  absl::StatusOr<ReadResult> result = flow_.Read(max_bytes);
+  Kick();  // reading may have made room to receive again
+  return result;
+}
+
+void LoopFlow::Kick() {
+  if (!released) loop_.MarkDirty(this);
+}
+
+void LoopFlow::Release() {
+  if (!released) loop_.ReleaseFlow(this);
+}
+
+// ── FdWatch ────────────────────────────────────────────────────────────
+
+absl::Status FdWatch::SetInterest(Readiness interest) {
+  if (released || interest == interest_) return absl::OkStatus();
+  epoll_event event{};
+  event.events = EpollEventsFor(interest);
+  event.data.ptr = static_cast<internal::LoopEntry*>(this);
+  if (::epoll_ctl(loop_.epoll_.get(), EPOLL_CTL_MOD, fd_, &event) != 0) {
+    return PosixError(errno, absl::StrCat("epoll_ctl MOD fd ", fd_));
+  }
+  interest_ = interest;
+  return absl::OkStatus();
+}
+
+void FdWatch::Release() {
+  if (!released) loop_.ReleaseWatch(this);
+}
+
+// ── EventLoop ──────────────────────────────────────────────────────────
+
+absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create() {
+  return Create(Options());
+}
+
+absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(Options options) {
+  UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll.valid()) return PosixError(errno, "epoll_create1");
+  return std::unique_ptr<EventLoop>(
+      new EventLoop(std::move(options), std::move(epoll)));
+}
+
+EventLoop::EventLoop(Options options, UniqueFd epoll)
+    : options_(std::move(options)), epoll_(std::move(epoll)) {
+  options_.max_events = std::max(1, options_.max_events);
+}
+
+EventLoop::~EventLoop() {
+  while (flows_ != nullptr) ReleaseFlow(flows_);
+  while (!watches_.empty()) ReleaseWatch(watches_.back());
+}
+
+absl::StatusOr<LoopFlow*> EventLoop::AddFlow(UniqueFd fd,
+                                            const FlowOptions& options,
+                                            FlowCallback on_event) {
+  if (absl::Status valid = options.Validate(); !valid.ok()) return valid;
+  int raw_fd = fd.get();
+  std::unique_ptr<LoopFlow> flow(
+      new LoopFlow(*this, options, std::move(fd), std::move(on_event)));
+  epoll_event event{};
+  event.events = kFlowEpollEvents;
+  event.data.ptr = static_cast<internal::LoopEntry*>(flow.get());
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, raw_fd, &event) != 0) {
+    return PosixError(errno, absl::StrCat("epoll_ctl ADD fd ", raw_fd));
+  }
+  LoopFlow* raw = flow.release();
+  raw->next_ = flows_;
+  if (flows_ != nullptr) flows_->prev_ = raw;
+  flows_ = raw;
+  ++flow_count_;
+  MarkDirty(raw);
+  return raw;
+}
+
+absl::StatusOr<FdWatch*> EventLoop::Watch(int fd, Readiness interest,
+                                          FdWatch::Callback callback) {
+  auto watch = std::unique_ptr<FdWatch>(
+      new FdWatch(*this, fd, interest, std::move(callback)));
+  epoll_event event{};
+  event.events = EpollEventsFor(interest);
+  event.data.ptr = static_cast<internal::LoopEntry*>(watch.get());
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
+    return PosixError(errno, absl::StrCat("epoll_ctl ADD fd ", fd));
+  }
+  watches_.push_back(watch.get());
+  return watch.release();
+}
+
+void EventLoop::MarkDirty(LoopFlow* flow) {
+  if (flow->dirty_) return;
+  flow->dirty_ = true;
+  dirty_.push_back(flow);
+}
+
+void EventLoop::Service(LoopFlow* flow, absl::Time now, Readiness ready) {
+  if (flow->released) return;
+  SocketDriver& driver = flow->driver_;
+  driver.Drive(now, ready);
+  if (driver.transport_finished()) {
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, driver.fd(), nullptr);
+    driver.CloseTransport();
+  }
+  while (!flow->released) {
+    std::optional<FlowEvent> event = flow->flow_.PollEvent();
+    if (!event.has_value()) break;
+    if (flow->on_event_) flow->on_event_(*flow, *event);
+  }
+  if (flow->released) return;
+  if (driver.wants_drive()) MarkDirty(flow);
+  Rearm(flow);
+}
+
+void EventLoop::Rearm(LoopFlow* flow) {
+  absl::Time deadline = absl::InfiniteFuture();
+  if (!flow->released && !flow->flow_.IsFinished()) {
+    deadline = flow->driver_.NextDeadline().value_or(absl::InfiniteFuture());
+  }
+  if (deadline == flow->armed_deadline_) return;
+  if (flow->armed_deadline_ != absl::InfiniteFuture()) {
+    timers_.erase({flow->armed_deadline_, flow});
+  }
+  flow->armed_deadline_ = deadline;
+  if (deadline != absl::InfiniteFuture()) timers_.insert({deadline, flow});
+}
+
+void EventLoop::ReleaseFlow(LoopFlow* flow) {
+  flow->released = true;
+  if (!flow->flow_.IsFinished()) flow->flow_.Abort();
+  if (flow->driver_.fd() >= 0) {
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, flow->driver_.fd(), nullptr);
+    flow->driver_.CloseTransport();
+  }
+  Rearm(flow);
+  if (flow->prev_ != nullptr) flow->prev_->next_ = flow->next_;
+  if (flow->next_ != nullptr) flow->next_->prev_ = flow->prev_;
+  if (flows_ == flow) flows_ = flow->next_;
+  flow->prev_ = flow->next_ = nullptr;
+  --flow_count_;
+  released_flows_.emplace_back(flow);
+}
+
+void EventLoop::ReleaseWatch(FdWatch* watch) {
+  watch->released = true;
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, watch->fd_, nullptr);
+  watches_.erase(std::find(watches_.begin(), watches_.end(), watch));
+  released_watches_.emplace_back(watch);
+}
+
+int EventLoop::WaitMilliseconds(absl::Time now,
+                                absl::Duration max_wait) const {
+  absl::Duration wait = max_wait;
+  if (!timers_.empty()) wait = std::min(wait, timers_.begin()->first - now);
+  if (wait <= absl::ZeroDuration()) return 0;
+  if (wait == absl::InfiniteDuration()) return -1;
+  // Round up, so a deadline is never handled early and then waited for
+  // again in a loop of zero-length sleeps.
+  int64_t ms = absl::ToInt64Milliseconds(wait);
+  if (absl::Milliseconds(ms) < wait) ++ms;
+  return static_cast<int>(std::min<int64_t>(ms, INT_MAX));
+}
+
+absl::Status EventLoop::RunOnce(absl::Duration max_wait) {
+  absl::Time now = Now();
+  // Flows with commands or unfinished reads since the last pass, in order.
+  // Flows made dirty while this runs wait for the next pass.
+  std::vector<LoopFlow*> dirty;
+  dirty.swap(dirty_);
+  for (LoopFlow* flow : dirty) flow->dirty_ = false;
+  for (LoopFlow* flow : dirty) Service(flow, now, Readiness::kNone);
+
+  int timeout = dirty_.empty() ? WaitMilliseconds(now, max_wait) : 0;
+  events_.resize(static_cast<size_t>(options_.max_events));
+  int count = ::epoll_wait(epoll_.get(), events_.data(), options_.max_events,
+                           timeout);
+  if (count < 0) {
+    if (errno != EINTR) return PosixError(errno, "epoll_wait");
+    count = 0;
+  }
+  now = Now();
+  for (int i = 0; i < count; ++i) {
+    auto* entry = static_cast<internal::LoopEntry*>(events_[i].data.ptr);
+    if (entry->released) continue;
+    Readiness ready = ReadinessOf(events_[i].events);
+    if (entry->kind == internal::LoopEntry::Kind::kFlow) {
+      Service(static_cast<LoopFlow*>(entry), now, ready);
+    } else {
+      auto* watch = static_cast<FdWatch*>(entry);
+      if (watch->callback_) watch->callback_(ready);
+    }
+  }
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    LoopFlow* flow = timers_.begin()->second;
+    timers_.erase(timers_.begin());
+    flow->armed_deadline_ = absl::InfiniteFuture();
+    Service(flow, now, Readiness::kNone);
+  }
+  released_flows_.clear();
+  released_watches_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status EventLoop::RunUntil(const std::function<bool()>& done,
+                                 absl::Duration limit) {
+  absl::Time deadline = limit == absl::InfiniteDuration()
+                            ? absl::InfiniteFuture()
+                            : Now() + limit;
+  while (!done()) {
+    absl::Time now = Now();
+    if (now >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "EventLoop::RunUntil: not done after ", absl::FormatDuration(limit)));
+    }
+    if (absl::Status status = RunOnce(deadline - now); !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EventLoop::Run() {
+  stopped_ = false;
+  while (!stopped_) {
+    if (absl::Status status = RunOnce(); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hvsock

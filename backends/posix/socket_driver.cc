@@ -1,0 +1,174 @@
+#include "backends/posix/socket_driver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+
+#include "backends/posix/socket_address.h"
+
+namespace hvsock {
+
+SocketDriver::SocketDriver(Flow& flow, UniqueFd fd)
+    : flow_(flow), fd_(std::move(fd)) {
+  if (fd_.valid()) {
+    int flags = ::fcntl(fd_.get(), F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK) == 0) {
+      ::fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK);
+    }
+  }
+}
+
+Readiness SocketDriver::interest() const {
+  if (!fd_.valid() || flow_.IsFinished()) return Readiness::kNone;
+  Readiness wanted = Readiness::kNone;
+  if (!readable_ && !eof_ && flow_.WantsRead()) {
+    wanted = wanted | Readiness::kReadable;
+  }
+  if (!writable_ && flow_.HasTransmit()) {
+    wanted = wanted | Readiness::kWritable;
+  }
+  return wanted;
+}
+
+bool SocketDriver::wants_drive() const {
+  return fd_.valid() && !flow_.IsFinished() && budget_spent_ && readable_ &&
+         !eof_ && flow_.WantsRead();
+}
+
+void SocketDriver::Drive(absl::Time now, Readiness ready) {
+  if (!fd_.valid()) return;
+  flow_.HandleTimeout(now);
+  if (Any(ready & Readiness::kReadable)) readable_ = true;
+  if (Any(ready & Readiness::kWritable)) writable_ = true;
+  if (Any(ready & Readiness::kError)) {
+    readable_ = true;
+    writable_ = true;
+    CheckSocketError();
+  }
+  if (flow_.IsFinished()) return;
+  Send();
+  if (!flow_.IsFinished() && flow_.PollShutdownWrite()) {
+    if (::shutdown(fd_.get(), SHUT_WR) != 0) Fail(errno, "shutdown");
+  }
+  Receive();
+}
+
+void SocketDriver::Send() {
+  while (writable_ && flow_.HasTransmit()) {
+    absl::string_view spans[kMaxIov];
+    size_t count = flow_.PeekTransmit(absl::MakeSpan(spans));
+    if (count == 0) return;
+    iovec iov[kMaxIov];
+    size_t offered = 0;
+    for (size_t i = 0; i < count; ++i) {
+      iov[i].iov_base = const_cast<char*>(spans[i].data());
+      iov[i].iov_len = spans[i].size();
+      offered += spans[i].size();
+    }
+    ssize_t sent;
+    if (not_a_socket_) {
+      sent = ::writev(fd_.get(), iov, static_cast<int>(count));
+    } else {
+      msghdr message{};
+      message.msg_iov = iov;
+      message.msg_iovlen = count;
+      sent = ::sendmsg(fd_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    if (sent < 0) {
+      int error = errno;
+      if (error == EINTR) continue;
+      if (error == EAGAIN || error == EWOULDBLOCK) {
+        ++stats_.would_block;
+        writable_ = false;
+        return;
+      }
+      if (error == ENOTSOCK && !not_a_socket_) {
+        not_a_socket_ = true;
+        continue;
+      }
+      Fail(error, "send");
+      return;
+    }
+    ++stats_.sends;
+    flow_.ConsumeTransmitted(static_cast<size_t>(sent));
+    if (static_cast<size_t>(sent) < offered) {
+      ++stats_.short_sends;
+      writable_ = false;  // full for now; readiness will say when it drains
+      return;
+    }
+  }
+}
+
+void SocketDriver::Receive() {
+  size_t budget = kReadBudget;
+  budget_spent_ = false;
+  while (readable_ && !eof_ && flow_.WantsRead()) {
+    if (budget == 0) {
+      budget_spent_ = true;
+      return;
+    }
+    absl::Span<char> space = flow_.ReceiveSpace();
+    if (space.empty()) return;
+    size_t wanted = std::min(space.size(), budget);
+    ssize_t n = ::read(fd_.get(), space.data(), wanted);
+    if (n > 0) {
+      ++stats_.reads;
+      budget -= static_cast<size_t>(n);
+      flow_.CommitReceived(static_cast<size_t>(n));
+      if (static_cast<size_t>(n) < wanted) {
+        // Drained for now: a stream socket returns less than asked only
+        // when it has no more, and new bytes will raise readiness again.
+        readable_ = false;
+        flow_.ReleaseReceiveSpace();
+        return;
+      }
+      continue;
+    }
+    if (n == 0) {
+      eof_ = true;
+      flow_.ReleaseReceiveSpace();
+      flow_.HandleTransportEof();
+      return;
+    }
+    int error = errno;
+    if (error == EINTR) continue;
+    if (error == EAGAIN || error == EWOULDBLOCK) {
+      ++stats_.would_block;
+      readable_ = false;
+      flow_.ReleaseReceiveSpace();
+      return;
+    }
+    flow_.ReleaseReceiveSpace();
+    Fail(error, "read");
+    return;
+  }
+}
+
+void SocketDriver::CheckSocketError() {
+  int error = 0;
+  socklen_t size = sizeof(error);
+  if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &size) != 0) {
+    return;  // not a socket (a pipe in tests): the next IO will tell
+  }
+  if (error != 0) Fail(error, "socket error");
+}
+
+void SocketDriver::Fail(int error, const char* what) {
+  flow_.HandleTransportError(PosixError(error, what));
+}
+
+void SocketDriver::CloseTransport() {
+  if (!fd_.valid()) return;
+  if (flow_.state() == FlowState::kFailed) {
+    linger abortive{1, 0};
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abortive,
+                 sizeof(abortive));
+  }
+  fd_.reset();
+  flow_.ReleaseReceiveSpace();
+}
+
+}  // namespace hvsock

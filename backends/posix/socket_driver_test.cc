@@ -1,0 +1,454 @@
+// SocketDriver over real kernel sockets (AF_UNIX socketpairs): the flow
+// contract in both codecs, half-close, close-wait and its timeout, resets,
+// and tiny socket buffers that force partial sends. The clock is virtual;
+// every wait on the kernel is a bounded poll().
+#include "backends/posix/socket_driver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace hvsock {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string RandomBytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string out(n, '\0');
+  for (char& c : out) c = static_cast<char>(rng());
+  return out;
+}
+
+std::array<UniqueFd, 2> SocketPair() {
+  int fds[2];
+  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                         0, fds),
+            0);
+  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+void ShrinkBuffers(int fd) {
+  int tiny = 1;  // the kernel rounds this up to its minimum
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &tiny, sizeof(tiny)), 0);
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof(tiny)), 0);
+}
+
+// Makes a raw peer socket blocking, with timeouts so no test can hang.
+void MakeBlockingWithTimeouts(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  ASSERT_EQ(::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK), 0);
+  timeval five_seconds{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &five_seconds,
+               sizeof(five_seconds));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &five_seconds,
+               sizeof(five_seconds));
+}
+
+// One end: a flow, its driver, and a scripted application.
+struct End {
+  explicit End(const FlowOptions& options, UniqueFd fd)
+      : flow(options), driver(flow, std::move(fd)) {}
+
+  Flow flow;
+  SocketDriver driver;
+  std::string to_send;
+  size_t sent = 0;
+  bool close_when_done = true;
+  std::string send_after_eof;  // written once Eof has been read
+  bool reads = true;
+  std::string received;
+  bool eof = false;
+  absl::Status read_error;
+  absl::Status write_error;
+  bool closed = false;
+  bool close_completed = false;
+  bool failed_event = false;
+
+  // The application's turn: write what the flow accepts, close when done,
+  // read everything available, collect events. Returns whether it did
+  // anything.
+  bool Act(absl::Time now) {
+    const std::string before = Describe();
+    while (sent < to_send.size() && write_error.ok()) {
+      size_t n = std::min<size_t>(to_send.size() - sent, 16 * 1024 + 7);
+      absl::Status status = flow.Write(absl::string_view(to_send).substr(sent, n));
+      if (IsFlowError(status, FlowErrorKind::kWouldBlock)) break;
+      if (!status.ok()) {
+        write_error = status;
+        break;
+      }
+      sent += n;
+    }
+    if (sent == to_send.size() && close_when_done && !closed &&
+        write_error.ok()) {
+      closed = true;
+      if (absl::Status status = flow.Close(now); !status.ok()) {
+        write_error = status;
+      }
+    }
+    while (reads && !eof && read_error.ok()) {
+      absl::StatusOr<ReadResult> result = flow.Read();
+      if (!result.ok()) {
+        read_error = result.status();
+        break;
+      }
+      if (result->would_block()) break;
+      if (result->is_eof()) {
+        eof = true;
+        if (!send_after_eof.empty()) {
+          to_send += std::exchange(send_after_eof, "");
+        }
+        break;
+      }
+      received += std::string(result->data());
+    }
+    while (std::optional<FlowEvent> event = flow.PollEvent()) {
+      if (*event == FlowEvent::kCloseCompleted) close_completed = true;
+      if (*event == FlowEvent::kFailed) failed_event = true;
+    }
+    return Describe() != before;
+  }
+
+  std::string Describe() const {
+    return absl::StrCat(
+        "state=", FlowStateName(flow.state()), " fd=", driver.fd(),
+        " interest=", static_cast<int>(driver.interest()), " sent=", sent, "/",
+        to_send.size(), " received=", received.size(), " eof=", eof,
+        " wants_read=", flow.WantsRead(), " has_transmit=", flow.HasTransmit(),
+        " buffered=", flow.stats().receive_buffered,
+        " queued=", flow.stats().send_queued, " error=", flow.error().ToString());
+  }
+
+  void Drive(absl::Time now, Readiness ready) {
+    driver.Drive(now, ready);
+    if (driver.transport_finished()) driver.CloseTransport();
+  }
+};
+
+// Runs applications and drivers, waiting on the kernel with poll(), until
+// `done` holds. Returns false (with a test failure) if the ends stop making
+// progress for a whole second or the iteration bound is hit.
+template <typename Done>
+bool RunUntil(std::array<End*, 2> ends, absl::Time now, Done done) {
+  for (int iteration = 0; iteration < 200000; ++iteration) {
+    // The applications act, then the drivers do the IO their commands
+    // need (the seam's contract: Drive after every command).
+    for (End* end : ends) {
+      for (int round = 0; round < 100; ++round) {
+        bool acted = end->Act(now);
+        end->Drive(now, Readiness::kNone);
+        if (!acted && round > 0) break;
+      }
+    }
+    if (done()) return true;
+    pollfd fds[2];
+    int count = 0;
+    End* polled[2];
+    for (End* end : ends) {
+      Readiness interest = end->driver.interest();
+      if (end->driver.fd() < 0 || !Any(interest)) continue;
+      fds[count].fd = end->driver.fd();
+      fds[count].events =
+          static_cast<int16_t>((Any(interest & Readiness::kReadable) ? POLLIN : 0) |
+                               (Any(interest & Readiness::kWritable) ? POLLOUT : 0));
+      fds[count].revents = 0;
+      polled[count++] = end;
+    }
+    if (count == 0) continue;  // only application work left
+    int ready = ::poll(fds, count, 1000);
+    if (ready <= 0) {
+      std::string why;
+      for (End* end : ends) absl::StrAppend(&why, "\n  ", end->Describe());
+      ADD_FAILURE() << "no progress for a second (poll returned " << ready
+                    << ")" << why;
+      return false;
+    }
+    for (int i = 0; i < count; ++i) {
+      Readiness r = Readiness::kNone;
+      if (fds[i].revents & POLLIN) r = r | Readiness::kReadable;
+      if (fds[i].revents & POLLOUT) r = r | Readiness::kWritable;
+      if (fds[i].revents & (POLLERR | POLLHUP)) r = r | Readiness::kError;
+      if (Any(r)) polled[i]->Drive(now, r);
+    }
+  }
+  ADD_FAILURE() << "iteration bound reached";
+  return false;
+}
+
+FlowOptions WithCodec(Codec codec) {
+  FlowOptions options;
+  options.codec = codec;
+  return options;
+}
+
+class SocketDriverTest : public ::testing::TestWithParam<Codec> {
+ protected:
+  FlowOptions options() const { return WithCodec(GetParam()); }
+  absl::Time now_ = absl::UnixEpoch();
+};
+
+INSTANTIATE_TEST_SUITE_P(Codecs, SocketDriverTest,
+                         ::testing::Values(Codec::kNative, Codec::kFramed),
+                         [](const auto& info) {
+                           return std::string(CodecName(info.param));
+                         });
+
+TEST_P(SocketDriverTest, TransfersBothWaysThenCloseCompletesOnBothEnds) {
+  auto fds = SocketPair();
+  End a(options(), std::move(fds[0]));
+  End b(options(), std::move(fds[1]));
+  a.to_send = RandomBytes(1 << 20, 1);
+  b.to_send = RandomBytes(700 * 1000 + 3, 2);
+  ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
+    return a.flow.IsFinished() && b.flow.IsFinished() && a.eof && b.eof;
+  }));
+  EXPECT_EQ(a.received, b.to_send);
+  EXPECT_EQ(b.received, a.to_send);
+  for (End* end : {&a, &b}) {
+    EXPECT_EQ(end->flow.state(), FlowState::kClosed);
+    EXPECT_TRUE(end->close_completed);
+    EXPECT_TRUE(end->read_error.ok()) << end->read_error;
+    EXPECT_EQ(end->driver.fd(), -1) << "transport not closed";
+    EXPECT_GT(end->driver.stats().sends, 0u);
+  }
+}
+
+TEST_P(SocketDriverTest, HalfCloseLetsThePeerAnswerAfterEof) {
+  auto fds = SocketPair();
+  End client(options(), std::move(fds[0]));
+  End server(options(), std::move(fds[1]));
+  client.to_send = "request";
+  server.close_when_done = false;  // answers first, then closes
+  server.send_after_eof = RandomBytes(300 * 1000, 3);
+  ASSERT_TRUE(RunUntil({&client, &server}, now_, [&] {
+    return server.eof && server.sent == server.to_send.size();
+  }));
+  // The client's write side is closed; its read side still works.
+  EXPECT_TRUE(client.closed);
+  EXPECT_TRUE(IsFlowError(client.flow.Write("late"), FlowErrorKind::kClosed));
+  EXPECT_FALSE(client.flow.IsFinished());
+  server.close_when_done = true;
+  ASSERT_TRUE(RunUntil({&client, &server}, now_, [&] {
+    return client.flow.IsFinished() && server.flow.IsFinished() && client.eof;
+  }));
+  EXPECT_EQ(server.received, "request");
+  EXPECT_EQ(client.received, server.to_send);
+  EXPECT_TRUE(client.close_completed);
+  EXPECT_TRUE(server.close_completed);
+}
+
+TEST_P(SocketDriverTest, CloseWaitsForThePeerThenTimesOut) {
+  auto fds = SocketPair();
+  FlowOptions opts = options();
+  opts.close_timeout = absl::Seconds(5);
+  End a(opts, std::move(fds[0]));
+  End b(options(), std::move(fds[1]));
+  a.to_send = "bye";
+  b.close_when_done = false;  // never closes
+  ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
+    return a.flow.state() == FlowState::kCloseWait && b.eof;
+  }));
+  EXPECT_EQ(a.driver.NextDeadline(), now_ + absl::Seconds(5));
+  // Early timer calls do nothing.
+  a.Drive(now_ + absl::Seconds(4), Readiness::kNone);
+  EXPECT_EQ(a.flow.state(), FlowState::kCloseWait);
+  a.Drive(now_ + absl::Seconds(5), Readiness::kNone);
+  EXPECT_EQ(a.flow.state(), FlowState::kFailed);
+  EXPECT_TRUE(IsFlowError(a.flow.error(), FlowErrorKind::kCloseTimeout))
+      << a.flow.error();
+  EXPECT_EQ(a.driver.fd(), -1);
+  EXPECT_EQ(b.received, "bye");
+}
+
+TEST_P(SocketDriverTest, PeerClosingWithUnreadDataIsAResetNotEof) {
+  auto fds = SocketPair();
+  End a(options(), std::move(fds[0]));
+  UniqueFd raw = std::move(fds[1]);
+  a.to_send = "never read";
+  a.close_when_done = false;
+  ASSERT_TRUE(RunUntil({&a, &a}, now_, [&] { return a.sent > 0 && !a.flow.HasTransmit(); }));
+  raw.reset();  // unread bytes: the kernel resets the connection
+  ASSERT_TRUE(RunUntil({&a, &a}, now_, [&] { return a.flow.IsFinished(); }));
+  EXPECT_FALSE(a.eof);
+  EXPECT_TRUE(IsFlowError(a.read_error, FlowErrorKind::kReset)) << a.read_error;
+  EXPECT_THAT(a.read_error.message(), HasSubstr("Connection reset by peer"));
+}
+
+TEST_P(SocketDriverTest, WritingToAVanishedPeerIsAResetWithoutSigpipe) {
+  auto fds = SocketPair();
+  FlowOptions opts = options();
+  End a(opts, std::move(fds[0]));
+  UniqueFd raw = std::move(fds[1]);
+  if (GetParam() == Codec::kFramed) {
+    // A framed peer ends its writes with a marker; it then vanishes.
+    char marker[4];
+    EncodeFrameHeader(kFrameShutdownWrite, marker);
+    ASSERT_EQ(::write(raw.get(), marker, 4), 4);
+  }
+  ::shutdown(raw.get(), SHUT_WR);
+  a.close_when_done = false;
+  ASSERT_TRUE(RunUntil({&a, &a}, now_, [&] { return a.eof; }));
+  raw.reset();
+  a.to_send = RandomBytes(100000, 4);  // the peer is gone: EPIPE
+  ASSERT_TRUE(RunUntil({&a, &a}, now_, [&] { return a.flow.IsFinished(); }));
+  EXPECT_TRUE(IsFlowError(a.flow.error(), FlowErrorKind::kReset))
+      << a.flow.error();
+  EXPECT_THAT(a.flow.error().message(), HasSubstr("send"));
+}
+
+TEST_P(SocketDriverTest, TinySocketBuffersForcePartialSendsButLoseNothing) {
+  auto fds = SocketPair();
+  ShrinkBuffers(fds[0].get());
+  ShrinkBuffers(fds[1].get());
+  End a(options(), std::move(fds[0]));
+  End b(options(), std::move(fds[1]));
+  a.to_send = RandomBytes(1 << 20, 5);
+  b.to_send = RandomBytes(333333, 6);
+  ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
+    return a.flow.IsFinished() && b.flow.IsFinished() && a.eof && b.eof;
+  }));
+  EXPECT_EQ(a.received, b.to_send);
+  EXPECT_EQ(b.received, a.to_send);
+  EXPECT_EQ(a.flow.state(), FlowState::kClosed);
+  EXPECT_EQ(b.flow.state(), FlowState::kClosed);
+  EXPECT_GT(a.driver.stats().short_sends + a.driver.stats().would_block, 0u);
+  EXPECT_GT(a.driver.stats().sends, 10u);
+}
+
+TEST_P(SocketDriverTest, AStalledReaderStopsReadingTheSocket) {
+  auto fds = SocketPair();
+  FlowOptions opts = options();
+  opts.receive_limit = 64 * 1024;
+  End a(opts, std::move(fds[0]));
+  End b(options(), std::move(fds[1]));
+  a.reads = false;
+  a.close_when_done = false;
+  b.to_send = RandomBytes(4 << 20, 7);
+  b.close_when_done = false;
+  // b fills a's receive buffer, then the socket, then its own send queue.
+  ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
+    return a.flow.stats().receive_buffered >= opts.receive_limit &&
+           Any(b.driver.interest() & Readiness::kWritable);
+  }));
+  EXPECT_FALSE(a.flow.WantsRead());
+  EXPECT_FALSE(Any(a.driver.interest() & Readiness::kReadable));
+  EXPECT_LT(b.sent, b.to_send.size());
+  // Reading again resumes the stream.
+  a.reads = true;
+  b.close_when_done = true;
+  a.close_when_done = true;
+  ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
+    return a.flow.IsFinished() && b.flow.IsFinished() && a.eof;
+  }));
+  EXPECT_EQ(a.received, b.to_send);
+}
+
+TEST_P(SocketDriverTest, AbortIsNeverMistakenForACleanEndByAFramedPeer) {
+  auto fds = SocketPair();
+  End a(options(), std::move(fds[0]));
+  End b(options(), std::move(fds[1]));
+  a.to_send = "partial";
+  a.close_when_done = false;
+  b.close_when_done = false;
+  ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] { return b.received == "partial"; }));
+  a.flow.Abort();
+  a.Drive(now_, Readiness::kNone);
+  EXPECT_EQ(a.driver.fd(), -1);
+  ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
+    return b.eof || !b.read_error.ok();
+  }));
+  if (GetParam() == Codec::kFramed) {
+    EXPECT_FALSE(b.eof);
+    EXPECT_TRUE(IsFlowError(b.read_error, FlowErrorKind::kTruncated))
+        << b.read_error;
+  } else {
+    // Over AF_UNIX the native codec cannot tell an abort from a clean end:
+    // the kernel reports EOF either way. (TCP and vsock peers see a reset.)
+    EXPECT_TRUE(b.eof);
+  }
+}
+
+TEST(SocketDriverFramed, TruncatedFrameIsDataLossAfterTheBytesBeforeIt) {
+  auto fds = SocketPair();
+  End a(WithCodec(Codec::kFramed), std::move(fds[0]));
+  a.close_when_done = false;
+  UniqueFd raw = std::move(fds[1]);
+  MakeBlockingWithTimeouts(raw.get());
+  std::string wire(4, '\0');
+  EncodeFrameHeader(5, wire.data());
+  wire += "hello";
+  std::string cut(4, '\0');
+  EncodeFrameHeader(100, cut.data());
+  wire += cut + "only part";
+  ASSERT_EQ(::write(raw.get(), wire.data(), wire.size()),
+            static_cast<ssize_t>(wire.size()));
+  raw.reset();
+  ASSERT_TRUE(RunUntil({&a, &a}, absl::UnixEpoch(),
+                       [&] { return !a.read_error.ok(); }));
+  EXPECT_EQ(a.received, "helloonly part");
+  EXPECT_TRUE(IsFlowError(a.read_error, FlowErrorKind::kTruncated))
+      << a.read_error;
+  EXPECT_THAT(a.read_error.message(), HasSubstr("middle of a frame"));
+}
+
+TEST(SocketDriverFramed, OversizedFrameIsAProtocolErrorNamingTheValue) {
+  auto fds = SocketPair();
+  End a(WithCodec(Codec::kFramed), std::move(fds[0]));
+  a.close_when_done = false;
+  UniqueFd raw = std::move(fds[1]);
+  std::string wire(4, '\0');
+  EncodeFrameHeader(0x10000000, wire.data());
+  ASSERT_EQ(::write(raw.get(), wire.data(), wire.size()), 4);
+  ASSERT_TRUE(RunUntil({&a, &a}, absl::UnixEpoch(),
+                       [&] { return !a.read_error.ok(); }));
+  EXPECT_TRUE(IsFlowError(a.read_error, FlowErrorKind::kProtocol));
+  EXPECT_THAT(a.read_error.message(), HasSubstr("0x10000000"));
+  EXPECT_EQ(a.driver.fd(), -1);
+}
+
+TEST(SocketDriver, InterestAsksOnlyForWhatItDoesNotKnow) {
+  auto fds = SocketPair();
+  Flow flow{FlowOptions{}};
+  SocketDriver driver(flow, std::move(fds[0]));
+  // Before any IO the driver assumes the socket may be ready.
+  EXPECT_EQ(driver.interest(), Readiness::kNone);
+  driver.Drive(absl::UnixEpoch());
+  // The read found nothing: now it waits for readability.
+  EXPECT_EQ(driver.interest(), Readiness::kReadable);
+  EXPECT_EQ(driver.stats().would_block, 1u);
+  EXPECT_EQ(::write(fds[1].get(), "x", 1), 1);
+  driver.Drive(absl::UnixEpoch(), Readiness::kReadable);
+  absl::StatusOr<ReadResult> read = flow.Read();
+  ASSERT_TRUE(read.ok());
+  ASSERT_TRUE(read->is_data());
+  EXPECT_EQ(std::string(read->data()), "x");
+  EXPECT_EQ(driver.interest(), Readiness::kReadable);
+}
+
+TEST(SocketDriver, AcceptsABlockingSocketAndMakesItNonBlocking) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  UniqueFd other(fds[1]);
+  Flow flow{FlowOptions{}};
+  SocketDriver driver(flow, UniqueFd(fds[0]));
+  EXPECT_NE(::fcntl(driver.fd(), F_GETFL) & O_NONBLOCK, 0);
+  driver.Drive(absl::UnixEpoch());  // must not block
+  EXPECT_EQ(driver.interest(), Readiness::kReadable);
+}
+
+}  // namespace
+}  // namespace hvsock
