@@ -240,7 +240,9 @@ absl::Status EventLoop::RunOnce(absl::Duration max_wait) {
   for (LoopFlow* flow : dirty) flow->dirty_ = false;
   for (LoopFlow* flow : dirty) Service(flow, now, Readiness::kNone);
 
-  int timeout = dirty_.empty() ? WaitMilliseconds(now, max_wait) : 0;
+  // Work done above may be what the caller waits for: do not sleep then.
+  int timeout =
+      dirty.empty() && dirty_.empty() ? WaitMilliseconds(now, max_wait) : 0;
   events_.resize(static_cast<size_t>(options_.max_events));
   int count = ::epoll_wait(epoll_.get(), events_.data(), options_.max_events,
                            timeout);

@@ -167,8 +167,8 @@ class EventLoop {
                                  FdWatch::Callback callback);
 
   // One pass: IO for flows that need it, then wait at most `max_wait` (less
-  // if a deadline is due sooner; not at all if work is pending) for
-  // readiness, handle it, and fire due deadlines.
+  // if a deadline is due sooner; not at all if that IO happened or more is
+  // pending) for readiness, handle it, and fire due deadlines.
   absl::Status RunOnce(absl::Duration max_wait = absl::InfiniteDuration());
   // Passes until `done()` is true (checked before each pass). Fails with
   // DeadlineExceeded if that takes longer than `limit`.
