@@ -1,0 +1,90 @@
+// WinsockFlow: drives one core Flow over one connected Winsock stream socket
+// with overlapped I/O on an I/O completion port.
+//
+// The driver moves bytes and nothing else: it WSASends the core's transmit
+// spans as WSABUFs straight from the flow's queue (no copy; at most one send
+// in flight, partial completions consumed at the byte they stopped),
+// WSARecvs straight into the flow's receive space while the flow wants to
+// read (backpressure: no receive is posted while the receive buffer is
+// full), calls shutdown(SD_SEND) when the flow asks, and closes the socket
+// once the flow is finished: gracefully after a completed close, with a
+// reset (SO_LINGER 0) after a failure so the peer cannot mistake a lost
+// stream for a clean end. The close timeout is a deadline on the loop.
+//
+// The socket's family does not matter (AF_HYPERV in production, AF_INET
+// loopback in tests). Sockets from ConnectEx or AcceptEx must have had
+// SO_UPDATE_CONNECT_CONTEXT / SO_UPDATE_ACCEPT_CONTEXT applied (the
+// connector and listener here do), or shutdown fails.
+//
+// Application side: Write/Writev/Read/Close/Abort mirror the Flow's
+// commands and start whatever I/O they make necessary; `on_event` is called
+// from the loop (never from inside one of these calls) with the flow's
+// events. Use the driver's Abort(), never the flow's: the driver first
+// cancels the receive in flight (CancelIoEx) and only then lets the core
+// drop its receive memory, which that receive may still be writing into.
+// The same holds for the close timeout.
+//
+// Destroying a WinsockFlow aborts the flow if it has not finished. In-flight
+// operations are cancelled; the Flow and the socket live on, detached, until
+// their completions have arrived, so the loop must keep running a little
+// (IocpLoop's destructor does).
+//
+// Windows only. Thread-safety: use it on its loop's thread only.
+#ifndef HVSOCK_BACKENDS_WINSOCK_WINSOCK_FLOW_H_
+#define HVSOCK_BACKENDS_WINSOCK_WINSOCK_FLOW_H_
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "absl/types/span.h"
+#include "backends/winsock/winsock_io_loop.h"
+#include "backends/winsock/winsock_socket.h"
+#include "core/flow.h"
+#include "core/flow_options.h"
+
+namespace hvsock {
+
+class WinsockFlow {
+ public:
+  using EventCallback = std::function<void(FlowEvent)>;
+
+  // Takes `socket` (connected, overlapped) and attaches it to `loop`, which
+  // must outlive the flow's operations.
+  static absl::StatusOr<std::unique_ptr<WinsockFlow>> Create(
+      IoLoop& loop, UniqueSocket socket, const FlowOptions& options,
+      EventCallback on_event = nullptr);
+  ~WinsockFlow();
+  WinsockFlow(const WinsockFlow&) = delete;
+  WinsockFlow& operator=(const WinsockFlow&) = delete;
+
+  // ── Application commands (see core/flow.h) ─────────────────────────
+  absl::Status Write(absl::Cord data);
+  absl::Status Writev(absl::Span<absl::Cord> buffers);
+  absl::StatusOr<ReadResult> Read(size_t max_bytes = SIZE_MAX);
+  absl::Status Close();
+  void Abort();
+
+  // ── Getters ─────────────────────────────────────────────────────────
+  const Flow& flow() const;
+  FlowState state() const { return flow().state(); }
+  FlowStats stats() const { return flow().stats(); }
+  const absl::Status& error() const { return flow().error(); }
+  // The flow is finished and the socket has been closed.
+  bool transport_closed() const;
+  // Overlapped operations (send, receive) now in flight: 0, 1 or 2.
+  int operations_in_flight() const;
+
+  class Driver;  // the state that outlives this handle while I/O is in flight
+
+ private:
+  explicit WinsockFlow(Driver* driver) : driver_(driver) {}
+  Driver* driver_;
+};
+
+}  // namespace hvsock
+
+#endif  // HVSOCK_BACKENDS_WINSOCK_WINSOCK_FLOW_H_

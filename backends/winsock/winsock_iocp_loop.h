@@ -1,0 +1,70 @@
+// IocpLoop: the reference event loop for the Winsock drivers, a single
+// I/O completion port with deadlines.
+//
+// RunOnce(max_wait) waits for completions (GetQueuedCompletionStatusEx, up
+// to a batch at a time) no longer than max_wait or the earliest watched
+// deadline, dispatches them, then fires the deadlines that have passed.
+// RunUntil(done, limit) repeats that until `done()` holds or `limit` has
+// passed, so every wait is bounded. Wake() makes a waiting RunOnce return
+// (the one call that is safe from another thread).
+//
+// Destroying the loop first runs it (for at most a few seconds) until every
+// attached socket has detached, so drivers destroyed just before it can
+// finish their cancelled operations.
+//
+// Windows only. Thread-safety: one thread runs the loop and all drivers on
+// it; Wake() may be called from any thread.
+#ifndef HVSOCK_BACKENDS_WINSOCK_WINSOCK_IOCP_LOOP_H_
+#define HVSOCK_BACKENDS_WINSOCK_WINSOCK_IOCP_LOOP_H_
+
+#include <winsock2.h>
+#include <windows.h>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "backends/winsock/winsock_io_loop.h"
+
+namespace hvsock {
+
+class IocpLoop : public IoLoop {
+ public:
+  static absl::StatusOr<std::unique_ptr<IocpLoop>> Create();
+  ~IocpLoop() override;
+  IocpLoop(const IocpLoop&) = delete;
+  IocpLoop& operator=(const IocpLoop&) = delete;
+
+  // Returns the number of completions dispatched.
+  size_t RunOnce(absl::Duration max_wait);
+  // Runs until done() is true (checked before each wait) or `limit` has
+  // passed; returns done().
+  bool RunUntil(const std::function<bool()>& done, absl::Duration limit);
+  void Wake();
+
+  size_t attached_sockets() const { return attached_.size(); }
+
+  // IoLoop
+  absl::Status Attach(SOCKET socket) override;
+  void Detach(SOCKET socket) override;
+  void WatchDeadline(DeadlineWatcher* watcher) override;
+  void UnwatchDeadline(DeadlineWatcher* watcher) override;
+  absl::Time Now() override;
+
+ private:
+  explicit IocpLoop(HANDLE port) : port_(port) {}
+  void FireDeadlines();
+
+  HANDLE port_;
+  std::set<SOCKET> attached_;
+  std::vector<DeadlineWatcher*> watchers_;
+  absl::Time last_now_ = absl::InfinitePast();
+};
+
+}  // namespace hvsock
+
+#endif  // HVSOCK_BACKENDS_WINSOCK_WINSOCK_IOCP_LOOP_H_
