@@ -1,0 +1,52 @@
+// Connect: opens a stream socket to an Address with a mandatory timeout.
+//
+// The connect is non-blocking underneath: the calling thread waits in
+// poll() for at most the timeout, and the socket's SO_ERROR says how the
+// attempt ended. With ConnectOptions::retry_refused, an attempt that is
+// refused (nothing listens yet: ECONNREFUSED, ECONNRESET from a vsock host,
+// or a Unix socket file that does not exist yet) is retried with
+// exponential backoff until the timeout. A Unix listener whose backlog is
+// full (EAGAIN) is always retried the same way, as a blocking connect would
+// have waited.
+//
+// Every failure names the URI and what happened:
+//   Unavailable       refused (and the number of attempts, when retrying)
+//   DeadlineExceeded  timed out (after how long)
+//   NotFound          no Unix socket file at the path
+//   InvalidArgument   bad address or options
+//   others            from the kernel (PermissionDenied, ...)
+//
+// Thread-safety: Connect() is safe from any thread; it blocks the calling
+// thread for at most options.timeout.
+#ifndef HVSOCK_BACKENDS_POSIX_CONNECTOR_H_
+#define HVSOCK_BACKENDS_POSIX_CONNECTOR_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "backends/address.h"
+#include "backends/posix/unique_fd.h"
+
+namespace hvsock {
+
+struct ConnectOptions {
+  // The whole connect, retries included. Must be positive and finite.
+  absl::Duration timeout = absl::Seconds(10);
+  // Retry while refused (the listener is not up yet).
+  bool retry_refused = false;
+  absl::Duration initial_backoff = absl::Milliseconds(10);
+  absl::Duration max_backoff = absl::Seconds(1);
+  // Called before each retry with the attempt number (1 for the first
+  // failure) and why it failed. For logging, and for tests.
+  std::function<void(int attempt, const absl::Status& why)> on_retry;
+};
+
+// A connected, non-blocking, close-on-exec stream socket.
+absl::StatusOr<UniqueFd> Connect(const Address& address,
+                                 const ConnectOptions& options = {});
+
+}  // namespace hvsock
+
+#endif  // HVSOCK_BACKENDS_POSIX_CONNECTOR_H_

@@ -1,0 +1,196 @@
+#include "backends/posix/listener.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <variant>
+
+#include "absl/strings/str_cat.h"
+#include "backends/posix/socket_address.h"
+#include "backends/uri.h"
+
+namespace hvsock {
+namespace {
+
+// What is at a Unix socket path that bind() found in use.
+enum class PathOccupant { kStaleSocket, kListener, kNotASocket, kGone };
+
+absl::StatusOr<PathOccupant> ProbeUnixPath(const std::string& path,
+                                           const SocketAddress& address) {
+  struct stat info;
+  if (::lstat(path.c_str(), &info) != 0) {
+    if (errno == ENOENT) return PathOccupant::kGone;
+    return PosixError(errno, absl::StrCat("lstat ", path));
+  }
+  if (!S_ISSOCK(info.st_mode)) return PathOccupant::kNotASocket;
+  absl::StatusOr<UniqueFd> probe = NewStreamSocket(AF_UNIX);
+  if (!probe.ok()) return probe.status();
+  if (::connect(probe->get(), address.get(), address.size()) == 0) {
+    return PathOccupant::kListener;
+  }
+  switch (errno) {
+    case ECONNREFUSED:
+      return PathOccupant::kStaleSocket;
+    case EAGAIN:       // a listener whose backlog is full
+    case EINPROGRESS:
+      return PathOccupant::kListener;
+    case ENOENT:
+      return PathOccupant::kGone;
+    default:
+      return PosixError(errno, absl::StrCat("probing ", path));
+  }
+}
+
+}  // namespace
+
+absl::Status CheckPeerCid(const std::vector<uint32_t>& allowed,
+                          const Address& peer) {
+  if (allowed.empty()) return absl::OkStatus();
+  const auto* vsock = std::get_if<VsockAddress>(&peer);
+  if (vsock == nullptr) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("peer ", FormatAddressUri(peer),
+                     " has no CID and a CID allowlist is set"));
+  }
+  if (std::find(allowed.begin(), allowed.end(), vsock->cid) != allowed.end()) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "peer CID ", vsock->cid, " (", FormatAddressUri(peer),
+      ") is not in the allowlist"));
+}
+
+absl::StatusOr<std::unique_ptr<Listener>> Listener::Listen(
+    const Address& address, ListenOptions options) {
+  const std::string uri = FormatAddressUri(address);
+  const bool is_unix = std::holds_alternative<UnixAddress>(address);
+  if (!options.allowed_cids.empty() && is_unix) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen ", uri, ": a CID allowlist applies only to vsock listeners"));
+  }
+  if (options.backlog < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen ", uri, ": negative backlog ", options.backlog));
+  }
+  absl::StatusOr<SocketAddress> socket_address = SocketAddress::From(address);
+  if (!socket_address.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen ", uri, ": ", socket_address.status().message()));
+  }
+  absl::StatusOr<UniqueFd> fd = NewStreamSocket(socket_address->family());
+  if (!fd.ok()) return fd.status();
+  int result = ::bind(fd->get(), socket_address->get(), socket_address->size());
+  if (result != 0 && errno == EADDRINUSE && is_unix &&
+      options.remove_stale_socket) {
+    const std::string& path = std::get<UnixAddress>(address).path;
+    absl::StatusOr<PathOccupant> occupant =
+        ProbeUnixPath(path, *socket_address);
+    if (!occupant.ok()) return occupant.status();
+    switch (*occupant) {
+      case PathOccupant::kListener:
+        return absl::AlreadyExistsError(absl::StrCat(
+            "listen ", uri, ": another listener is already there"));
+      case PathOccupant::kNotASocket:
+        return absl::AlreadyExistsError(absl::StrCat(
+            "listen ", uri, ": the path exists and is not a socket; not "
+            "removing it"));
+      case PathOccupant::kStaleSocket:
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+          return PosixError(errno,
+                            absl::StrCat("listen ", uri,
+                                         ": removing the stale socket file"));
+        }
+        break;
+      case PathOccupant::kGone:
+        break;
+    }
+    result = ::bind(fd->get(), socket_address->get(), socket_address->size());
+  }
+  if (result != 0) {
+    int error = errno;
+    if (error == EADDRINUSE) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("listen ", uri, ": address already in use"));
+    }
+    return PosixError(error, absl::StrCat("listen ", uri, ": bind"));
+  }
+  std::unique_ptr<Listener> listener;
+  // From here on the socket file (if any) is ours: the destructor removes it
+  // even if listen() fails.
+  absl::StatusOr<Address> local = LocalAddressOf(fd->get());
+  listener.reset(new Listener(std::move(*fd), local.ok() ? *local : address,
+                              std::move(options)));
+  if (is_unix) {
+    struct stat info;
+    const std::string& path = std::get<UnixAddress>(address).path;
+    if (::stat(path.c_str(), &info) == 0) {
+      listener->owns_socket_file_ = true;
+      listener->file_dev_ = info.st_dev;
+      listener->file_ino_ = info.st_ino;
+    }
+    // getsockname reports the path as given; keep the caller's spelling.
+    listener->local_ = address;
+  }
+  if (::listen(listener->fd(), listener->options_.backlog) != 0) {
+    return PosixError(errno, absl::StrCat("listen ", uri, ": listen"));
+  }
+  return listener;
+}
+
+Listener::~Listener() {
+  if (!owns_socket_file_) return;
+  const std::string& path = std::get<UnixAddress>(local_).path;
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && info.st_dev == file_dev_ &&
+      info.st_ino == file_ino_) {
+    ::unlink(path.c_str());
+  }
+}
+
+absl::StatusOr<std::optional<AcceptedConnection>> Listener::Accept() {
+  while (true) {
+    sockaddr_storage storage{};
+    socklen_t size = sizeof(storage);
+    UniqueFd fd(::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&storage),
+                          &size, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd.valid()) {
+      int error = errno;
+      switch (error) {
+        case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+        case EWOULDBLOCK:
+#endif
+          return std::nullopt;
+        case EINTR:
+        case ECONNABORTED:  // the peer gave up while queued
+        case EPROTO:
+          continue;
+        default:
+          return PosixError(error,
+                            absl::StrCat("accept on ", FormatAddressUri(local_)));
+      }
+    }
+    absl::StatusOr<Address> peer =
+        SocketAddress::ToAddress(reinterpret_cast<sockaddr*>(&storage), size);
+    if (!peer.ok()) peer = UnixAddress{};
+    absl::Status admitted = CheckPeerCid(options_.allowed_cids, *peer);
+    if (admitted.ok() && options_.admit) admitted = options_.admit(*peer);
+    if (!admitted.ok()) {
+      // Closed before any of its data is read; a reset where supported.
+      linger abortive{1, 0};
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &abortive,
+                   sizeof(abortive));
+      fd.reset();
+      ++rejected_;
+      if (options_.on_rejected) options_.on_rejected(*peer, admitted);
+      continue;
+    }
+    ++accepted_;
+    return AcceptedConnection{std::move(fd), *std::move(peer)};
+  }
+}
+
+}  // namespace hvsock
