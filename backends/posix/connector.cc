@@ -107,40 +107,43 @@ absl::StatusOr<UniqueFd> Connect(const Address& address,
     }
     if (attempt->fd.valid()) return std::move(attempt->fd);
     const int error = attempt->error;
-    const bool is_refusal =
-        error == ECONNREFUSED || error == ECONNRESET ||
-        (is_unix && error == ENOENT);
-    const bool is_busy = is_unix && error == EAGAIN;
-    absl::Status why;
     if (error == ETIMEDOUT) {
-      std::string detail =
-          refused > 0 ? absl::StrCat(" (", refused, " attempts refused)") : "";
-      return absl::DeadlineExceededError(
-          absl::StrCat("connect ", uri, ": timed out after ",
-                       absl::FormatDuration(options.timeout), detail));
-    } else if (error == ECONNREFUSED || error == ECONNRESET) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "connect ", uri, ": timed out after ",
+          absl::FormatDuration(options.timeout),
+          refused > 0 ? absl::StrCat(" (", refused, " attempts refused)")
+                      : ""));
+    }
+    absl::StatusCode code;
+    std::string reason;
+    bool retry = options.retry_refused;
+    if (error == ECONNREFUSED || error == ECONNRESET) {
       ++refused;
-      why = absl::UnavailableError(absl::StrCat(
-          "connect ", uri, ": connection refused (nothing listens there)",
-          refused > 1 ? absl::StrCat(" after ", refused, " attempts") : ""));
+      code = absl::StatusCode::kUnavailable;
+      reason = "connection refused (nothing listens there)";
     } else if (is_unix && error == ENOENT) {
       ++refused;
-      why = absl::NotFoundError(absl::StrCat(
-          "connect ", uri, ": no socket file at that path",
-          refused > 1 ? absl::StrCat(" after ", refused, " attempts") : ""));
-    } else if (is_busy) {
-      why = absl::UnavailableError(absl::StrCat(
-          "connect ", uri, ": the listener's backlog is full"));
+      code = absl::StatusCode::kNotFound;
+      reason = "no socket file at that path";
+    } else if (is_unix && error == EAGAIN) {
+      code = absl::StatusCode::kUnavailable;
+      reason = "the listener's backlog is full";
+      retry = true;  // a blocking connect would have waited
     } else {
       return PosixError(error, absl::StrCat("connect ", uri));
     }
-    if (!(is_busy || (is_refusal && options.retry_refused))) return why;
+    const std::string attempts =
+        attempt_number > 1 ? absl::StrCat(" (attempt ", attempt_number, ")")
+                           : "";
+    absl::Status why(code, absl::StrCat("connect ", uri, ": ", reason,
+                                        attempts));
+    if (!retry) return why;
     absl::Time now = absl::Now();
     if (now >= deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
           "connect ", uri, ": timed out after ",
-          absl::FormatDuration(options.timeout), " (last attempt: ",
-          why.message(), ")"));
+          absl::FormatDuration(options.timeout), " (", attempt_number,
+          " attempts; the last: ", reason, ")"));
     }
     if (options.on_retry) options.on_retry(attempt_number, why);
     absl::SleepFor(std::min(backoff, deadline - now));

@@ -44,15 +44,18 @@ LoopFlow::LoopFlow(EventLoop& loop, const FlowOptions& options, UniqueFd fd,
       driver_(flow_, std::move(fd)),
       on_event_(std::move(on_event)) {}
 
+// Commands schedule IO only when they changed something, so that an
+// application polling a quiet flow does not keep the loop from sleeping.
+
 absl::Status LoopFlow::Write(absl::Cord data) {
   absl::Status status = flow_.Write(std::move(data));
-  Kick();
+  if (status.ok() || flow_.IsFinished()) Kick();
   return status;
 }
 
 absl::Status LoopFlow::Writev(absl::Span<absl::Cord> buffers) {
   absl::Status status = flow_.Writev(buffers);
-  Kick();
+  if (status.ok() || flow_.IsFinished()) Kick();
   return status;
 }
 
@@ -69,7 +72,7 @@ void LoopFlow::Abort() {
 
 absl::StatusOr<ReadResult> LoopFlow::Read(size_t max_bytes) {
   absl::StatusOr<ReadResult> result = flow_.Read(max_bytes);
-  Kick();  // reading may have made room to receive again
+  if (result.ok() && result->is_data()) Kick();  // made room to receive
   return result;
 }
 

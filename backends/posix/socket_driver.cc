@@ -118,13 +118,9 @@ void SocketDriver::Receive() {
       ++stats_.reads;
       budget -= static_cast<size_t>(n);
       flow_.CommitReceived(static_cast<size_t>(n));
-      if (static_cast<size_t>(n) < wanted) {
-        // Drained for now: a stream socket returns less than asked only
-        // when it has no more, and new bytes will raise readiness again.
-        readable_ = false;
-        flow_.ReleaseReceiveSpace();
-        return;
-      }
+      // A short read does not prove the socket drained: the peer's EOF may
+      // be queued behind the bytes, and an edge-triggered loop reports no
+      // new edge for it. Only EAGAIN (or EOF) ends the attempt.
       continue;
     }
     if (n == 0) {

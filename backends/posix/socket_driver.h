@@ -25,9 +25,9 @@
 //                   reset where the transport supports one after a failure)
 //
 // Readiness may be level- or edge-triggered: the driver remembers what it
-// was told (readable, writable) until a short transfer or EAGAIN says the
-// socket is drained or full, and interest() asks only for what it does not
-// already know. Call Drive(now) after every application command on the flow
+// was told (readable, writable) until EAGAIN says the socket is drained (or
+// a short send says it is full), and interest() asks only for what it does
+// not already know. Call Drive(now) after every application command on the flow
 // (Write, Close, Read, Abort): it sends what was queued and resumes reading
 // once the application has made room.
 //
@@ -35,8 +35,8 @@
 // application's (or the event loop's) business.
 //
 // Memory: a few bytes beyond the Flow. When a read finds the socket drained
-// (EAGAIN or a short read) the flow's unused receive block is released, so
-// an idle flow holds none.
+// (EAGAIN) the flow's unused receive block is released, so an idle flow
+// holds none.
 //
 // Hang-ups: a loop whose poll reports hang-ups even for an fd with no
 // interest (poll(2) always reports POLLHUP) should stop watching the fd

@@ -439,6 +439,24 @@ TEST(SocketDriver, InterestAsksOnlyForWhatItDoesNotKnow) {
   EXPECT_EQ(driver.interest(), Readiness::kReadable);
 }
 
+TEST(SocketDriver, OneReadinessReportDeliversDataAndTheEofBehindIt) {
+  // An edge-triggered loop reports bytes and the EOF queued behind them as
+  // one edge; the driver must not stop at the short read of the bytes.
+  auto fds = SocketPair();
+  Flow flow{FlowOptions{}};
+  SocketDriver driver(flow, std::move(fds[0]));
+  driver.Drive(absl::UnixEpoch());  // EAGAIN: now waiting for an edge
+  ASSERT_EQ(::write(fds[1].get(), "abc", 3), 3);
+  ASSERT_EQ(::shutdown(fds[1].get(), SHUT_WR), 0);
+  driver.Drive(absl::UnixEpoch(), Readiness::kReadable);
+  absl::StatusOr<ReadResult> data = flow.Read();
+  ASSERT_TRUE(data.ok() && data->is_data());
+  EXPECT_EQ(std::string(data->data()), "abc");
+  absl::StatusOr<ReadResult> eof = flow.Read();
+  ASSERT_TRUE(eof.ok());
+  EXPECT_TRUE(eof->is_eof());
+}
+
 TEST(SocketDriver, AcceptsABlockingSocketAndMakesItNonBlocking) {
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
