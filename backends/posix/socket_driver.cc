@@ -43,17 +43,31 @@ void SocketDriver::Drive(absl::Time now, Readiness ready) {
   flow_.HandleTimeout(now);
   if (Any(ready & Readiness::kReadable)) readable_ = true;
   if (Any(ready & Readiness::kWritable)) writable_ = true;
-  if (Any(ready & Readiness::kError)) {
+  const bool error_reported = Any(ready & Readiness::kError);
+  if (error_reported) {
+    // Let the IO find the error: bytes queued before it are read first.
     readable_ = true;
     writable_ = true;
-    CheckSocketError();
   }
   if (flow_.IsFinished()) return;
+  // Receive first: bytes (and an EOF) that arrived before a failure are the
+  // application's, and the peer's end explains a later EPIPE better than
+  // the EPIPE does.
+  Receive();
   Send();
   if (!flow_.IsFinished() && flow_.PollShutdownWrite()) {
-    if (::shutdown(fd_.get(), SHUT_WR) != 0) Fail(errno, "shutdown");
+    if (::shutdown(fd_.get(), SHUT_WR) != 0) SendFailed(errno, "shutdown");
   }
+  // An idle flow (not reading, nothing to send) would not notice the error.
+  if (error_reported && !flow_.IsFinished()) CheckSocketError();
+}
+
+void SocketDriver::SendFailed(int error, const char* what) {
+  // The peer may have sent bytes, or ended, before it went away: take them
+  // (and let the flow judge the ending) before reporting the send error.
+  readable_ = true;
   Receive();
+  if (!flow_.IsFinished()) Fail(error, what);
 }
 
 void SocketDriver::Send() {
@@ -89,7 +103,7 @@ void SocketDriver::Send() {
         not_a_socket_ = true;
         continue;
       }
-      Fail(error, "send");
+      SendFailed(error, "send");
       return;
     }
     ++stats_.sends;

@@ -131,6 +131,7 @@ class SocketDriver {
  private:
   void Send();
   void Receive();
+  void SendFailed(int error, const char* what);
   void CheckSocketError();
   void Fail(int error, const char* what);
 

@@ -281,8 +281,14 @@ TEST_P(SocketDriverTest, PeerClosingWithUnreadDataIsAResetNotEof) {
   a.to_send = "never read";
   a.close_when_done = false;
   ASSERT_TRUE(RunUntil({&a, &a}, now_, [&] { return a.sent > 0 && !a.flow.HasTransmit(); }));
+  std::string last_words(4, '\0');
+  if (GetParam() == Codec::kFramed) EncodeFrameHeader(6, last_words.data());
+  last_words = (GetParam() == Codec::kFramed ? last_words : "") + "before";
+  ASSERT_EQ(::send(raw.get(), last_words.data(), last_words.size(), 0),
+            static_cast<ssize_t>(last_words.size()));
   raw.reset();  // unread bytes: the kernel resets the connection
   ASSERT_TRUE(RunUntil({&a, &a}, now_, [&] { return a.flow.IsFinished(); }));
+  EXPECT_EQ(a.received, "before");  // bytes queued before the reset
   EXPECT_FALSE(a.eof);
   EXPECT_TRUE(IsFlowError(a.read_error, FlowErrorKind::kReset)) << a.read_error;
   EXPECT_THAT(a.read_error.message(), HasSubstr("Connection reset by peer"));

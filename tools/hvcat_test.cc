@@ -1,0 +1,669 @@
+// End-to-end tests of hvcat over unix:// sockets, against a peer written
+// here from the wire protocols' descriptions alone: it shares no code with
+// core/ or backends/ (raw blocking POSIX sockets, framing by hand), so the
+// two implementations check each other.
+//
+// Every wait is bounded: the peer's sockets have receive/send timeouts,
+// accepts poll with a timeout, and hvcat is killed if it runs too long.
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr int kPeerTimeoutSeconds = 10;
+constexpr auto kHvcatLimit = std::chrono::seconds(30);
+
+// ── The independent peer: raw sockets and hand-made frames ────────────
+
+// The framed protocol's control headers (ocaml-hvsock Flow_shutdown).
+constexpr uint32_t kShutdownRead = 0xdeadbeef;
+constexpr uint32_t kShutdownWrite = 0xbeefdead;
+constexpr uint32_t kClose = 0xdeaddead;
+
+std::string U32LE(uint32_t value) {
+  std::string out(4, '\0');
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(value >> (8 * i));
+  return out;
+}
+
+std::string Frame(const std::string& payload) {
+  return U32LE(static_cast<uint32_t>(payload.size())) + payload;
+}
+
+void SetTimeouts(int fd) {
+  timeval tv{kPeerTimeoutSeconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+sockaddr_un UnixAddr(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  return addr;
+}
+
+int Listen(const std::string& path, int backlog = 4) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr = UnixAddr(path);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(fd, backlog) != 0) {
+    ADD_FAILURE() << "listen " << path << ": " << strerror(errno);
+  }
+  return fd;
+}
+
+// Accepts one connection, or returns -1 after the peer timeout.
+int Accept(int listener) {
+  pollfd pfd{listener, POLLIN, 0};
+  if (poll(&pfd, 1, kPeerTimeoutSeconds * 1000) != 1) return -1;
+  int fd = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd >= 0) SetTimeouts(fd);
+  return fd;
+}
+
+// Connects to a listening hvcat, retrying while it is not up yet.
+int ConnectWithRetry(const std::string& path) {
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::seconds(kPeerTimeoutSeconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr = UnixAddr(path);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+      SetTimeouts(fd);
+      return fd;
+    }
+    close(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return -1;
+}
+
+bool SendAll(int fd, const std::string& data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Reads exactly n bytes; false on EOF, error or timeout.
+bool ReadExact(int fd, size_t n, std::string* out) {
+  out->assign(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = recv(fd, out->data() + got, n - got, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    got += static_cast<size_t>(r);
+  }
+  return true;
+}
+
+// Reads until EOF (true) or error/timeout (false).
+bool ReadToEof(int fd, std::string* out) {
+  char buffer[65536];
+  while (true) {
+    ssize_t r = recv(fd, buffer, sizeof(buffer), 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return false;
+    if (r == 0) return true;
+    out->append(buffer, static_cast<size_t>(r));
+  }
+}
+
+// After EOF: waits (bounded) until the other end has closed entirely.
+void WaitForHangUp(int fd) {
+  pollfd pfd{fd, 0, 0};  // POLLHUP is always reported
+  poll(&pfd, 1, kPeerTimeoutSeconds * 1000);
+}
+
+// Native echo: echoes until EOF, shuts its write side, closes. Records what
+// it received.
+void NativeEchoPeer(int fd, std::string* received) {
+  char buffer[65536];
+  while (true) {
+    ssize_t r = recv(fd, buffer, sizeof(buffer), 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    received->append(buffer, static_cast<size_t>(r));
+    if (!SendAll(fd, std::string(buffer, static_cast<size_t>(r)))) break;
+  }
+  shutdown(fd, SHUT_WR);
+  close(fd);
+}
+
+// Framed echo: decodes frames by hand, echoes payload re-framed in pieces
+// of `piece` bytes (with a zero-length Data frame now and then, which a
+// receiver must ignore). On hvcat's ShutdownWrite it answers Close (hvcat
+// has ended already), then waits for hvcat to close the transport.
+void FramedEchoPeer(int fd, size_t piece, std::string* received,
+                    std::vector<uint32_t>* control) {
+  std::string header;
+  size_t frames = 0;
+  while (ReadExact(fd, 4, &header)) {
+    uint32_t value = 0;
+    for (int i = 0; i < 4; ++i) {
+      value |= static_cast<uint32_t>(static_cast<unsigned char>(header[i]))
+               << (8 * i);
+    }
+    if (value == kShutdownWrite || value == kClose || value == kShutdownRead) {
+      control->push_back(value);
+      if (value != kShutdownRead) break;
+      continue;
+    }
+    std::string payload;
+    if (!ReadExact(fd, value, &payload)) return;
+    received->append(payload);
+    std::string wire;
+    for (size_t at = 0; at < payload.size(); at += piece) {
+      wire += Frame(payload.substr(at, piece));
+    }
+    if (++frames % 7 == 0) wire += Frame("");
+    if (!SendAll(fd, wire)) return;
+  }
+  SendAll(fd, U32LE(kClose));
+  std::string rest;
+  ReadToEof(fd, &rest);  // hvcat closes the transport once both ended
+  close(fd);
+}
+
+// ── Running hvcat ──────────────────────────────────────────────────────
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string HvcatPath() {
+  const char* srcdir = getenv("TEST_SRCDIR");
+  const char* workspace = getenv("TEST_WORKSPACE");
+  return std::string(srcdir ? srcdir : ".") + "/" +
+         (workspace ? workspace : "hvsock") + "/tools/hvcat";
+}
+
+// Standard output collected so far, for a writer waiting on it.
+struct SharedOutput {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::string text;
+  bool ended = false;
+};
+
+void ReadAllFrom(int fd, std::string* out, SharedOutput* shared = nullptr) {
+  char buffer[65536];
+  while (true) {
+    ssize_t r = read(fd, buffer, sizeof(buffer));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    out->append(buffer, static_cast<size_t>(r));
+    if (shared != nullptr) {
+      std::lock_guard<std::mutex> lock(shared->mutex);
+      shared->text = *out;
+      shared->changed.notify_all();
+    }
+  }
+  if (shared != nullptr) {
+    std::lock_guard<std::mutex> lock(shared->mutex);
+    shared->ended = true;
+    shared->changed.notify_all();
+  }
+  close(fd);
+}
+
+using OutputPredicate = std::function<bool(const std::string& output)>;
+
+// Runs hvcat with `input` on a pipe to its standard input (written by a
+// thread, concurrently with a thread reading its standard output), or with
+// both standard streams on regular files when `use_files`. With
+// `close_input_when`, standard input stays open after `input` until the
+// output seen so far satisfies it (or the output ends, or ten seconds pass).
+Result RunHvcat(const std::vector<std::string>& args, const std::string& input,
+                bool use_files = false,
+                OutputPredicate close_input_when = nullptr) {
+  SharedOutput shared;
+  Result result;
+  std::vector<std::string> argv_strings = {HvcatPath()};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : argv_strings) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  int in[2], out[2], err[2];
+  char in_file[] = "/tmp/hvcat-in-XXXXXX";
+  char out_file[] = "/tmp/hvcat-out-XXXXXX";
+  if (use_files) {
+    in[0] = mkstemp(in_file);
+    out[1] = mkstemp(out_file);
+    EXPECT_EQ(write(in[0], input.data(), input.size()),
+              static_cast<ssize_t>(input.size()));
+    lseek(in[0], 0, SEEK_SET);
+    in[1] = out[0] = -1;
+  } else {
+    EXPECT_EQ(pipe2(in, O_CLOEXEC), 0);
+    EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+  }
+  EXPECT_EQ(pipe2(err, O_CLOEXEC), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  std::thread writer, reader;
+  if (!use_files) {
+    writer = std::thread([&] {
+      size_t at = 0;
+      while (at < input.size()) {
+        ssize_t n = write(in[1], input.data() + at, input.size() - at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // hvcat is gone (EPIPE; SIGPIPE is ignored)
+        at += static_cast<size_t>(n);
+      }
+      if (close_input_when) {
+        std::unique_lock<std::mutex> lock(shared.mutex);
+        shared.changed.wait_for(lock, std::chrono::seconds(10), [&] {
+          return shared.ended || close_input_when(shared.text);
+        });
+      }
+      close(in[1]);
+    });
+    reader = std::thread([&] { ReadAllFrom(out[0], &result.out, &shared); });
+  }
+  std::thread err_reader([&] { ReadAllFrom(err[0], &result.err); });
+  auto deadline = std::chrono::steady_clock::now() + kHvcatLimit;
+  int status = 0;
+  while (true) {
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      ADD_FAILURE() << "hvcat did not finish in time; killed";
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (writer.joinable()) writer.join();
+  if (reader.joinable()) reader.join();
+  err_reader.join();
+  if (use_files) {
+    int fd = open(out_file, O_RDONLY | O_CLOEXEC);
+    ReadAllFrom(fd, &result.out);
+    unlink(in_file);
+    unlink(out_file);
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string RandomBytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string out(n, '\0');
+  for (char& c : out) c = static_cast<char>(rng());
+  return out;
+}
+
+class HvcatTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { signal(SIGPIPE, SIG_IGN); }
+  void SetUp() override {
+    char pattern[] = "/tmp/hvcat-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    path_ = dir_ + "/peer.sock";
+    uri_ = "unix://" + path_;
+  }
+  void TearDown() override {
+    unlink(path_.c_str());
+    rmdir(dir_.c_str());
+  }
+  std::string dir_, path_, uri_;
+};
+
+// ── Success ────────────────────────────────────────────────────────────
+
+TEST_F(HvcatTest, NativeEchoOfALargeStreamDoesNotDeadlock) {
+  int listener = Listen(path_);
+  std::string received;
+  std::thread peer([&] {
+    int fd = Accept(listener);
+    if (fd >= 0) NativeEchoPeer(fd, &received);
+  });
+  std::string input = RandomBytes(8 << 20, 1);
+  Result r = RunHvcat({uri_}, input);
+  peer.join();
+  close(listener);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_TRUE(r.out == input) << "output differs: " << r.out.size()
+                              << " bytes of " << input.size();
+  EXPECT_TRUE(received == input);
+}
+
+TEST_F(HvcatTest, FramedEchoOfALargeStreamCompletesTheCloseHandshake) {
+  int listener = Listen(path_);
+  std::string received;
+  std::vector<uint32_t> control;
+  std::thread peer([&] {
+    int fd = Accept(listener);
+    if (fd >= 0) FramedEchoPeer(fd, 1000, &received, &control);
+  });
+  std::string input = RandomBytes(3 << 20, 2);
+  Result r = RunHvcat({"--protocol=framed", uri_}, input);
+  peer.join();
+  close(listener);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out == input) << r.out.size() << " of " << input.size();
+  EXPECT_TRUE(received == input);
+  EXPECT_EQ(control, std::vector<uint32_t>{kShutdownWrite});
+}
+
+TEST_F(HvcatTest, RegularFilesAsStandardStreams) {
+  int listener = Listen(path_);
+  std::string received;
+  std::thread peer([&] {
+    int fd = Accept(listener);
+    if (fd >= 0) NativeEchoPeer(fd, &received);
+  });
+  std::string input = RandomBytes(2 << 20, 3);
+  Result r = RunHvcat({uri_}, input, /*use_files=*/true);
+  peer.join();
+  close(listener);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out == input);
+}
+
+TEST_F(HvcatTest, HalfCloseThePeerAnswersAfterOurEof) {
+  int listener = Listen(path_);
+  std::thread peer([&] {
+    int fd = Accept(listener);
+    if (fd < 0) return;
+    std::string request;
+    ReadToEof(fd, &request);  // our close arrives as EOF
+    SendAll(fd, "got " + std::to_string(request.size()) + " bytes");
+    shutdown(fd, SHUT_WR);
+    std::string rest;
+    ReadToEof(fd, &rest);
+    close(fd);
+  });
+  Result r = RunHvcat({uri_}, "twelve bytes");
+  peer.join();
+  close(listener);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "got 12 bytes");
+}
+
+TEST_F(HvcatTest, FramedPeerThatEndsFirstGetsClose) {
+  int listener = Listen(path_);
+  std::vector<uint32_t> control;
+  std::thread peer([&] {
+    int fd = Accept(listener);
+    if (fd < 0) return;
+    SendAll(fd, Frame("hello ") + Frame("") + Frame("world") +
+                    U32LE(kShutdownWrite));
+    std::string header, payload;
+    while (ReadExact(fd, 4, &header)) {
+      uint32_t value = 0;
+      for (int i = 0; i < 4; ++i) {
+        value |= static_cast<uint32_t>(static_cast<unsigned char>(header[i]))
+                 << (8 * i);
+      }
+      if (value == kShutdownWrite || value == kClose) {
+        control.push_back(value);
+        break;
+      }
+      ReadExact(fd, value, &payload);
+    }
+    close(fd);  // both ended: the transport may go
+  });
+  // Standard input ends only once the peer's bytes have come out: they
+  // arrived with the peer's ShutdownWrite in one segment, so hvcat knows the
+  // peer has ended when it closes.
+  Result r = RunHvcat({"--protocol", "framed", uri_}, "", false,
+                      [](const std::string& out) { return out == "hello world"; });
+  peer.join();
+  close(listener);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hello world");
+  // hvcat had seen the peer's ShutdownWrite, so its own end is Close.
+  EXPECT_EQ(control, std::vector<uint32_t>{kClose});
+}
+
+TEST_F(HvcatTest, ListensAndAcceptsOneConnection) {
+  std::string received;
+  std::vector<uint32_t> control;
+  std::string from_hvcat;
+  std::thread peer([&] {
+    int fd = ConnectWithRetry(path_);
+    if (fd < 0) return;
+    // A framed client: sends, ends, reads until hvcat's end.
+    SendAll(fd, Frame("from the client") + U32LE(kShutdownWrite));
+    std::string header, payload;
+    while (ReadExact(fd, 4, &header)) {
+      uint32_t value = 0;
+      for (int i = 0; i < 4; ++i) {
+        value |= static_cast<uint32_t>(static_cast<unsigned char>(header[i]))
+                 << (8 * i);
+      }
+      if (value == kShutdownWrite || value == kClose) {
+        control.push_back(value);
+        break;
+      }
+      if (!ReadExact(fd, value, &payload)) break;
+      from_hvcat += payload;
+    }
+    close(fd);
+  });
+  Result r = RunHvcat({"-l", "--protocol=framed", uri_}, "from the server");
+  peer.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "from the client");
+  EXPECT_EQ(from_hvcat, "from the server");
+  EXPECT_EQ(control.size(), 1u);
+  struct stat info;
+  EXPECT_NE(stat(path_.c_str(), &info), 0) << "socket file left behind";
+}
+
+// ── Failures: exit status, one line on stderr, data before it kept ─────
+
+TEST_F(HvcatTest, RefusedConnection) {
+  int stale = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr = UnixAddr(path_);
+  ASSERT_EQ(bind(stale, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  Result r = RunHvcat({uri_}, "x");
+  close(stale);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "hvcat: connect " + uri_ +
+                       ": connection refused (nothing listens there)\n");
+}
+
+TEST_F(HvcatTest, ConnectTimeoutWithFractionalSeconds) {
+  int listener = Listen(path_, /*backlog=*/0);
+  std::vector<int> queued;  // fill the backlog; nobody accepts
+  for (int i = 0; i < 64; ++i) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un addr = UnixAddr(path_);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      close(fd);
+      break;
+    }
+    queued.push_back(fd);
+  }
+  Result r = RunHvcat({"--connect-timeout=0.15", uri_}, "x");
+  for (int fd : queued) close(fd);
+  close(listener);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, StartsWith("hvcat: connect " + uri_ +
+                                ": timed out after 150ms"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+}
+
+TEST_F(HvcatTest, ResetKeepsTheDataBeforeIt) {
+  int listener = Listen(path_);
+  std::thread peer([&] {
+    int fd = Accept(listener);
+    if (fd < 0) return;
+    SendAll(fd, "partial");
+    // Wait until hvcat's bytes are here, then close without reading them:
+    // the kernel resets the connection.
+    pollfd pfd{fd, POLLIN, 0};
+    poll(&pfd, 1, kPeerTimeoutSeconds * 1000);
+    close(fd);
+  });
+  // Standard input stays open until hvcat exits, so hvcat is still
+  // reading when the reset comes.
+  Result r = RunHvcat({uri_}, std::string(100, 'x'));
+  peer.join();
+  close(listener);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "partial");
+  EXPECT_THAT(r.err, StartsWith("hvcat: reset: "));
+  EXPECT_THAT(r.err, HasSubstr("Connection reset by peer"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+}
+
+TEST_F(HvcatTest, FramedStreamCutInTheMiddleOfAFrame) {
+  int listener = Listen(path_);
+  std::thread peer([&] {
+    int fd = Accept(listener);
+    if (fd < 0) return;
+    SendAll(fd, Frame("complete ") + U32LE(100) + "only ten b");
+    shutdown(fd, SHUT_WR);
+    std::string rest;
+    ReadToEof(fd, &rest);
+    close(fd);
+  });
+  Result r = RunHvcat({"--protocol=framed", uri_}, "");
+  peer.join();
+  close(listener);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "complete only ten b");
+  EXPECT_THAT(r.err, StartsWith("hvcat: truncated stream: "));
+  EXPECT_THAT(r.err, HasSubstr("middle of a frame"));
+}
+
+TEST_F(HvcatTest, FramedStreamEndingWithoutItsMarker) {
+  int listener = Listen(path_);
+  std::thread peer([&] {
+    int fd = Accept(listener);
+    if (fd < 0) return;
+    SendAll(fd, Frame("all of it?"));
+    // Take hvcat's ShutdownWrite (its input is empty) before going, so the
+    // close is an EOF without the marker, not a reset for unread data.
+    std::string marker;
+    ReadExact(fd, 4, &marker);
+    close(fd);
+  });
+  Result r = RunHvcat({"--protocol=framed", uri_}, "");
+  peer.join();
+  close(listener);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "all of it?");
+  EXPECT_THAT(r.err, StartsWith("hvcat: truncated stream: "));
+  EXPECT_THAT(r.err, HasSubstr("without the peer's end-of-writes marker"));
+}
+
+TEST_F(HvcatTest, ProtocolErrorNamesTheOffendingValue) {
+  int listener = Listen(path_);
+  std::thread peer([&] {
+    int fd = Accept(listener);
+    if (fd < 0) return;
+    SendAll(fd, Frame("ok") + U32LE(0x7fffffff));
+    std::string rest;
+    ReadToEof(fd, &rest);
+    close(fd);
+  });
+  Result r = RunHvcat({"--protocol=framed", uri_}, "");
+  peer.join();
+  close(listener);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "ok");
+  EXPECT_THAT(r.err, StartsWith("hvcat: protocol error: "));
+  EXPECT_THAT(r.err, HasSubstr("2147483647"));
+  EXPECT_THAT(r.err, HasSubstr("0x7fffffff"));
+}
+
+TEST_F(HvcatTest, CloseTimesOutWhenThePeerNeverEnds) {
+  int listener = Listen(path_);
+  std::thread peer([&] {
+    int fd = Accept(listener);
+    if (fd < 0) return;
+    SendAll(fd, "still here");
+    std::string request;
+    ReadToEof(fd, &request);  // hvcat's end of writes...
+    WaitForHangUp(fd);        // ...then hvcat gives up and closes
+    close(fd);
+  });
+  Result r = RunHvcat({"--close-timeout=0.3", uri_}, "bye");
+  peer.join();
+  close(listener);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "still here");
+  EXPECT_EQ(r.err,
+            "hvcat: close timed out: close did not complete within 300ms; "
+            "the flow was aborted\n");
+}
+
+// ── Usage ──────────────────────────────────────────────────────────────
+
+TEST_F(HvcatTest, UsageErrorsExitTwoWithOneLine) {
+  Result bad_uri = RunHvcat({"vsock://2:port"}, "");
+  EXPECT_EQ(bad_uri.exit_code, 2);
+  EXPECT_THAT(bad_uri.err, HasSubstr("at column 11: port \"port\""));
+  EXPECT_EQ(std::count(bad_uri.err.begin(), bad_uri.err.end(), '\n'), 1);
+
+  Result bad_seconds = RunHvcat({"--close-timeout=soon", uri_}, "");
+  EXPECT_EQ(bad_seconds.exit_code, 2);
+  EXPECT_THAT(bad_seconds.err, HasSubstr("--close-timeout: \"soon\""));
+
+  Result zero = RunHvcat({"--connect-timeout=0", uri_}, "");
+  EXPECT_EQ(zero.exit_code, 2);
+
+  Result protocol = RunHvcat({"--protocol=tcp", uri_}, "");
+  EXPECT_EQ(protocol.exit_code, 2);
+
+  Result none = RunHvcat({}, "");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_THAT(none.err, HasSubstr("missing URI"));
+
+  Result help = RunHvcat({"--help"}, "");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("--protocol=native|framed"));
+}
+
+}  // namespace
