@@ -271,6 +271,9 @@ absl::Status EventLoop::RunOnce(absl::Duration max_wait) {
     flow->armed_deadline_ = absl::InfiniteFuture();
     Service(flow, now, Readiness::kNone);
   }
+  // Released flows may still be queued for the next pass; unqueue them
+  // before freeing them.
+  std::erase_if(dirty_, [](LoopFlow* flow) { return flow->released; });
   released_flows_.clear();
   released_watches_.clear();
   return absl::OkStatus();

@@ -194,6 +194,18 @@ TEST(EventLoop, CallbacksMayReleaseOtherFlowsAndThemselves) {
   EXPECT_EQ(::read(fds[1].get(), &byte, 1), 0);
 }
 
+TEST(EventLoop, ReleasingAFlowWithWorkQueuedForTheNextPassIsSafe) {
+  std::unique_ptr<EventLoop> loop = NewLoop();
+  auto fds = SocketPair();
+  LoopFlow* flow = *loop->AddFlow(std::move(fds[0]), FlowOptions(), nullptr);
+  ASSERT_TRUE(flow->Write("queued").ok());  // queued for the next pass
+  flow->Release();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(loop->RunOnce(absl::ZeroDuration()).ok());
+  }
+  EXPECT_EQ(loop->flow_count(), 0u);
+}
+
 TEST(EventLoop, WatchesOtherDescriptors) {
   std::unique_ptr<EventLoop> loop = NewLoop();
   int pipe_fds[2];
