@@ -197,9 +197,19 @@ TEST(EventLoop, CallbacksMayReleaseOtherFlowsAndThemselves) {
 TEST(EventLoop, ReleasingAFlowWithWorkQueuedForTheNextPassIsSafe) {
   std::unique_ptr<EventLoop> loop = NewLoop();
   auto fds = SocketPair();
-  LoopFlow* flow = *loop->AddFlow(std::move(fds[0]), FlowOptions(), nullptr);
-  ASSERT_TRUE(flow->Write("queued").ok());  // queued for the next pass
-  flow->Release();
+  bool released = false;
+  *loop->AddFlow(std::move(fds[0]), FlowOptions(),
+                 [&](LoopFlow& flow, FlowEvent) {
+                   if (released) return;
+                   // Reading data queues the flow for the next pass...
+                   absl::StatusOr<ReadResult> read = flow.Read();
+                   ASSERT_TRUE(read.ok() && read->is_data());
+                   // ...and releasing it must unqueue it.
+                   released = true;
+                   flow.Release();
+                 });
+  ASSERT_EQ(::write(fds[1].get(), "x", 1), 1);
+  ASSERT_TRUE(loop->RunUntil([&] { return released; }, kLimit).ok());
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(loop->RunOnce(absl::ZeroDuration()).ok());
   }
