@@ -136,9 +136,8 @@ void Flow::Fail(const absl::Status& error, bool drop_received) {
 // ── Inputs ─────────────────────────────────────────────────────────────
 
 absl::Span<char> Flow::ReceiveSpace() {
-  space_ = WantsRead()
-               ? receive_.Space(options_.receive_limit - receive_.readable())
-               : absl::Span<char>();
+  space_ = receive_.Space(
+      WantsRead() ? options_.receive_limit - receive_.readable() : 0);
   return space_;
 }
 
@@ -152,14 +151,18 @@ void Flow::CommitReceived(size_t n) {
     return;
   }
   space_ = {};
-  if (n == 0) return;
-  counters_.wire_bytes_in += n;
   absl::string_view bytes = receive_.Commit(n);
-  if (options_.codec == Codec::kNative) {
-    Feed(FlowInput::kPeerData, bytes);
-  } else {
-    DecodeReceived(bytes);
+  if (n > 0) {
+    counters_.wire_bytes_in += n;
+    if (options_.codec == Codec::kNative) {
+      Feed(FlowInput::kPeerData, bytes);
+    } else {
+      DecodeReceived(bytes);
+    }
   }
+  // An abort or close timeout while the space was lent kept its block for
+  // the backend's read; now nothing uses it.
+  if (received_dropped_) receive_.Clear();
 }
 
 void Flow::DecodeReceived(absl::string_view bytes) {

@@ -147,9 +147,14 @@ class Flow {
 
   // ── Inputs (backend) ─────────────────────────────────────────────────
   // Space to read transport bytes into; empty when WantsRead() is false.
-  // Stays valid until CommitReceived() or the next ReceiveSpace().
+  // The space is lent to the backend until CommitReceived() or the next
+  // ReceiveSpace(): its memory stays valid that long even if the flow fails,
+  // is aborted or times out meanwhile, so an overlapped read (WSARecv) may
+  // still complete into it. Destroying the flow frees it: cancel such a read
+  // and wait for its completion first.
   absl::Span<char> ReceiveSpace();
-  // The first `n` bytes of the last ReceiveSpace() were filled.
+  // The first `n` bytes (0 for none) of the last ReceiveSpace() were filled.
+  // Bytes committed after the flow failed are discarded.
   void CommitReceived(size_t n);
   // Copies from `bytes` as far as the receive limit allows; returns how many
   // bytes were taken (the rest must be offered again later).
@@ -162,7 +167,7 @@ class Flow {
   // earlier than a previous one is treated as that previous one.
   void HandleTimeout(absl::Time now);
   // The backend is going idle on this flow: drop receive memory it is not
-  // using (readable bytes stay).
+  // using (readable bytes stay; lent space stays until committed).
   void ReleaseReceiveSpace() { receive_.Release(); }
 
   // ── Commands (application) ───────────────────────────────────────────

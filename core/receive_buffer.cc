@@ -6,19 +6,29 @@
 namespace hvsock {
 
 absl::Span<char> ReceiveBuffer::Space(size_t max) {
+  lent_ = false;
   if (max == 0) return {};
   if (block_ == nullptr || filled_ == kBlockSize) {
     block_ = std::make_shared_for_overwrite<char[]>(kBlockSize);
     filled_ = 0;
   }
+  lent_ = true;
   return absl::Span<char>(block_.get() + filled_,
                           std::min(max, kBlockSize - filled_));
 }
 
 absl::string_view ReceiveBuffer::Commit(size_t n) {
+  lent_ = false;
+  if (n == 0) return {};
   absl::string_view committed(block_.get() + filled_, n);
   filled_ += n;
   return committed;
+}
+
+void ReceiveBuffer::Release() {
+  if (lent_) return;
+  block_.reset();
+  filled_ = 0;
 }
 
 void ReceiveBuffer::Deliver(absl::string_view piece) {
@@ -41,8 +51,7 @@ absl::Cord ReceiveBuffer::Take(size_t max) {
 size_t ReceiveBuffer::Clear() {
   size_t dropped = readable_.size();
   readable_.Clear();
-  block_.reset();
-  filled_ = 0;
+  Release();
   return dropped;
 }
 

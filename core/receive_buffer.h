@@ -11,6 +11,13 @@
 // Blocks are allocated lazily and released when full or on Release(), so an
 // idle flow holds no receive memory.
 //
+// Lent space: from Space() until the matching Commit(), the space belongs to
+// the backend, which may be filling it asynchronously (an overlapped
+// WSARecv). Release() and Clear() never free a block while space in it is
+// lent (call them again after Commit()); destroying the buffer does, so a
+// backend must not destroy its flow while a read into the space is still in
+// flight.
+//
 // Thread-compatible. Cords handed out may be used and freed on any thread.
 #ifndef HVSOCK_CORE_RECEIVE_BUFFER_H_
 #define HVSOCK_CORE_RECEIVE_BUFFER_H_
@@ -29,10 +36,12 @@ class ReceiveBuffer {
   static constexpr size_t kBlockSize = 64 * 1024;
   static constexpr size_t kShareThreshold = 1024;
 
-  // Writable space of at most `max` bytes (empty if max is 0).
+  // Writable space of at most `max` bytes (empty if max is 0), lent to the
+  // caller until Commit().
   absl::Span<char> Space(size_t max);
-  // The first `n` bytes of the last Space() now hold received bytes; returns
-  // them. They stay valid until the next Space() call.
+  // The first `n` bytes (n may be 0) of the last Space() now hold received
+  // bytes; returns them and ends the loan. They stay valid until the next
+  // Space() call.
   absl::string_view Commit(size_t n);
   // Makes `piece` (part of what Commit returned) readable.
   void Deliver(absl::string_view piece);
@@ -40,14 +49,18 @@ class ReceiveBuffer {
   absl::Cord Take(size_t max);
 
   size_t readable() const { return readable_.size(); }
-  // Drops the reference to the current block (readable bytes stay).
-  void Release() { block_.reset(); }
-  // Drops everything, readable bytes included. Returns how many were dropped.
+  // Drops the reference to the current block (readable bytes stay), unless
+  // space in it is lent.
+  void Release();
+  // Drops every readable byte, and the block unless space in it is lent.
+  // Returns how many readable bytes were dropped.
   size_t Clear();
+  bool space_lent() const { return lent_; }
 
  private:
   std::shared_ptr<char[]> block_;
   size_t filled_ = 0;  // bytes of block_ already committed
+  bool lent_ = false;  // a Space() awaits its Commit()
   absl::Cord readable_;
 };
 
