@@ -1,0 +1,76 @@
+// EchoServer: accepts flows on a listener and echoes each one.
+//
+// Every accepted flow's bytes are written back as they arrive, in order,
+// holding at most one read's worth (256 KiB) beyond the flow's own bounded
+// buffers (backpressure: it stops reading while the echo cannot be
+// queued). At the client's Eof — which the flow contract gives only after
+// the last byte — it closes, so its end follows the last echoed byte; the
+// flow is dropped once its close completes.
+//
+// It runs on an EventLoop the caller owns and drives (see
+// EchoServerThread for one on its own thread). Thread-compatible: use it
+// on the loop's thread only.
+#ifndef HVSOCK_TOOLS_HVSTRESS_ECHO_SERVER_H_
+#define HVSOCK_TOOLS_HVSTRESS_ECHO_SERVER_H_
+
+#include <cstdint>
+#include <memory>
+#include <unordered_set>
+
+#include "absl/status/statusor.h"
+#include "backends/address.h"
+#include "backends/posix/event_loop.h"
+#include "backends/posix/listener.h"
+#include "core/flow_options.h"
+#include "tools/hvstress/error_tally.h"
+
+namespace hvsock::hvstress {
+
+struct EchoServerStats {
+  uint64_t accepted = 0;
+  uint64_t closed = 0;        // echoed everything; the close completed
+  uint64_t failed = 0;
+  uint64_t bytes_echoed = 0;
+  ErrorTally errors;          // why flows failed (and accept errors)
+};
+
+class EchoServer {
+ public:
+  // Listens on `address` and watches the listener on `loop`, which must
+  // outlive the server. Flows use `flow_options`.
+  static absl::StatusOr<std::unique_ptr<EchoServer>> Start(
+      EventLoop& loop, const Address& address, const FlowOptions& flow_options);
+  // Stops accepting and drops the flows still open.
+  ~EchoServer();
+
+  EchoServer(const EchoServer&) = delete;
+  EchoServer& operator=(const EchoServer&) = delete;
+
+  // Where it listens (with the port the kernel chose, if any).
+  const Address& address() const { return listener_->local_address(); }
+  const EchoServerStats& stats() const { return stats_; }
+  uint64_t open_flows() const { return open_.size(); }
+
+ private:
+  struct Echo;
+  EchoServer(EventLoop& loop, std::unique_ptr<Listener> listener,
+             const FlowOptions& flow_options)
+      : loop_(loop), listener_(std::move(listener)),
+        flow_options_(flow_options) {}
+
+  void AcceptAll();
+  void Pump(LoopFlow& flow, Echo& echo);
+  void OnEvent(LoopFlow& flow, Echo& echo, FlowEvent event);
+  void Finish(LoopFlow& flow, Echo& echo, const absl::Status& error);
+
+  EventLoop& loop_;
+  std::unique_ptr<Listener> listener_;
+  FlowOptions flow_options_;
+  FdWatch* watch_ = nullptr;
+  EchoServerStats stats_;
+  std::unordered_set<LoopFlow*> open_;
+};
+
+}  // namespace hvsock::hvstress
+
+#endif  // HVSOCK_TOOLS_HVSTRESS_ECHO_SERVER_H_

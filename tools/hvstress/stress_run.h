@@ -1,0 +1,108 @@
+// StressRun: the client half of hvstress. Runs many echo connections, a
+// bounded number at a time, on one EventLoop, and verifies every one.
+//
+// Connection i (counting from 0) is planned from the run's seed alone: its
+// stream length, where its stream starts in the StreamPattern, and the
+// size of each of its writes. So a seed replays the same streams and
+// writes whatever the scheduling. Each connection:
+//   1. connects (the connect's duration is its connect latency);
+//   2. writes its stream in writes of random size, as fast as the flow
+//      takes them, and then closes its write side (half-close);
+//   3. meanwhile reads the echo and compares it byte for byte with what it
+//      sent (EchoCheck); the echo must end in a clean Eof right after its
+//      last byte, and not before our own close;
+//   4. is verified when its close completes (the server ended too). The
+//      time from connected to close completed is its round-trip latency.
+// Anything else is a failure, tallied by a stable error text.
+//
+// A connection that moves no byte for Options::idle_timeout before its
+// close is abandoned as stalled; after its close the flow's close timeout
+// bounds it. Connects block the loop's thread (each for at most the
+// connect timeout), which is quick for Unix and vsock peers.
+//
+// Thread-compatible: construct and Run() on one thread.
+#ifndef HVSOCK_TOOLS_HVSTRESS_STRESS_RUN_H_
+#define HVSOCK_TOOLS_HVSTRESS_STRESS_RUN_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "backends/address.h"
+#include "backends/posix/connector.h"
+#include "backends/posix/event_loop.h"
+#include "tools/hvstress/error_tally.h"
+#include "tools/hvstress/latency.h"
+#include "tools/hvstress/options.h"
+#include "tools/hvstress/stream_pattern.h"
+
+namespace hvsock::hvstress {
+
+// The state of a run, as progress lines and the summary show it.
+struct StressResult {
+  uint64_t started = 0;       // connect attempts
+  uint64_t ok = 0;            // verified
+  uint64_t failed = 0;
+  uint64_t bytes_verified = 0;  // stream bytes echoed and matched, all
+                                // connections (each byte went both ways)
+  uint64_t active = 0;
+  absl::Duration elapsed;
+  Latencies connect;          // successful connects
+  Latencies round_trip;       // verified connections
+  ErrorTally errors;
+};
+
+class StressRun {
+ public:
+  // `loop` and `pattern` must outlive the run. `options.seed` must be set.
+  StressRun(EventLoop& loop, const Options& options, const Address& target,
+            const StreamPattern& pattern);
+  ~StressRun();
+
+  StressRun(const StressRun&) = delete;
+  StressRun& operator=(const StressRun&) = delete;
+
+  // Runs every connection to its end. `on_progress` (may be empty) is
+  // called about every `progress_interval` with the result so far. Fails
+  // only if the loop does.
+  absl::Status Run(const std::function<void(const StressResult&)>& on_progress,
+                   absl::Duration progress_interval = absl::Seconds(1));
+
+  // Stops starting connections and abandons the running ones (counted as
+  // failed, "interrupted"). For a signal handler's loop watch.
+  void Interrupt();
+
+  const StressResult& result() const { return result_; }
+
+ private:
+  struct Connection;
+
+  bool MayStart(absl::Time now) const;
+  void StartMore();
+  void Pump(Connection& c);
+  void OnEvent(Connection& c, FlowEvent event);
+  void Fail(Connection& c, absl::string_view error, absl::string_view detail);
+  void Succeed(Connection& c);
+  void End(Connection& c);
+  void AbandonStalled(absl::Time now);
+
+  EventLoop& loop_;
+  const Options& options_;
+  const Address target_;
+  const StreamPattern& pattern_;
+  FlowOptions flow_options_;
+  ConnectOptions connect_options_;
+  absl::Time start_;
+  uint64_t next_index_ = 0;
+  bool interrupted_ = false;
+  bool starting_ = false;  // inside StartMore (no re-entry)
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> active_;
+  StressResult result_;
+};
+
+}  // namespace hvsock::hvstress
+
+#endif  // HVSOCK_TOOLS_HVSTRESS_STRESS_RUN_H_
