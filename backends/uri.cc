@@ -191,6 +191,11 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view uri,
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\0') {
+      // A socket path ends at its first NUL: the kernel would silently use
+      // a shorter path than the one written.
+      return UriError(uri, column + i, "a NUL byte is not allowed");
+    }
     if (text[i] != '%') {
       out += text[i];
       continue;

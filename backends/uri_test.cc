@@ -88,6 +88,9 @@ TEST(Uri, ErrorsSayWhatIsWrongAndWhere) {
   EXPECT_THAT(ErrorOf("unix:///a%2"),
               HasSubstr("at column 10: '%' must be followed by two"));
   EXPECT_THAT(ErrorOf("unix:///a%00"), HasSubstr("at column 10: %00"));
+  // Found by fuzz/uri_fuzz: a raw NUL parsed, then its %00 form did not.
+  EXPECT_THAT(ErrorOf(absl::string_view("unix:///a\0b", 11)),
+              HasSubstr("at column 10: a NUL byte"));
   EXPECT_THAT(ErrorOf("unix:///a?b"), HasSubstr("at column 10: queries"));
   EXPECT_THAT(ErrorOf("unix:///a#b"), HasSubstr("at column 10: fragments"));
   EXPECT_THAT(ErrorOf("vsock://u@2:1"),
