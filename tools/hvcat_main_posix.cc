@@ -1,0 +1,150 @@
+// hvcat for Linux: netcat for hypervisor sockets on the epoll loop
+// (backends/posix), and the project's end-to-end check. URIs: vsock://,
+// unix://. See backends/posix/README.md; the copy itself is hvcat_copy.h.
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "backends/posix/connector.h"
+#include "backends/posix/event_loop.h"
+#include "backends/posix/listener.h"
+#include "backends/uri.h"
+#include "core/flow.h"
+#include "tools/hvcat_command_line.h"
+#include "tools/hvcat_copy.h"
+#include "tools/hvcat_exit.h"
+#include "tools/hvcat_std_streams_posix.h"
+
+namespace hvsock::hvcat {
+namespace {
+
+constexpr UsageDetails kUsageDetails = {
+    "URIs:  vsock://CID:PORT   vsock://:PORT (listen on any CID)   "
+    "unix:///absolute/path\n",
+    "native"};
+
+// A LoopFlow as the copy sees it.
+class LoopCopyFlow : public CopyFlow {
+ public:
+  explicit LoopCopyFlow(LoopFlow& flow) : flow_(flow) {}
+  absl::Status Write(absl::Cord data) override {
+    return flow_.Write(std::move(data));
+  }
+  absl::StatusOr<ReadResult> Read(size_t max_bytes) override {
+    return flow_.Read(max_bytes);
+  }
+  absl::Status Close() override { return flow_.Close(); }
+  void Abort() override { flow_.Abort(); }
+  const Flow& flow() const override { return flow_.flow(); }
+
+ private:
+  LoopFlow& flow_;
+};
+
+absl::StatusOr<UniqueFd> AcceptOne(const Address& address) {
+  ListenOptions options;
+  options.backlog = 1;
+  absl::StatusOr<std::unique_ptr<Listener>> listener =
+      Listener::Listen(address, std::move(options));
+  if (!listener.ok()) return listener.status();
+  if (const auto* vsock = std::get_if<VsockAddress>(&address);
+      vsock != nullptr && vsock->port == VsockAddress::kPortAny) {
+    Complain(absl::StrCat("listening on ",
+                          FormatAddressUri((*listener)->local_address())));
+  }
+  while (true) {
+    pollfd pfd{(*listener)->fd(), POLLIN, 0};
+    if (::poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+      return absl::ErrnoToStatus(errno, "poll");
+    }
+    absl::StatusOr<std::optional<AcceptedConnection>> accepted =
+        (*listener)->Accept();
+    if (!accepted.ok()) return accepted.status();
+    if (accepted->has_value()) return std::move((*accepted)->fd);
+  }
+}
+
+int Main(int argc, char** argv) {
+  absl::StatusOr<std::optional<CommandLine>> parsed =
+      ParseCommandLine(argc, argv);
+  absl::StatusOr<Address> address =
+      parsed.ok() && parsed->has_value()
+          ? ParseAddressUri((*parsed)->uri)
+          : absl::StatusOr<Address>(Address{});
+  if (!parsed.ok() || !address.ok()) {
+    const absl::Status& problem =
+        parsed.ok() ? address.status() : parsed.status();
+    Complain(absl::StrCat(problem.message(), " (hvcat --help)"));
+    return kExitUsage;
+  }
+  if (!parsed->has_value()) {
+    std::string usage = Usage(kUsageDetails);
+    ssize_t ignored = ::write(STDOUT_FILENO, usage.data(), usage.size());
+    (void)ignored;
+    return kExitOk;
+  }
+  const CommandLine& config = **parsed;
+  ::signal(SIGPIPE, SIG_IGN);  // EPIPE instead, reported as an error
+
+  FlowOptions flow_options;
+  flow_options.codec = config.codec.value_or(Codec::kNative);
+  flow_options.close_timeout = config.close_timeout;
+
+  absl::StatusOr<UniqueFd> fd;
+  if (config.listen) {
+    fd = AcceptOne(*address);
+  } else {
+    ConnectOptions connect;
+    connect.timeout = config.connect_timeout;
+    connect.retry_refused = config.retry;
+    fd = Connect(*address, connect);
+  }
+  if (!fd.ok()) {
+    Complain(fd.status().message());
+    return kExitNoConnection;
+  }
+
+  StdStream in(STDIN_FILENO, /*output=*/false);
+  StdStream out(STDOUT_FILENO, /*output=*/true);
+  for (StdStream* stream : {&in, &out}) {
+    if (absl::Status status = stream->Prepare(); !status.ok()) {
+      Complain(status.message());
+      return kExitFlowFailed;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
+  if (!loop.ok()) {
+    Complain(loop.status().message());
+    return kExitFlowFailed;
+  }
+  absl::StatusOr<LoopFlow*> flow = (*loop)->AddFlow(
+      *std::move(fd), flow_options, [](LoopFlow&, FlowEvent) {});
+  if (!flow.ok()) {
+    Complain(flow.status().message());
+    return kExitFlowFailed;
+  }
+  LoopCopyFlow copy_flow(**flow);
+  PosixStdInput input(**loop, in);
+  PosixStdOutput output(**loop, out);
+  EventLoop& event_loop = **loop;
+  Copier copier(copy_flow, input, output, [&](absl::Duration max_wait) {
+    return event_loop.RunOnce(max_wait);
+  });
+  return copier.Run();
+}
+
+}  // namespace
+}  // namespace hvsock::hvcat
+
+int main(int argc, char** argv) { return hvsock::hvcat::Main(argc, argv); }

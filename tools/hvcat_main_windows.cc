@@ -1,0 +1,247 @@
+// hvcat for Windows: netcat for Hyper-V sockets on a completion port
+// (backends/winsock). URIs: hvsock://VMID/SERVICEID, and tcp://127.0.0.1:PORT
+// in builds made for tests (HVSOCK_HVCAT_TCP_FOR_TESTS; CMake option
+// HVSOCK_HVCAT_TCP). The copy itself is hvcat_copy.h; the standard streams
+// are hvcat_std_streams_windows.h.
+#include <winsock2.h>
+#include <windows.h>
+#include <fcntl.h>
+#include <io.h>
+
+#include <climits>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "backends/uri.h"
+#include "backends/winsock/hvsock_uri.h"
+#include "backends/winsock/winsock_connector.h"
+#include "backends/winsock/winsock_error.h"
+#include "backends/winsock/winsock_flow.h"
+#include "backends/winsock/winsock_iocp_loop.h"
+#include "backends/winsock/winsock_listener.h"
+#include "core/flow.h"
+#include "tools/hvcat_command_line.h"
+#include "tools/hvcat_copy.h"
+#include "tools/hvcat_exit.h"
+#include "tools/hvcat_std_streams_windows.h"
+
+namespace hvsock::hvcat {
+namespace {
+
+#ifdef HVSOCK_HVCAT_TCP_FOR_TESTS
+constexpr bool kTcpForTests = true;
+#else
+constexpr bool kTcpForTests = false;
+#endif
+
+constexpr UsageDetails kUsageDetails = {
+    kTcpForTests
+        ? "URIs:  hvsock://VMID/SERVICEID   VMID: a GUID or wildcard, children,"
+          " loopback,\n"
+          "         parent, silohost, broadcast; SERVICEID: a GUID or a port "
+          "number\n"
+          "       tcp://127.0.0.1:PORT      for tests only (PORT 0 with -l: "
+          "any free port)\n"
+        : "URIs:  hvsock://VMID/SERVICEID   VMID: a GUID or wildcard, children,"
+          " loopback,\n"
+          "         parent, silohost, broadcast; SERVICEID: a GUID or a port "
+          "number\n",
+    "framed for hvsock://, native for tcp://"};
+
+struct Endpoint {
+  SocketAddress address;
+  Codec default_codec = Codec::kNative;
+  bool any_port = false;  // tcp port 0: the listener picks one
+};
+
+// tcp://127.0.0.1:PORT, for tests: loopback only.
+absl::StatusOr<Endpoint> ParseTcpForTests(absl::string_view uri,
+                                          const UriParts& parts) {
+  constexpr absl::string_view kHost = "127.0.0.1:";
+  if (parts.authority.substr(0, kHost.size()) != kHost) {
+    return UriError(uri, parts.authority_column,
+                    "tcp:// URIs are for tests and name only the loopback "
+                    "address (tcp://127.0.0.1:PORT)");
+  }
+  size_t port_column = parts.authority_column + kHost.size();
+  absl::StatusOr<uint32_t> port = ParseUriNumber(
+      uri, parts.authority.substr(kHost.size()), port_column, "port");
+  if (!port.ok()) return port.status();
+  if (*port > 65535) {
+    return UriError(uri, port_column,
+                    absl::StrCat("TCP port ", *port,
+                                 " is out of range (0 to 65535)"));
+  }
+  if (!parts.path.empty() && parts.path != "/") {
+    return UriError(uri, parts.path_column,
+                    "unexpected path after the port (tcp://127.0.0.1:PORT)");
+  }
+  return Endpoint{SocketAddress::Ipv4Loopback(static_cast<uint16_t>(*port)),
+                  Codec::kNative, *port == 0};
+}
+
+absl::StatusOr<Endpoint> ParseEndpoint(absl::string_view uri) {
+  absl::StatusOr<UriParts> parts = SplitUri(uri);
+  if (!parts.ok()) return parts.status();
+  if (parts->scheme == "hvsock") {
+    absl::StatusOr<HvSocketAddress> hv = ParseHvsockUri(uri);
+    if (!hv.ok()) return hv.status();
+    return Endpoint{SocketAddress::HyperV(*hv), kHvsockDefaultCodec, false};
+  }
+  if (parts->scheme == "tcp") {
+    if (!kTcpForTests) {
+      return UriError(uri, 1,
+                      "tcp:// is for tests only and this hvcat was built "
+                      "without it (expected hvsock://VMID/SERVICEID)");
+    }
+    return ParseTcpForTests(uri, *parts);
+  }
+  return UriError(uri, 1,
+                  absl::StrCat("unknown scheme \"", parts->scheme,
+                               kTcpForTests
+                                   ? "\" (expected hvsock or tcp)"
+                                   : "\" (expected hvsock)"));
+}
+
+// A WinsockFlow as the copy sees it.
+class WinsockCopyFlow : public CopyFlow {
+ public:
+  explicit WinsockCopyFlow(WinsockFlow& flow) : flow_(flow) {}
+  absl::Status Write(absl::Cord data) override {
+    return flow_.Write(std::move(data));
+  }
+  absl::StatusOr<ReadResult> Read(size_t max_bytes) override {
+    return flow_.Read(max_bytes);
+  }
+  absl::Status Close() override { return flow_.Close(); }
+  void Abort() override { flow_.Abort(); }
+  const Flow& flow() const override { return flow_.flow(); }
+
+ private:
+  WinsockFlow& flow_;
+};
+
+absl::StatusOr<UniqueSocket> AcceptOne(IocpLoop& loop,
+                                       const Endpoint& endpoint) {
+  std::optional<absl::StatusOr<AcceptedConnection>> accepted;
+  WinsockListenerOptions options;
+  options.backlog = 1;
+  absl::StatusOr<std::unique_ptr<WinsockListener>> listener =
+      WinsockListener::Listen(loop, endpoint.address, std::move(options),
+                              [&](absl::StatusOr<AcceptedConnection> c) {
+                                if (!accepted.has_value()) {
+                                  accepted = std::move(c);
+                                }
+                              });
+  if (!listener.ok()) return listener.status();
+  if (endpoint.any_port) {
+    Complain(absl::StrCat("listening on ",
+                          (*listener)->local_address().ToString()));
+  }
+  loop.RunUntil([&] { return accepted.has_value(); },
+                absl::InfiniteDuration());
+  if (!accepted->ok()) return accepted->status();
+  return std::move((*accepted)->socket);
+}
+
+absl::StatusOr<UniqueSocket> ConnectOne(IocpLoop& loop,
+                                        const Endpoint& endpoint,
+                                        const CommandLine& config) {
+  std::optional<absl::StatusOr<UniqueSocket>> connected;
+  WinsockConnectOptions options;
+  options.timeout = config.connect_timeout;
+  options.attempts = config.retry ? INT_MAX : 1;
+  absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
+      WinsockConnector::Connect(
+          loop, endpoint.address, options,
+          [&](absl::StatusOr<UniqueSocket> s) { connected = std::move(s); });
+  if (!connector.ok()) return connector.status();
+  // With retries, the connect timeout bounds all the attempts together.
+  if (!loop.RunUntil([&] { return connected.has_value(); },
+                     config.connect_timeout)) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "connect to ", endpoint.address.ToString(), ": timed out after ",
+        absl::FormatDuration(config.connect_timeout), " (",
+        (*connector)->attempts_made(), " attempts)"));
+  }
+  return *std::move(connected);
+}
+
+// Writes to standard output directly (the copy has not started).
+void PrintUsage() {
+  std::string usage = Usage(kUsageDetails);
+  DWORD put = 0;
+  WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), usage.data(),
+            static_cast<DWORD>(usage.size()), &put, nullptr);
+}
+
+int Main(int argc, char** argv) {
+  _setmode(_fileno(stderr), _O_BINARY);  // "\n", not "\r\n"
+  absl::StatusOr<std::optional<CommandLine>> parsed =
+      ParseCommandLine(argc, argv);
+  absl::StatusOr<Endpoint> endpoint =
+      parsed.ok() && parsed->has_value()
+          ? ParseEndpoint((*parsed)->uri)
+          : absl::StatusOr<Endpoint>(Endpoint{});
+  if (!parsed.ok() || !endpoint.ok()) {
+    const absl::Status& problem =
+        parsed.ok() ? endpoint.status() : parsed.status();
+    Complain(absl::StrCat(problem.message(), " (hvcat --help)"));
+    return kExitUsage;
+  }
+  if (!parsed->has_value()) {
+    PrintUsage();
+    return kExitOk;
+  }
+  const CommandLine& config = **parsed;
+
+  FlowOptions flow_options;
+  flow_options.codec = config.codec.value_or(endpoint->default_codec);
+  flow_options.close_timeout = config.close_timeout;
+
+  absl::StatusOr<std::unique_ptr<IocpLoop>> loop = IocpLoop::Create();
+  if (!loop.ok()) {
+    Complain(loop.status().message());
+    return kExitFlowFailed;
+  }
+  absl::StatusOr<UniqueSocket> socket =
+      config.listen ? AcceptOne(**loop, *endpoint)
+                    : ConnectOne(**loop, *endpoint, config);
+  if (!socket.ok()) {
+    Complain(socket.status().message());
+    return kExitNoConnection;
+  }
+  absl::StatusOr<std::unique_ptr<WinsockFlow>> flow =
+      WinsockFlow::Create(**loop, *std::move(socket), flow_options);
+  if (!flow.ok()) {
+    Complain(flow.status().message());
+    return kExitFlowFailed;
+  }
+  IocpLoop& iocp = **loop;
+  auto wake = [&iocp] { iocp.Wake(); };
+  absl::StatusOr<std::unique_ptr<ThreadedStdOutput>> output =
+      ThreadedStdOutput::Start(GetStdHandle(STD_OUTPUT_HANDLE), wake);
+  if (!output.ok()) {
+    Complain(output.status().message());
+    return kExitFlowFailed;
+  }
+  ThreadedStdInput input(GetStdHandle(STD_INPUT_HANDLE), kChunk, wake);
+  WinsockCopyFlow copy_flow(**flow);
+  Copier copier(copy_flow, input, **output, [&](absl::Duration max_wait) {
+    iocp.RunOnce(max_wait);
+    return absl::OkStatus();
+  });
+  return copier.Run();
+}
+
+}  // namespace
+}  // namespace hvsock::hvcat
+
+int main(int argc, char** argv) { return hvsock::hvcat::Main(argc, argv); }
