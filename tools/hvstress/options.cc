@@ -26,7 +26,7 @@ const char kUsage[] =
     "unix:///absolute/path\n"
     "\n"
     "options:\n"
-    "  -n, --connections=N        connections in total (default 1000;\n"
+    "  -n, --connections=N        connections in total (default 2000;\n"
     "                             unlimited with --duration alone)\n"
     "  -p, --parallel=N           connections at once (default 32)\n"
     "  --bytes=MIN-MAX            bytes per connection (default 0-2M)\n"

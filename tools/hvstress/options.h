@@ -38,7 +38,7 @@ struct Options {
 
   // Connections to run in total. With a duration and no explicit count,
   // unlimited (until the duration is up).
-  uint64_t connections = 1000;
+  uint64_t connections = 2000;
   // Connections open at once.
   uint64_t parallel = 32;
   // Bytes each connection sends (and expects back), drawn per connection.

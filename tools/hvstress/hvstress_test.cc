@@ -1,0 +1,468 @@
+// End-to-end tests of hvstress: the binary against its own echo server,
+// against a second hvstress running only the server, and against echo
+// servers written here with raw sockets that misbehave on purpose (drop a
+// byte, reset, never close, never read). Each faulty server must make
+// hvstress exit non-zero and name the right error in its JSON summary.
+//
+// The faulty servers share no code with hvstress (blocking POSIX sockets,
+// one thread per connection), so they check it from outside. Every wait is
+// bounded: accepts and reads poll with timeouts, and hvstress is killed if
+// it runs too long. Sizes are small; nothing is timed.
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using ::testing::StartsWith;
+
+constexpr auto kHvstressLimit = std::chrono::seconds(60);
+constexpr int kPollMs = 20;
+
+// ── Running hvstress ───────────────────────────────────────────────────
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string HvstressPath() {
+  const char* srcdir = getenv("TEST_SRCDIR");
+  const char* workspace = getenv("TEST_WORKSPACE");
+  return std::string(srcdir ? srcdir : ".") + "/" +
+         (workspace ? workspace : "hvsock") + "/tools/hvstress/hvstress";
+}
+
+void ReadAllFrom(int fd, std::string* out) {
+  char buffer[65536];
+  while (true) {
+    ssize_t r = read(fd, buffer, sizeof(buffer));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    out->append(buffer, static_cast<size_t>(r));
+  }
+  close(fd);
+}
+
+// A running hvstress process.
+class Process {
+ public:
+  explicit Process(const std::vector<std::string>& args) {
+    std::vector<std::string> argv_strings = {HvstressPath()};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : argv_strings) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    int out[2], err[2];
+    EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+    EXPECT_EQ(pipe2(err, O_CLOEXEC), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      int devnull = open("/dev/null", O_RDONLY);
+      dup2(devnull, 0);
+      dup2(out[1], 1);
+      dup2(err[1], 2);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    out_reader_ = std::thread([this, fd = out[0]] { ReadAllFrom(fd, &result_.out); });
+    err_reader_ = std::thread([this, fd = err[0]] { ReadAllFrom(fd, &result_.err); });
+  }
+
+  void Signal(int signal) { kill(pid_, signal); }
+
+  // Waits for the exit (killing it past the limit) and collects the output.
+  Result Wait() {
+    auto deadline = std::chrono::steady_clock::now() + kHvstressLimit;
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) != pid_) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        ADD_FAILURE() << "hvstress did not finish in time; killed";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    out_reader_.join();
+    err_reader_.join();
+    result_.exit_code =
+        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  Result result_;
+  std::thread out_reader_, err_reader_;
+};
+
+Result RunHvstress(const std::vector<std::string>& args) {
+  return Process(args).Wait();
+}
+
+// The "errors" member of hvstress's JSON summary: error text → count.
+// Enough JSON for that object: string keys with \" and \\ escapes, whole
+// number values.
+std::map<std::string, long> ErrorsIn(const std::string& json) {
+  std::map<std::string, long> errors;
+  size_t at = json.find("\"errors\":{");
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no errors object in " << json;
+    return errors;
+  }
+  at += 10;
+  while (at < json.size() && json[at] != '}') {
+    if (json[at] == ',') ++at;
+    EXPECT_EQ(json[at], '"') << json.substr(at);
+    std::string key;
+    for (++at; at < json.size() && json[at] != '"'; ++at) {
+      if (json[at] == '\\') ++at;
+      key += json[at];
+    }
+    at += 2;  // the closing quote and the colon
+    size_t end = json.find_first_not_of("0123456789", at);
+    errors[key] = std::stol(json.substr(at, end - at));
+    at = end;
+  }
+  return errors;
+}
+
+// A number member of the JSON summary ("connections_ok": 12).
+long NumberIn(const std::string& json, const std::string& name) {
+  size_t at = json.find("\"" + name + "\":");
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no " << name << " in " << json;
+    return -1;
+  }
+  return std::stol(json.substr(at + name.size() + 3));
+}
+
+// ── Echo servers written from the protocol's description ──────────────
+
+sockaddr_un UnixAddr(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  return addr;
+}
+
+// Waits until `fd` is readable or the server is stopping.
+bool WaitReadable(int fd, const std::atomic<bool>& stopping) {
+  while (!stopping) {
+    pollfd pfd{fd, POLLIN, 0};
+    int ready = poll(&pfd, 1, kPollMs);
+    if (ready > 0) return true;
+    if (ready < 0 && errno != EINTR) return false;
+  }
+  return false;
+}
+
+// Reads what is there (after waiting for it): >0 bytes, 0 at EOF, -1 on
+// error or when stopping.
+ssize_t ReadSome(int fd, std::string* buffer,
+                 const std::atomic<bool>& stopping) {
+  if (!WaitReadable(fd, stopping)) return -1;
+  buffer->resize(65536);
+  ssize_t n;
+  do {
+    n = recv(fd, buffer->data(), buffer->size(), 0);
+  } while (n < 0 && errno == EINTR);
+  buffer->resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return n;
+}
+
+bool SendAll(int fd, const std::string& data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// A native-protocol server on a Unix socket in a temporary directory. Each
+// accepted connection is handed to `handle` on its own thread; handlers
+// must return soon after `stopping` becomes true.
+class TestServer {
+ public:
+  using Handler = std::function<void(int fd, const std::atomic<bool>& stopping)>;
+
+  explicit TestServer(Handler handle) : handle_(std::move(handle)) {
+    char pattern[] = "/tmp/hvstress-test-XXXXXX";
+    dir_ = mkdtemp(pattern);
+    path_ = dir_ + "/echo.sock";
+    listener_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr = UnixAddr(path_);
+    EXPECT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(listen(listener_, 64), 0);
+    acceptor_ = std::thread([this] {
+      while (WaitReadable(listener_, stopping_)) {
+        int fd = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) continue;
+        std::lock_guard<std::mutex> lock(mutex_);
+        connections_.emplace_back([this, fd] { handle_(fd, stopping_); });
+      }
+    });
+  }
+
+  ~TestServer() {
+    stopping_ = true;
+    acceptor_.join();
+    for (std::thread& t : connections_) t.join();
+    close(listener_);
+    unlink(path_.c_str());
+    rmdir(dir_.c_str());
+  }
+
+  std::string uri() const { return "unix://" + path_; }
+
+ private:
+  Handler handle_;
+  std::string dir_, path_;
+  int listener_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::vector<std::thread> connections_;
+  std::thread acceptor_;
+};
+
+// Echoes every byte except the stream's byte number `dropped`; then, at
+// the client's end, ends its own writes and closes — an echo that is one
+// byte short and differs from the dropped byte on.
+void EchoDroppingOneByte(int fd, const std::atomic<bool>& stopping,
+                         size_t dropped) {
+  std::string buffer;
+  size_t seen = 0;
+  while (ReadSome(fd, &buffer, stopping) > 0) {
+    if (dropped >= seen && dropped < seen + buffer.size()) {
+      buffer.erase(dropped - seen, 1);
+      seen += 1;
+    }
+    seen += buffer.size();
+    if (!SendAll(fd, buffer)) break;
+  }
+  shutdown(fd, SHUT_WR);
+  close(fd);
+}
+
+// A correct echo that never ends its writes nor closes: it holds the
+// connection open until the server stops.
+void EchoNeverClosing(int fd, const std::atomic<bool>& stopping) {
+  std::string buffer;
+  while (ReadSome(fd, &buffer, stopping) > 0) {
+    if (!SendAll(fd, buffer)) break;
+  }
+  while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+  close(fd);
+}
+
+// Waits for the client's first bytes, then closes without reading them:
+// closing a Unix socket with unread data resets the connection.
+void ResetOnFirstBytes(int fd, const std::atomic<bool>& stopping) {
+  WaitReadable(fd, stopping);
+  close(fd);
+}
+
+// Accepts and then neither reads nor writes, until the server stops.
+void NeverRead(int fd, const std::atomic<bool>& stopping) {
+  while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+  close(fd);
+}
+
+// ── The stories ────────────────────────────────────────────────────────
+
+// Small streams in small writes, a few at a time: quick, and still many
+// writes, half-closes and closes per run.
+const std::vector<std::string> kSmallRun = {
+    "--connections=40", "--parallel=8", "--bytes=0-64K",
+    "--write-size=1-4K", "--seed=7",    "--json",
+    "--quiet"};
+
+std::vector<std::string> With(std::vector<std::string> args,
+                              const std::vector<std::string>& more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+TEST(Hvstress, ShortRunAgainstItsOwnEchoServerVerifiesEveryConnection) {
+  Result r = RunHvstress(kSmallRun);
+
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(NumberIn(r.out, "connections_ok"), 40);
+  EXPECT_EQ(NumberIn(r.out, "connections_failed"), 0);
+  EXPECT_GT(NumberIn(r.out, "bytes_verified"), 0);
+  EXPECT_THAT(r.out, HasSubstr("\"seconds\":"));
+  EXPECT_TRUE(ErrorsIn(r.out).empty()) << r.out;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(Hvstress, ShortFramedRunVerifiesEveryConnection) {
+  Result r = RunHvstress(With(kSmallRun, {"--protocol=framed"}));
+
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(NumberIn(r.out, "connections_ok"), 40);
+  EXPECT_THAT(r.out, HasSubstr("\"protocol\":\"framed\""));
+}
+
+TEST(Hvstress, TheSameSeedMovesTheSameBytes) {
+  Result first = RunHvstress(kSmallRun);
+  Result second = RunHvstress(kSmallRun);
+
+  EXPECT_EQ(NumberIn(first.out, "bytes_verified"),
+            NumberIn(second.out, "bytes_verified"));
+  EXPECT_THAT(first.out, HasSubstr("\"seed\":7,"));
+}
+
+TEST(Hvstress, TextSummaryAndPlainProgressLinesWhenNotATerminal) {
+  Result r = RunHvstress({"--connections=3", "--bytes=1K", "--seed=5"});
+
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("hvstress: PASS: 3 connections verified, "
+                                "0 failed"));
+  EXPECT_THAT(r.out, HasSubstr("--seed=5"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("\r")));
+}
+
+TEST(Hvstress, ServerModeAndClientModeAreTheTwoHalves) {
+  char pattern[] = "/tmp/hvstress-test-XXXXXX";
+  std::string dir = mkdtemp(pattern);
+  std::string uri = "unix://" + dir + "/echo.sock";
+  Process server({"--server", uri, "--protocol=framed"});
+
+  // The client retries nothing: wait for the socket file to appear.
+  for (int i = 0; i < 500 && access((dir + "/echo.sock").c_str(), F_OK) != 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Result client =
+      RunHvstress(With(kSmallRun, {"--uri", uri, "--protocol=framed"}));
+  server.Signal(SIGTERM);
+  Result served = server.Wait();
+  rmdir(dir.c_str());
+
+  EXPECT_EQ(client.exit_code, 0) << client.err;
+  EXPECT_EQ(NumberIn(client.out, "connections_ok"), 40);
+  EXPECT_EQ(served.exit_code, 0);
+  EXPECT_THAT(served.err, HasSubstr("listening on " + uri));
+  EXPECT_THAT(served.err, HasSubstr("40 flows accepted, 40 echoed and closed, "
+                                    "0 failed"));
+}
+
+TEST(Hvstress, AServerThatDropsAByteIsCaught) {
+  TestServer server([](int fd, const std::atomic<bool>& stopping) {
+    EchoDroppingOneByte(fd, stopping, /*dropped=*/100);
+  });
+
+  Result r = RunHvstress({"--uri", server.uri(), "--connections=6",
+                          "--parallel=3", "--bytes=1K-8K", "--seed=3",
+                          "--json", "--quiet"});
+
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(NumberIn(r.out, "connections_ok"), 0);
+  EXPECT_EQ(NumberIn(r.out, "connections_failed"), 6);
+  EXPECT_THAT(ErrorsIn(r.out),
+              ElementsAre(Pair("echo differs from what was sent", 6)));
+  // The example says where: at the dropped byte (or just after it, if the
+  // next byte happens to be the same).
+  EXPECT_THAT(r.out, HasSubstr("first difference at byte 10"));
+}
+
+TEST(Hvstress, AServerThatResetsIsCaught) {
+  TestServer server(ResetOnFirstBytes);
+
+  Result r = RunHvstress({"--uri", server.uri(), "--connections=4",
+                          "--parallel=2", "--bytes=512K", "--seed=4",
+                          "--json", "--quiet"});
+
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(NumberIn(r.out, "connections_failed"), 4);
+  std::map<std::string, long> errors = ErrorsIn(r.out);
+  long total = 0;
+  for (const auto& [error, count] : errors) {
+    EXPECT_THAT(error, StartsWith("reset: transport failed: "));
+    total += count;
+  }
+  EXPECT_EQ(total, 4);
+}
+
+TEST(Hvstress, AServerThatNeverClosesIsCaughtByTheCloseTimeout) {
+  TestServer server(EchoNeverClosing);
+
+  Result r = RunHvstress({"--uri", server.uri(), "--connections=3",
+                          "--parallel=3", "--bytes=1K-32K", "--seed=5",
+                          "--close-timeout=0.3", "--json", "--quiet"});
+
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(NumberIn(r.out, "connections_failed"), 3);
+  EXPECT_THAT(ErrorsIn(r.out),
+              ElementsAre(Pair("close timed out: close did not complete "
+                               "within 300ms; the flow was aborted",
+                               3)));
+}
+
+TEST(Hvstress, AServerThatNeverReadsIsCaughtAsStalled) {
+  TestServer server(NeverRead);
+
+  Result r = RunHvstress({"--uri", server.uri(), "--connections=2",
+                          "--bytes=8M", "--seed=6", "--idle-timeout=0.3",
+                          "--json", "--quiet"});
+
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(ErrorsIn(r.out),
+              ElementsAre(Pair("stalled: no byte moved for 300ms before the "
+                               "close",
+                               2)));
+}
+
+TEST(Hvstress, NothingListeningFailsEveryConnectionWithTheReason) {
+  Result r = RunHvstress({"--uri", "unix:///nonexistent/hvstress.sock",
+                          "--connections=5", "--json", "--quiet"});
+
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(NumberIn(r.out, "connections_failed"), 5);
+  std::map<std::string, long> errors = ErrorsIn(r.out);
+  ASSERT_EQ(errors.size(), 1u) << r.out;
+  EXPECT_THAT(errors.begin()->first,
+              StartsWith("connect: connect unix:///nonexistent/hvstress.sock"));
+  EXPECT_EQ(errors.begin()->second, 5);
+}
+
+TEST(Hvstress, BadUsageSaysWhatIsWrong) {
+  Result r = RunHvstress({"--bytes=2M-1M"});
+
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "hvstress: --bytes: \"2M-1M\": the minimum is larger than the "
+            "maximum (hvstress --help)\n");
+  EXPECT_EQ(r.out, "");
+}
+
+}  // namespace
