@@ -137,8 +137,12 @@ void SocketDriver::Receive() {
       // new edge for it. Only EAGAIN (or EOF) ends the attempt.
       continue;
     }
+    // Every failed read ends the loan of the receive space (CommitReceived
+    // of nothing), or the flow would keep the block for a read in flight and
+    // an idle flow would hold a whole receive block.
     if (n == 0) {
       eof_ = true;
+      flow_.CommitReceived(0);
       flow_.ReleaseReceiveSpace();
       flow_.HandleTransportEof();
       return;
@@ -148,9 +152,11 @@ void SocketDriver::Receive() {
     if (error == EAGAIN || error == EWOULDBLOCK) {
       ++stats_.would_block;
       readable_ = false;
+      flow_.CommitReceived(0);
       flow_.ReleaseReceiveSpace();
       return;
     }
+    flow_.CommitReceived(0);
     flow_.ReleaseReceiveSpace();
     Fail(error, "read");
     return;
