@@ -343,7 +343,12 @@ bool Flow::PollShutdownWrite() {
 }
 
 bool Flow::WantsRead() const {
-  return !IsFinished() && !peer_ended_ &&
+  // A framed peer that has ended may still send bytes; reading them is how
+  // the flow notices (a protocol error) instead of leaving them to pile up
+  // unseen in the transport. A native peer's end is the transport's EOF.
+  const bool more_may_come =
+      !peer_ended_ || options_.codec == Codec::kFramed;
+  return !IsFinished() && more_may_come &&
          receive_.readable() < options_.receive_limit;
 }
 

@@ -201,7 +201,11 @@ class Flow {
   // True once, when the backend must shut down the transport's write side
   // (native codec, after the last byte before close has been sent).
   bool PollShutdownWrite();
-  // Whether the backend should read from the transport now.
+  // Whether the backend should read from the transport now: false while the
+  // receive buffer is full (backpressure) and once the flow is finished; a
+  // native flow also stops at the transport's EOF, while a framed flow keeps
+  // reading after the peer's end marker so that bytes sent after it are
+  // caught as a protocol error.
   bool WantsRead() const;
   // Closed or failed: the backend may close the transport.
   bool IsFinished() const {

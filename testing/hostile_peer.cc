@@ -1,0 +1,193 @@
+#include "testing/hostile_peer.h"
+
+#include <cctype>
+
+#include "core/frame.h"
+
+namespace hvsock {
+namespace {
+
+using Act = PeerAct::Kind;
+
+PeerAct Send(std::string bytes) { return {Act::kSend, std::move(bytes)}; }
+PeerAct End() { return {Act::kEnd, ""}; }
+PeerAct Reset() { return {Act::kReset, ""}; }
+
+// Deterministic, not all one byte, so misplaced bytes are noticed.
+std::string Pattern(size_t n) {
+  std::string out(n, '\0');
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<char>('a' + (i * 7) % 26);
+  return out;
+}
+
+// `wire` sent in pieces of 1, 2 and 3 bytes in turn, so every 4-byte header
+// is split across reads somewhere.
+std::vector<PeerAct> SendInSlivers(const std::string& wire) {
+  std::vector<PeerAct> acts;
+  size_t size = 1;
+  for (size_t at = 0; at < wire.size(); at += size, size = size % 3 + 1) {
+    acts.push_back(Send(wire.substr(at, size)));
+  }
+  return acts;
+}
+
+std::string DataFrames(const std::string& payload, size_t frame) {
+  std::string wire;
+  for (size_t at = 0; at < payload.size(); at += frame) {
+    wire += DataFrame(payload.substr(at, frame));
+  }
+  return wire;
+}
+
+std::vector<HostileCase> MakeCases() {
+  const std::string kShutdownRead = FrameHeader(kFrameShutdownRead);
+  const std::string kShutdownWrite = FrameHeader(kFrameShutdownWrite);
+  const std::string kClose = FrameHeader(kFrameClose);
+  const std::string kAtLimit = Pattern(kDefaultMaxReceiveFrame);
+  const std::string kFlood = Pattern(4 << 20);
+  // A reset on a Unix socket needs unread bytes on the resetting side, so
+  // the local application sends some that the peer never reads.
+  const std::string kUnread = "never read by the peer";
+
+  std::string zero_flood;
+  for (int i = 0; i < 100'000; ++i) zero_flood += FrameHeader(0);
+
+  std::vector<HostileCase> cases;
+  auto add = [&](HostileCase c) { cases.push_back(std::move(c)); };
+  constexpr Codec F = Codec::kFramed;
+  constexpr Codec N = Codec::kNative;
+  using K = FlowErrorKind;
+
+  // ── Lengths ────────────────────────────────────────────────────────
+  add({.story = "sends a length of 0xffffffff", .codec = F,
+       .peer = {Send(DataFrame("kept") + FrameHeader(0xffffffff) + "xx")},
+       .delivered = "kept", .error = K::kProtocol});
+  add({.story = "sends a length one above the receive limit", .codec = F,
+       .peer = {Send(DataFrame("kept") +
+                     FrameHeader(kDefaultMaxReceiveFrame + 1) + Pattern(64))},
+       .delivered = "kept", .error = K::kProtocol});
+  add({.story = "sends a frame exactly at the receive limit", .codec = F,
+       .peer = {Send(DataFrame(kAtLimit) + kShutdownWrite), End()},
+       .delivered = kAtLimit});
+
+  // ── Control values ─────────────────────────────────────────────────
+  {
+    HostileCase c{.story = "splits every header across reads", .codec = F,
+                  .local_sends = "hello",
+                  .delivered = "abc",
+                  .late_write_error = K::kClosed};
+    c.peer = SendInSlivers(DataFrame("a") + FrameHeader(0) + DataFrame("bc") +
+                           kShutdownRead + kShutdownWrite);
+    c.peer.push_back(End());
+    add(std::move(c));
+  }
+  add({.story = "sends data after its ShutdownWrite", .codec = F,
+       .peer = {Send(DataFrame("end") + kShutdownWrite + DataFrame("more"))},
+       .delivered = "end", .fails_after_eof = K::kProtocol});
+  add({.story = "sends data after its Close", .codec = F,
+       .peer = {Send(DataFrame("end") + kClose + DataFrame("more"))},
+       .delivered = "end", .fails_after_eof = K::kProtocol});
+  add({.story = "sends ShutdownRead while our data is queued", .codec = F,
+       .local_sends = Pattern(200 * 1024),
+       .peer = {Send(kShutdownRead + DataFrame("bye") + kShutdownWrite), End()},
+       .delivered = "bye", .late_write_error = K::kClosed});
+
+  // ── Floods ─────────────────────────────────────────────────────────
+  add({.story = "floods a stalled reader with framed data", .codec = F,
+       .peer = {Send(DataFrames(kFlood, 4096) + kShutdownWrite), End()},
+       .delivered = kFlood});
+  add({.story = "floods a stalled reader with native data", .codec = N,
+       .peer = {Send(kFlood), End()},
+       .delivered = kFlood});
+  add({.story = "floods zero-length data frames", .codec = F,
+       .peer = {Send(zero_flood + DataFrame("x") + kShutdownWrite), End()},
+       .delivered = "x"});
+
+  // ── Endings ────────────────────────────────────────────────────────
+  add({.story = "never ends its side while we close", .codec = F,
+       .local_sends = "bye", .local_closes = true,
+       .peer = {Send(DataFrame("still talking"))},
+       .delivered = "still talking", .error = K::kCloseTimeout});
+  add({.story = "never ends its native side while we close", .codec = N,
+       .local_sends = "bye", .local_closes = true,
+       .peer = {Send("still talking")},
+       .delivered = "still talking", .error = K::kCloseTimeout});
+  add({.story = "ends mid-frame", .codec = F,
+       .peer = {Send(DataFrame("whole") + FrameHeader(10) + "12345"), End()},
+       .delivered = "whole12345", .error = K::kTruncated});
+  add({.story = "ends mid-header", .codec = F,
+       .peer = {Send(DataFrame("whole") + kShutdownWrite.substr(0, 2)), End()},
+       .delivered = "whole", .error = K::kTruncated});
+  add({.story = "ends without an end marker", .codec = F,
+       .peer = {Send(DataFrame("whole")), End()},
+       .delivered = "whole", .error = K::kTruncated});
+  add({.story = "ends mid-frame while we close", .codec = F,
+       .local_sends = "bye", .local_closes = true,
+       .peer = {Send(FrameHeader(10) + "12345"), End()},
+       .delivered = "12345", .error = K::kTruncated});
+
+  // ── Resets ─────────────────────────────────────────────────────────
+  add({.story = "resets after data", .codec = F, .local_sends = kUnread,
+       .peer = {Send(DataFrame("before")), Reset()},
+       .delivered = "before", .error = K::kReset});
+  add({.story = "resets mid-frame", .codec = F, .local_sends = kUnread,
+       .peer = {Send(FrameHeader(10) + "12345"), Reset()},
+       .delivered = "12345", .error = K::kReset});
+  add({.story = "resets after its end marker", .codec = F,
+       .local_sends = kUnread,
+       .peer = {Send(DataFrame("all") + kShutdownWrite), Reset()},
+       .delivered = "all", .fails_after_eof = K::kReset});
+  add({.story = "resets while we close", .codec = F, .local_sends = kUnread,
+       .local_closes = true,
+       .peer = {Send(DataFrame("last")), Reset()},
+       .delivered = "last", .error = K::kReset});
+  add({.story = "resets a native stream", .codec = N, .local_sends = kUnread,
+       .peer = {Send("before"), Reset()},
+       .delivered = "before", .error = K::kReset});
+  add({.story = "resets a native stream while we close", .codec = N,
+       .local_sends = kUnread, .local_closes = true,
+       .peer = {Send("last"), Reset()},
+       .delivered = "last", .error = K::kReset});
+  return cases;
+}
+
+}  // namespace
+
+FlowOptions HostileCaseOptions(Codec codec) {
+  FlowOptions options;
+  options.codec = codec;
+  options.close_timeout = absl::Milliseconds(200);
+  return options;
+}
+
+const std::vector<HostileCase>& HostileCases() {
+  static const auto* cases = new std::vector<HostileCase>(MakeCases());
+  return *cases;
+}
+
+std::string HostileCaseName(const HostileCase& c) {
+  std::string name;
+  bool upper = true;
+  for (const char* p = c.story; *p != '\0'; ++p) {
+    unsigned char ch = static_cast<unsigned char>(*p);
+    if (!std::isalnum(ch)) {
+      upper = true;
+      continue;
+    }
+    name += upper ? static_cast<char>(std::toupper(ch)) : static_cast<char>(ch);
+    upper = false;
+  }
+  return name;
+}
+
+std::string FrameHeader(uint32_t value) {
+  std::string header(kFrameHeaderSize, '\0');
+  EncodeFrameHeader(value, header.data());
+  return header;
+}
+
+std::string DataFrame(const std::string& payload) {
+  return FrameHeader(static_cast<uint32_t>(payload.size())) + payload;
+}
+
+}  // namespace hvsock

@@ -1,0 +1,178 @@
+// The hostile-peer table (testing/hostile_peer.h) over the deterministic
+// loopback transport: every case in three chunkings, with a reader that
+// stalls until the flow stops reading the transport. Each case must end
+// with exactly the bytes and the outcome the table states, with the flow's
+// buffers within their limits at every step.
+#include "testing/hostile_peer.h"
+
+#include <string>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "backends/loopback/byte_pipe.h"
+#include "backends/loopback/loopback_driver.h"
+#include "core/flow.h"
+#include "core/flow_error.h"
+#include "gtest/gtest.h"
+
+namespace hvsock {
+namespace {
+
+const absl::Time kT0 = absl::UnixEpoch();
+
+// The application's side of the story: what it read and how reading ended.
+struct Reader {
+  std::string delivered;
+  bool eof = false;
+  absl::Status error;
+
+  bool done() const { return eof || !error.ok(); }
+
+  // Reads everything readable now; returns whether anything happened.
+  bool ReadAll(Flow& flow) {
+    bool progressed = false;
+    while (!done()) {
+      absl::StatusOr<ReadResult> r = flow.Read();
+      if (!r.ok()) {
+        error = r.status();
+        return true;
+      }
+      if (r->would_block()) break;
+      progressed = true;
+      if (r->is_eof()) {
+        eof = true;
+      } else {
+        delivered += std::string(r->data());
+      }
+    }
+    return progressed;
+  }
+};
+
+class HostilePeerOverLoopback
+    : public ::testing::TestWithParam<std::tuple<size_t, size_t>> {
+ protected:
+  const HostileCase& story() const {
+    return HostileCases()[std::get<0>(GetParam())];
+  }
+  size_t chunk() const { return std::get<1>(GetParam()); }
+};
+
+// Memory per flow is bounded by the options, whatever the peer sends.
+void ExpectWithinLimits(const Flow& flow) {
+  FlowStats stats = flow.stats();
+  ASSERT_LE(stats.receive_buffered, flow.options().receive_limit);
+  ASSERT_LE(stats.send_queued, flow.options().send_limit);
+}
+
+TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
+  const HostileCase& c = story();
+  size_t wire = 0;
+  for (const PeerAct& act : c.peer) wire += act.bytes.size();
+  if (chunk() == 1 && wire > (1 << 20)) {
+    GTEST_SKIP() << "one-byte reads of " << wire << " bytes: covered by the "
+                 << "other chunkings";
+  }
+
+  Flow flow(HostileCaseOptions(c.codec));
+  BytePipe to_flow, from_flow;
+  LoopbackDriver driver(flow, to_flow, from_flow);
+  Reader app;
+  absl::Time now = kT0;
+  if (!c.local_sends.empty()) {
+    ASSERT_TRUE(flow.Write(c.local_sends).ok());
+  }
+  if (c.local_closes) {
+    ASSERT_TRUE(flow.Close(now).ok());
+  }
+
+  // Moves bytes until nothing moves: the flow transmits into a peer that
+  // never reads, and receives in `chunk()`-byte reads; the application
+  // reads only once the flow has stopped reading the transport.
+  auto pump = [&] {
+    for (bool moved = true; moved;) {
+      moved = false;
+      while (driver.CanTransmit()) {
+        driver.Transmit(SIZE_MAX);
+        moved = true;
+      }
+      while (driver.CanReceive()) {
+        driver.Receive(chunk());
+        ExpectWithinLimits(flow);
+        moved = true;
+      }
+      moved |= app.ReadAll(flow);
+      driver.CloseTransportIfFinished();
+    }
+  };
+
+  for (const PeerAct& act : c.peer) {
+    switch (act.kind) {
+      case PeerAct::Kind::kSend:
+        ASSERT_TRUE(to_flow.Write(act.bytes).ok());
+        break;
+      case PeerAct::Kind::kEnd:
+        to_flow.CloseWrite();
+        break;
+      case PeerAct::Kind::kReset:
+        to_flow.Reset(absl::UnavailableError("connection reset by peer"));
+        break;
+    }
+    pump();
+  }
+  if (c.late_write_error.has_value()) {
+    absl::Status late = flow.Write("late");
+    EXPECT_TRUE(IsFlowError(late, *c.late_write_error)) << late;
+  }
+  // A peer that never finishes is left to the close timeout.
+  if (!flow.IsFinished() && flow.NextDeadline().has_value()) {
+    now = *flow.NextDeadline();
+    flow.HandleTimeout(now);
+    pump();
+  }
+
+  EXPECT_EQ(app.delivered.size(), c.delivered.size());
+  EXPECT_TRUE(app.delivered == c.delivered) << "delivered bytes differ";
+  ASSERT_TRUE(app.done()) << "the flow neither ended nor failed: state "
+                          << FlowStateName(flow.state());
+  if (c.error.has_value()) {
+    EXPECT_FALSE(app.eof) << "a clean Eof hid the peer's misbehaviour";
+    EXPECT_TRUE(IsFlowError(app.error, *c.error)) << app.error;
+  } else {
+    EXPECT_TRUE(app.eof) << app.error;
+  }
+  if (c.fails_after_eof.has_value()) {
+    EXPECT_TRUE(IsFlowError(flow.error(), *c.fails_after_eof))
+        << flow.error();
+  } else if (!c.error.has_value()) {
+    EXPECT_TRUE(flow.error().ok()) << flow.error();
+  }
+  if (flow.IsFinished()) {
+    EXPECT_EQ(flow.stats().receive_buffered, 0u);
+    if (flow.state() == FlowState::kFailed) {
+      EXPECT_EQ(flow.stats().send_queued, 0u);
+    }
+  }
+}
+
+std::vector<std::tuple<size_t, size_t>> AllCasesInThreeChunkings() {
+  std::vector<std::tuple<size_t, size_t>> params;
+  for (size_t i = 0; i < HostileCases().size(); ++i) {
+    for (size_t chunk : {size_t{1}, size_t{509}, size_t{65536}}) {
+      params.emplace_back(i, chunk);
+    }
+  }
+  return params;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Hostile, HostilePeerOverLoopback,
+    ::testing::ValuesIn(AllCasesInThreeChunkings()),
+    [](const ::testing::TestParamInfo<std::tuple<size_t, size_t>>& info) {
+      return absl::StrCat(
+          HostileCaseName(HostileCases()[std::get<0>(info.param)]), "_Reads",
+          std::get<1>(info.param));
+    });
+
+}  // namespace
+}  // namespace hvsock
