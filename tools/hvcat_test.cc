@@ -19,9 +19,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -49,6 +49,15 @@ std::string U32LE(uint32_t value) {
   std::string out(4, '\0');
   for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(value >> (8 * i));
   return out;
+}
+
+uint32_t FromU32LE(const std::string& bytes) {
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) {
+    value |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i]))
+             << (8 * i);
+  }
+  return value;
 }
 
 std::string Frame(const std::string& payload) {
@@ -170,11 +179,7 @@ void FramedEchoPeer(int fd, size_t piece, std::string* received,
   std::string header;
   size_t frames = 0;
   while (ReadExact(fd, 4, &header)) {
-    uint32_t value = 0;
-    for (int i = 0; i < 4; ++i) {
-      value |= static_cast<uint32_t>(static_cast<unsigned char>(header[i]))
-               << (8 * i);
-    }
+    uint32_t value = FromU32LE(header);
     if (value == kShutdownWrite || value == kClose || value == kShutdownRead) {
       control->push_back(value);
       if (value != kShutdownRead) break;
@@ -327,7 +332,8 @@ Result RunHvcat(const std::vector<std::string>& args, const std::string& input,
     unlink(in_file);
     unlink(out_file);
   }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code =
+      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
 
@@ -352,41 +358,49 @@ class HvcatTest : public ::testing::Test {
     unlink(path_.c_str());
     rmdir(dir_.c_str());
   }
+
+  // Runs hvcat (as RunHvcat) against a peer listening on uri_, which
+  // accepts hvcat's connection and hands it to `serve` on its own thread
+  // (`serve` closes it). Returns once hvcat and the peer are done.
+  Result RunAgainstPeer(const std::function<void(int fd)>& serve,
+                        const std::vector<std::string>& args,
+                        const std::string& input, bool use_files = false,
+                        OutputPredicate close_input_when = nullptr) {
+    int listener = Listen(path_);
+    std::thread peer([&] {
+      int fd = Accept(listener);
+      if (fd >= 0) serve(fd);
+    });
+    Result r = RunHvcat(args, input, use_files, std::move(close_input_when));
+    peer.join();
+    close(listener);
+    return r;
+  }
+
   std::string dir_, path_, uri_;
 };
 
 // ── Success ────────────────────────────────────────────────────────────
 
 TEST_F(HvcatTest, NativeEchoOfALargeStreamDoesNotDeadlock) {
-  int listener = Listen(path_);
   std::string received;
-  std::thread peer([&] {
-    int fd = Accept(listener);
-    if (fd >= 0) NativeEchoPeer(fd, &received);
-  });
   std::string input = RandomBytes(8 << 20, 1);
-  Result r = RunHvcat({uri_}, input);
-  peer.join();
-  close(listener);
+  Result r = RunAgainstPeer([&](int fd) { NativeEchoPeer(fd, &received); },
+                            {uri_}, input);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  EXPECT_TRUE(r.out == input) << "output differs: " << r.out.size()
-                              << " bytes of " << input.size();
+  EXPECT_TRUE(r.out == input)
+      << "output differs: " << r.out.size() << " bytes of " << input.size();
   EXPECT_TRUE(received == input);
 }
 
 TEST_F(HvcatTest, FramedEchoOfALargeStreamCompletesTheCloseHandshake) {
-  int listener = Listen(path_);
   std::string received;
   std::vector<uint32_t> control;
-  std::thread peer([&] {
-    int fd = Accept(listener);
-    if (fd >= 0) FramedEchoPeer(fd, 1000, &received, &control);
-  });
   std::string input = RandomBytes(3 << 20, 2);
-  Result r = RunHvcat({"--protocol=framed", uri_}, input);
-  peer.join();
-  close(listener);
+  Result r = RunAgainstPeer(
+      [&](int fd) { FramedEchoPeer(fd, 1000, &received, &control); },
+      {"--protocol=framed", uri_}, input);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out == input) << r.out.size() << " of " << input.size();
   EXPECT_TRUE(received == input);
@@ -394,70 +408,52 @@ TEST_F(HvcatTest, FramedEchoOfALargeStreamCompletesTheCloseHandshake) {
 }
 
 TEST_F(HvcatTest, RegularFilesAsStandardStreams) {
-  int listener = Listen(path_);
   std::string received;
-  std::thread peer([&] {
-    int fd = Accept(listener);
-    if (fd >= 0) NativeEchoPeer(fd, &received);
-  });
   std::string input = RandomBytes(2 << 20, 3);
-  Result r = RunHvcat({uri_}, input, /*use_files=*/true);
-  peer.join();
-  close(listener);
+  Result r = RunAgainstPeer([&](int fd) { NativeEchoPeer(fd, &received); },
+                            {uri_}, input, /*use_files=*/true);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out == input);
 }
 
 TEST_F(HvcatTest, HalfCloseThePeerAnswersAfterOurEof) {
-  int listener = Listen(path_);
-  std::thread peer([&] {
-    int fd = Accept(listener);
-    if (fd < 0) return;
-    std::string request;
-    ReadToEof(fd, &request);  // our close arrives as EOF
-    SendAll(fd, "got " + std::to_string(request.size()) + " bytes");
-    shutdown(fd, SHUT_WR);
-    std::string rest;
-    ReadToEof(fd, &rest);
-    close(fd);
-  });
-  Result r = RunHvcat({uri_}, "twelve bytes");
-  peer.join();
-  close(listener);
+  Result r = RunAgainstPeer(
+      [&](int fd) {
+        std::string request;
+        ReadToEof(fd, &request);  // our close arrives as EOF
+        SendAll(fd, "got " + std::to_string(request.size()) + " bytes");
+        shutdown(fd, SHUT_WR);
+        std::string rest;
+        ReadToEof(fd, &rest);
+        close(fd);
+      },
+      {uri_}, "twelve bytes");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "got 12 bytes");
 }
 
 TEST_F(HvcatTest, FramedPeerThatEndsFirstGetsClose) {
-  int listener = Listen(path_);
   std::vector<uint32_t> control;
-  std::thread peer([&] {
-    int fd = Accept(listener);
-    if (fd < 0) return;
-    SendAll(fd, Frame("hello ") + Frame("") + Frame("world") +
-                    U32LE(kShutdownWrite));
-    std::string header, payload;
-    while (ReadExact(fd, 4, &header)) {
-      uint32_t value = 0;
-      for (int i = 0; i < 4; ++i) {
-        value |= static_cast<uint32_t>(static_cast<unsigned char>(header[i]))
-                 << (8 * i);
-      }
-      if (value == kShutdownWrite || value == kClose) {
-        control.push_back(value);
-        break;
-      }
-      ReadExact(fd, value, &payload);
-    }
-    close(fd);  // both ended: the transport may go
-  });
   // Standard input ends only once the peer's bytes have come out: they
   // arrived with the peer's ShutdownWrite in one segment, so hvcat knows the
   // peer has ended when it closes.
-  Result r = RunHvcat({"--protocol", "framed", uri_}, "", false,
-                      [](const std::string& out) { return out == "hello world"; });
-  peer.join();
-  close(listener);
+  Result r = RunAgainstPeer(
+      [&](int fd) {
+        SendAll(fd, Frame("hello ") + Frame("") + Frame("world") +
+                        U32LE(kShutdownWrite));
+        std::string header, payload;
+        while (ReadExact(fd, 4, &header)) {
+          uint32_t value = FromU32LE(header);
+          if (value == kShutdownWrite || value == kClose) {
+            control.push_back(value);
+            break;
+          }
+          ReadExact(fd, value, &payload);
+        }
+        close(fd);  // both ended: the transport may go
+      },
+      {"--protocol", "framed", uri_}, "", false,
+      [](const std::string& out) { return out == "hello world"; });
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "hello world");
   // hvcat had seen the peer's ShutdownWrite, so its own end is Close.
@@ -475,11 +471,7 @@ TEST_F(HvcatTest, ListensAndAcceptsOneConnection) {
     SendAll(fd, Frame("from the client") + U32LE(kShutdownWrite));
     std::string header, payload;
     while (ReadExact(fd, 4, &header)) {
-      uint32_t value = 0;
-      for (int i = 0; i < 4; ++i) {
-        value |= static_cast<uint32_t>(static_cast<unsigned char>(header[i]))
-                 << (8 * i);
-      }
+      uint32_t value = FromU32LE(header);
       if (value == kShutdownWrite || value == kClose) {
         control.push_back(value);
         break;
@@ -528,28 +520,24 @@ TEST_F(HvcatTest, ConnectTimeoutWithFractionalSeconds) {
   for (int fd : queued) close(fd);
   close(listener);
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_THAT(r.err, StartsWith("hvcat: connect " + uri_ +
-                                ": timed out after 150ms"));
+  EXPECT_THAT(r.err,
+              StartsWith("hvcat: connect " + uri_ + ": timed out after 150ms"));
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
 }
 
 TEST_F(HvcatTest, ResetKeepsTheDataBeforeIt) {
-  int listener = Listen(path_);
-  std::thread peer([&] {
-    int fd = Accept(listener);
-    if (fd < 0) return;
-    SendAll(fd, "partial");
-    // Wait until hvcat's bytes are here, then close without reading them:
-    // the kernel resets the connection.
-    pollfd pfd{fd, POLLIN, 0};
-    poll(&pfd, 1, kPeerTimeoutSeconds * 1000);
-    close(fd);
-  });
   // Standard input stays open until hvcat exits, so hvcat is still
   // reading when the reset comes.
-  Result r = RunHvcat({uri_}, std::string(100, 'x'));
-  peer.join();
-  close(listener);
+  Result r = RunAgainstPeer(
+      [&](int fd) {
+        SendAll(fd, "partial");
+        // Wait until hvcat's bytes are here, then close without reading them:
+        // the kernel resets the connection.
+        pollfd pfd{fd, POLLIN, 0};
+        poll(&pfd, 1, kPeerTimeoutSeconds * 1000);
+        close(fd);
+      },
+      {uri_}, std::string(100, 'x'));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "partial");
   EXPECT_THAT(r.err, StartsWith("hvcat: reset: "));
@@ -558,19 +546,15 @@ TEST_F(HvcatTest, ResetKeepsTheDataBeforeIt) {
 }
 
 TEST_F(HvcatTest, FramedStreamCutInTheMiddleOfAFrame) {
-  int listener = Listen(path_);
-  std::thread peer([&] {
-    int fd = Accept(listener);
-    if (fd < 0) return;
-    SendAll(fd, Frame("complete ") + U32LE(100) + "only ten b");
-    shutdown(fd, SHUT_WR);
-    std::string rest;
-    ReadToEof(fd, &rest);
-    close(fd);
-  });
-  Result r = RunHvcat({"--protocol=framed", uri_}, "");
-  peer.join();
-  close(listener);
+  Result r = RunAgainstPeer(
+      [&](int fd) {
+        SendAll(fd, Frame("complete ") + U32LE(100) + "only ten b");
+        shutdown(fd, SHUT_WR);
+        std::string rest;
+        ReadToEof(fd, &rest);
+        close(fd);
+      },
+      {"--protocol=framed", uri_}, "");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "complete only ten b");
   EXPECT_THAT(r.err, StartsWith("hvcat: truncated stream: "));
@@ -578,20 +562,16 @@ TEST_F(HvcatTest, FramedStreamCutInTheMiddleOfAFrame) {
 }
 
 TEST_F(HvcatTest, FramedStreamEndingWithoutItsMarker) {
-  int listener = Listen(path_);
-  std::thread peer([&] {
-    int fd = Accept(listener);
-    if (fd < 0) return;
-    SendAll(fd, Frame("all of it?"));
-    // Take hvcat's ShutdownWrite (its input is empty) before going, so the
-    // close is an EOF without the marker, not a reset for unread data.
-    std::string marker;
-    ReadExact(fd, 4, &marker);
-    close(fd);
-  });
-  Result r = RunHvcat({"--protocol=framed", uri_}, "");
-  peer.join();
-  close(listener);
+  Result r = RunAgainstPeer(
+      [&](int fd) {
+        SendAll(fd, Frame("all of it?"));
+        // Take hvcat's ShutdownWrite (its input is empty) before going, so the
+        // close is an EOF without the marker, not a reset for unread data.
+        std::string marker;
+        ReadExact(fd, 4, &marker);
+        close(fd);
+      },
+      {"--protocol=framed", uri_}, "");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "all of it?");
   EXPECT_THAT(r.err, StartsWith("hvcat: truncated stream: "));
@@ -599,18 +579,14 @@ TEST_F(HvcatTest, FramedStreamEndingWithoutItsMarker) {
 }
 
 TEST_F(HvcatTest, ProtocolErrorNamesTheOffendingValue) {
-  int listener = Listen(path_);
-  std::thread peer([&] {
-    int fd = Accept(listener);
-    if (fd < 0) return;
-    SendAll(fd, Frame("ok") + U32LE(0x7fffffff));
-    std::string rest;
-    ReadToEof(fd, &rest);
-    close(fd);
-  });
-  Result r = RunHvcat({"--protocol=framed", uri_}, "");
-  peer.join();
-  close(listener);
+  Result r = RunAgainstPeer(
+      [&](int fd) {
+        SendAll(fd, Frame("ok") + U32LE(0x7fffffff));
+        std::string rest;
+        ReadToEof(fd, &rest);
+        close(fd);
+      },
+      {"--protocol=framed", uri_}, "");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "ok");
   EXPECT_THAT(r.err, StartsWith("hvcat: protocol error: "));
@@ -619,19 +595,15 @@ TEST_F(HvcatTest, ProtocolErrorNamesTheOffendingValue) {
 }
 
 TEST_F(HvcatTest, CloseTimesOutWhenThePeerNeverEnds) {
-  int listener = Listen(path_);
-  std::thread peer([&] {
-    int fd = Accept(listener);
-    if (fd < 0) return;
-    SendAll(fd, "still here");
-    std::string request;
-    ReadToEof(fd, &request);  // hvcat's end of writes...
-    WaitForHangUp(fd);        // ...then hvcat gives up and closes
-    close(fd);
-  });
-  Result r = RunHvcat({"--close-timeout=0.3", uri_}, "bye");
-  peer.join();
-  close(listener);
+  Result r = RunAgainstPeer(
+      [&](int fd) {
+        SendAll(fd, "still here");
+        std::string request;
+        ReadToEof(fd, &request);  // hvcat's end of writes...
+        WaitForHangUp(fd);        // ...then hvcat gives up and closes
+        close(fd);
+      },
+      {"--close-timeout=0.3", uri_}, "bye");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "still here");
   EXPECT_EQ(r.err,
