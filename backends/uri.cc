@@ -115,8 +115,8 @@ absl::StatusOr<UriParts> SplitUri(absl::string_view uri) {
   }
   if (i == 0 || !absl::ascii_isalpha(static_cast<unsigned char>(uri[0]))) {
     return UriError(uri, 1,
-                    "expected a scheme such as vsock:// or unix:// at the "
-                    "start");
+                    "expected a scheme such as vsock://, unix:// or "
+                    "hvsock:// at the start");
   }
   if (uri.substr(i, 3) != "://") {
     return UriError(uri, i + 1,

@@ -23,6 +23,8 @@
 //
 // The lower-level pieces (SplitUri, UriError, ParseUriNumber) are public so
 // that other schemes (hvsock:// in the winsock backend) parse the same way.
+// backends/uri_address.h has the one entry point for every scheme
+// (ParseUri); ParseAddressUri is its Linux-backend part.
 //
 // Thread-safety: pure functions.
 #ifndef HVSOCK_BACKENDS_URI_H_

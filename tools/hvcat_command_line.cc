@@ -17,8 +17,8 @@ absl::StatusOr<absl::Duration> ParseSeconds(absl::string_view option,
   char* end = nullptr;
   double seconds = text.empty() ? NAN : std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || errno != 0 ||
-      !std::isfinite(seconds) || seconds < 0 ||
-      (!allow_zero && seconds == 0) || seconds > 1e9) {
+      !std::isfinite(seconds) || seconds < 0 || (!allow_zero && seconds == 0) ||
+      seconds > 1e9) {
     return absl::InvalidArgumentError(
         absl::StrCat(option, ": \"", text, "\" is not a ",
                      allow_zero ? "non-negative" : "positive",
@@ -73,8 +73,7 @@ absl::StatusOr<std::optional<CommandLine>> ParseCommandLine(int argc,
     }
     if (!has_value) {
       if (i + 1 >= argc) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(name, " needs a value"));
+        return absl::InvalidArgumentError(absl::StrCat(name, " needs a value"));
       }
       value = argv[++i];
     }

@@ -14,8 +14,8 @@ int Copier::Run() {
     if (std::optional<int> status = Outcome(); status.has_value()) {
       return *status;
     }
-    absl::Status waited = wait_(progress ? absl::ZeroDuration()
-                                         : absl::InfiniteDuration());
+    absl::Status waited =
+        wait_(progress ? absl::ZeroDuration() : absl::InfiniteDuration());
     if (!waited.ok()) {
       flow_.Abort();
       Complain(waited.message());
@@ -121,8 +121,8 @@ std::optional<int> Copier::Outcome() {
   }
   if (flow_.flow().state() != FlowState::kClosed) return std::nullopt;
   if (!unsent_.ok()) {
-    Complain(absl::StrCat("standard input was not all sent: ",
-                          unsent_.message()));
+    Complain(
+        absl::StrCat("standard input was not all sent: ", unsent_.message()));
     return kExitFlowFailed;
   }
   return kExitOk;

@@ -60,8 +60,7 @@ class InputStream {
   virtual ~InputStream() = default;
   // Reads at most `max_bytes` into `into` (replacing it) without waiting.
   // Fails only for a real read error.
-  virtual absl::StatusOr<Transfer> Read(size_t max_bytes,
-                                        absl::Cord& into) = 0;
+  virtual absl::StatusOr<Transfer> Read(size_t max_bytes, absl::Cord& into) = 0;
   // Whether the copy is waiting for input (it is not while it holds a chunk
   // the flow has not taken yet).
   virtual absl::Status SetWaiting(bool waiting) = 0;
@@ -89,8 +88,7 @@ using WaitForEvents = std::function<absl::Status(absl::Duration max_wait)>;
 
 class Copier {
  public:
-  Copier(CopyFlow& flow, InputStream& in, OutputStream& out,
-         WaitForEvents wait)
+  Copier(CopyFlow& flow, InputStream& in, OutputStream& out, WaitForEvents wait)
       : flow_(flow), in_(in), out_(out), wait_(std::move(wait)) {}
   Copier(const Copier&) = delete;
   Copier& operator=(const Copier&) = delete;
@@ -109,8 +107,8 @@ class Copier {
   OutputStream& out_;
   WaitForEvents wait_;
   bool input_done_ = false;
-  absl::Cord pending_;     // read from standard input, not yet taken by the flow
-  absl::Cord out_buffer_;  // read from the flow, not yet written out
+  absl::Cord pending_;  // read from standard input, not yet taken by the flow
+  absl::Cord out_buffer_;    // read from the flow, not yet written out
   bool read_ended_ = false;  // the flow's Read gave Eof or an error
   absl::Status read_error_;
   absl::Status unsent_;  // why standard input could not all be sent

@@ -15,9 +15,11 @@ namespace hvsock::hvcat {
 
 // Exit statuses (documented in hvcat --help and backends/posix/README.md).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFlowFailed = 1;    // the flow or a standard stream failed
-inline constexpr int kExitUsage = 2;         // bad command line or URI
-inline constexpr int kExitNoConnection = 3;  // could not connect / listen / accept
+inline constexpr int kExitFlowFailed =
+    1;                                // the flow or a standard stream failed
+inline constexpr int kExitUsage = 2;  // bad command line or URI
+inline constexpr int kExitNoConnection =
+    3;  // could not connect / listen / accept
 
 // Writes "hvcat: <message>\n" on standard error, line breaks inside the
 // message replaced by spaces, so every complaint is exactly one line.

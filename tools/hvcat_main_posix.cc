@@ -20,6 +20,7 @@
 #include "backends/posix/event_loop.h"
 #include "backends/posix/listener.h"
 #include "backends/uri.h"
+#include "backends/uri_address.h"
 #include "core/flow.h"
 #include "tools/hvcat_command_line.h"
 #include "tools/hvcat_copy.h"
@@ -52,6 +53,24 @@ class LoopCopyFlow : public CopyFlow {
   LoopFlow& flow_;
 };
 
+// The address `uri` names, if this hvcat can use it: vsock:// or unix://.
+absl::StatusOr<Address> ParseAddress(absl::string_view uri) {
+  absl::StatusOr<UriAddress> address = ParseUri(uri);
+  if (!address.ok()) return address.status();
+  if (const auto* vsock = std::get_if<VsockAddress>(&*address)) return *vsock;
+  if (const auto* unix_address = std::get_if<UnixAddress>(&*address)) {
+    return *unix_address;
+  }
+  if (std::holds_alternative<TcpLoopbackAddress>(*address)) {
+    return UriError(uri, 1,
+                    "tcp:// is for tests of hvcat.exe only; this hvcat takes "
+                    "vsock:// and unix://");
+  }
+  return UriError(uri, 1,
+                  "hvsock:// addresses are Windows' (Hyper-V sockets); this "
+                  "hvcat takes vsock:// and unix://");
+}
+
 absl::StatusOr<UniqueFd> AcceptOne(const Address& address) {
   ListenOptions options;
   options.backlog = 1;
@@ -78,10 +97,9 @@ absl::StatusOr<UniqueFd> AcceptOne(const Address& address) {
 int Main(int argc, char** argv) {
   absl::StatusOr<std::optional<CommandLine>> parsed =
       ParseCommandLine(argc, argv);
-  absl::StatusOr<Address> address =
-      parsed.ok() && parsed->has_value()
-          ? ParseAddressUri((*parsed)->uri)
-          : absl::StatusOr<Address>(Address{});
+  absl::StatusOr<Address> address = parsed.ok() && parsed->has_value()
+                                        ? ParseAddress((*parsed)->uri)
+                                        : absl::StatusOr<Address>(Address{});
   if (!parsed.ok() || !address.ok()) {
     const absl::Status& problem =
         parsed.ok() ? address.status() : parsed.status();

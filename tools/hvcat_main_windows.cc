@@ -3,8 +3,11 @@
 // in builds made for tests (HVSOCK_HVCAT_TCP_FOR_TESTS; CMake option
 // HVSOCK_HVCAT_TCP). The copy itself is hvcat_copy.h; the standard streams
 // are hvcat_std_streams_windows.h.
+
+// winsock2.h must come before windows.h.
 #include <winsock2.h>
 #include <windows.h>
+
 #include <fcntl.h>
 #include <io.h>
 
@@ -14,12 +17,14 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "backends/uri.h"
+#include "backends/uri_address.h"
 #include "backends/winsock/hvsock_uri.h"
 #include "backends/winsock/winsock_connector.h"
 #include "backends/winsock/winsock_error.h"
@@ -61,53 +66,27 @@ struct Endpoint {
   bool any_port = false;  // tcp port 0: the listener picks one
 };
 
-// tcp://127.0.0.1:PORT, for tests: loopback only.
-absl::StatusOr<Endpoint> ParseTcpForTests(absl::string_view uri,
-                                          const UriParts& parts) {
-  constexpr absl::string_view kHost = "127.0.0.1:";
-  if (parts.authority.substr(0, kHost.size()) != kHost) {
-    return UriError(uri, parts.authority_column,
-                    "tcp:// URIs are for tests and name only the loopback "
-                    "address (tcp://127.0.0.1:PORT)");
-  }
-  size_t port_column = parts.authority_column + kHost.size();
-  absl::StatusOr<uint32_t> port = ParseUriNumber(
-      uri, parts.authority.substr(kHost.size()), port_column, "port");
-  if (!port.ok()) return port.status();
-  if (*port > 65535) {
-    return UriError(uri, port_column,
-                    absl::StrCat("TCP port ", *port,
-                                 " is out of range (0 to 65535)"));
-  }
-  if (!parts.path.empty() && parts.path != "/") {
-    return UriError(uri, parts.path_column,
-                    "unexpected path after the port (tcp://127.0.0.1:PORT)");
-  }
-  return Endpoint{SocketAddress::Ipv4Loopback(static_cast<uint16_t>(*port)),
-                  Codec::kNative, *port == 0};
-}
-
+// The address `uri` names, if hvcat.exe can use it: hvsock://, and tcp://
+// (loopback only) in builds for tests.
 absl::StatusOr<Endpoint> ParseEndpoint(absl::string_view uri) {
-  absl::StatusOr<UriParts> parts = SplitUri(uri);
-  if (!parts.ok()) return parts.status();
-  if (parts->scheme == "hvsock") {
-    absl::StatusOr<HvSocketAddress> hv = ParseHvsockUri(uri);
-    if (!hv.ok()) return hv.status();
+  absl::StatusOr<UriAddress> address = ParseUri(uri);
+  if (!address.ok()) return address.status();
+  if (const auto* hv = std::get_if<HvSocketAddress>(&*address)) {
     return Endpoint{SocketAddress::HyperV(*hv), kHvsockDefaultCodec, false};
   }
-  if (parts->scheme == "tcp") {
+  if (const auto* tcp = std::get_if<TcpLoopbackAddress>(&*address)) {
     if (!kTcpForTests) {
       return UriError(uri, 1,
                       "tcp:// is for tests only and this hvcat was built "
                       "without it (expected hvsock://VMID/SERVICEID)");
     }
-    return ParseTcpForTests(uri, *parts);
+    return Endpoint{SocketAddress::Ipv4Loopback(tcp->port), Codec::kNative,
+                    tcp->port == 0};
   }
   return UriError(uri, 1,
-                  absl::StrCat("unknown scheme \"", parts->scheme,
-                               kTcpForTests
-                                   ? "\" (expected hvsock or tcp)"
-                                   : "\" (expected hvsock)"));
+                  absl::StrCat(UriScheme(*address),
+                               ":// addresses are Linux's; hvcat.exe takes "
+                               "hvsock://VMID/SERVICEID"));
 }
 
 // A WinsockFlow as the copy sees it.
@@ -142,11 +121,10 @@ absl::StatusOr<UniqueSocket> AcceptOne(IocpLoop& loop,
                               });
   if (!listener.ok()) return listener.status();
   if (endpoint.any_port) {
-    Complain(absl::StrCat("listening on ",
-                          (*listener)->local_address().ToString()));
+    Complain(
+        absl::StrCat("listening on ", (*listener)->local_address().ToString()));
   }
-  loop.RunUntil([&] { return accepted.has_value(); },
-                absl::InfiniteDuration());
+  loop.RunUntil([&] { return accepted.has_value(); }, absl::InfiniteDuration());
   if (!accepted->ok()) return accepted->status();
   return std::move((*accepted)->socket);
 }
@@ -187,9 +165,8 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::optional<CommandLine>> parsed =
       ParseCommandLine(argc, argv);
   absl::StatusOr<Endpoint> endpoint =
-      parsed.ok() && parsed->has_value()
-          ? ParseEndpoint((*parsed)->uri)
-          : absl::StatusOr<Endpoint>(Endpoint{});
+      parsed.ok() && parsed->has_value() ? ParseEndpoint((*parsed)->uri)
+                                         : absl::StatusOr<Endpoint>(Endpoint{});
   if (!parsed.ok() || !endpoint.ok()) {
     const absl::Status& problem =
         parsed.ok() ? endpoint.status() : parsed.status();

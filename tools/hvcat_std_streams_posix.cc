@@ -28,8 +28,7 @@ absl::Status StdStream::Prepare() {
     closed_input_ = true;  // read as empty
     return absl::OkStatus();
   }
-  if (S_ISREG(info.st_mode) || S_ISBLK(info.st_mode) ||
-      S_ISDIR(info.st_mode)) {
+  if (S_ISREG(info.st_mode) || S_ISBLK(info.st_mode) || S_ISDIR(info.st_mode)) {
     return absl::OkStatus();  // always ready; plain blocking IO
   }
   if (S_ISSOCK(info.st_mode)) {

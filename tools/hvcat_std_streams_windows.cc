@@ -48,8 +48,8 @@ ThreadedStdInput::ThreadedStdInput(HANDLE handle, size_t chunk_size,
       std::unique_lock<std::mutex> lock(shared->mutex);
       if (shared->stopped) return;
       if (!ok && error != ERROR_BROKEN_PIPE && error != ERROR_HANDLE_EOF) {
-        shared->error = WinsockStatus(static_cast<int>(error),
-                                      "reading standard input");
+        shared->error =
+            WinsockStatus(static_cast<int>(error), "reading standard input");
         shared->ended = true;
       } else if (got == 0) {
         shared->ended = true;
@@ -121,7 +121,8 @@ absl::StatusOr<std::unique_ptr<ThreadedStdOutput>> ThreadedStdOutput::Start(
   std::thread([shared, handle] {
     std::unique_lock<std::mutex> lock(shared->mutex);
     while (true) {
-      shared->handed.wait(lock, [&] { return shared->busy || shared->stopped; });
+      shared->handed.wait(lock,
+                          [&] { return shared->busy || shared->stopped; });
       if (shared->stopped) return;
       absl::Cord chunk = std::move(shared->chunk);
       lock.unlock();

@@ -127,10 +127,12 @@ check_usage() {
   grep -qF -- "$expected" "$work/usage.err" || fail "usage $*: no \"$expected\" in: $(cat "$work/usage.err")"
   ok "usage $*: $(cat "$work/usage.err")"
 }
-check_usage 'at column 7: tcp:// URIs are for tests and name only the loopback' tcp://10.0.0.1:80
-check_usage 'at column 17: TCP port 65536 is out of range' tcp://127.0.0.1:65536
-check_usage 'unknown scheme "vsock"' vsock://2:80
-check_usage 'VMID "nowhere" is neither a GUID nor one of' hvsock://nowhere/80
+check_usage 'bad URI "tcp://10.0.0.1:80" at column 7: expected the loopback address 127.0.0.1' \
+  tcp://10.0.0.1:80
+check_usage 'at column 17: TCP port "65536" is out of range' tcp://127.0.0.1:65536
+check_usage "at column 1: vsock:// addresses are Linux's; hvcat.exe takes hvsock://" \
+  vsock://2:80
+check_usage 'at column 10: VMID "nowhere" is neither a GUID nor one of' hvsock://nowhere/80
 check_usage '--protocol: "tcp" is not native or framed' --protocol=tcp tcp://127.0.0.1:1
 hvcat --help </dev/null >"$work/help.out" 2>&1
 code=$?

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "backends/uri.h"
 
 namespace hvsock {
 namespace {
@@ -56,11 +57,11 @@ std::optional<uint32_t> ParsePort(absl::string_view text, std::string* why) {
   return static_cast<uint32_t>(value);
 }
 
-// Prefixes an error about one part of a URI with where that part starts.
-absl::Status InUri(absl::string_view uri, size_t position,
+// An error about the part of `uri` that starts at `column`: the part's own
+// message, in the URI error format (backends/uri.h).
+absl::Status InUri(absl::string_view uri, size_t column,
                    const absl::Status& error) {
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "hvsock URI \"%s\", at position %d: %s", uri, position, error.message()));
+  return UriError(uri, column, error.message());
 }
 
 }  // namespace
@@ -107,41 +108,32 @@ absl::StatusOr<HvGuid> ParseHvServiceId(absl::string_view text) {
 }
 
 absl::StatusOr<HvSocketAddress> ParseHvsockUri(absl::string_view uri) {
-  size_t colon = uri.find("://");
-  if (colon == absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "hvsock URI \"%s\": expected it to start with \"hvsock://\"", uri));
+  absl::StatusOr<UriParts> parts = SplitUri(uri);
+  if (!parts.ok()) return parts.status();
+  if (parts->scheme != kHvsockScheme) {
+    return UriError(uri, 1,
+                    absl::StrCat("expected scheme \"hvsock\", found \"",
+                                 parts->scheme, "\""));
   }
-  absl::string_view scheme = uri.substr(0, colon);
-  if (!absl::EqualsIgnoreCase(scheme, kHvsockScheme)) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "hvsock URI \"%s\", at position 0: expected scheme \"hvsock\", found "
-        "\"%s\"",
-        uri, scheme));
+  if (parts->path.empty()) {
+    return UriError(uri, parts->path_column,
+                    "expected '/' and a SERVICEID after the VMID "
+                    "(hvsock://VMID/SERVICEID)");
   }
-  size_t vm_start = colon + 3;
-  absl::string_view rest = uri.substr(vm_start);
-  size_t slash = rest.find('/');
-  if (slash == absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "hvsock URI \"%s\", at position %d: expected VMID/SERVICEID, found "
-        "no '/' after the VMID",
-        uri, uri.size()));
-  }
-  absl::string_view vm_text = rest.substr(0, slash);
-  absl::string_view service_text = rest.substr(slash + 1);
-  size_t service_start = vm_start + slash + 1;
-  if (size_t extra = service_text.find_first_of("/?#");
+  absl::string_view service_text = parts->path.substr(1);
+  size_t service_column = parts->path_column + 1;
+  if (size_t extra = service_text.find('/');
       extra != absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "hvsock URI \"%s\", at position %d: unexpected '%c' after the "
-        "SERVICEID (hvsock URIs have no path, query or fragment)",
-        uri, service_start + extra, service_text[extra]));
+    return UriError(uri, service_column + extra,
+                    "unexpected '/' after the SERVICEID (hvsock URIs have no "
+                    "path)");
   }
-  absl::StatusOr<HvGuid> vm_id = ParseHvVmId(vm_text);
-  if (!vm_id.ok()) return InUri(uri, vm_start, vm_id.status());
+  absl::StatusOr<HvGuid> vm_id = ParseHvVmId(parts->authority);
+  if (!vm_id.ok()) return InUri(uri, parts->authority_column, vm_id.status());
   absl::StatusOr<HvGuid> service_id = ParseHvServiceId(service_text);
-  if (!service_id.ok()) return InUri(uri, service_start, service_id.status());
+  if (!service_id.ok()) {
+    return InUri(uri, service_column, service_id.status());
+  }
   return HvSocketAddress{*vm_id, *service_id};
 }
 

@@ -7,8 +7,10 @@
 // well-known VmId: wildcard, children, loopback, parent, silohost,
 // broadcast. SERVICEID is a GUID, or a port number (decimal, or hex with a
 // 0x prefix, at most 0xffffffff) that maps through the vsock template
-// (XXXXXXXX-facb-11e6-bd58-64006a7986d3). Errors say what was expected,
-// what was found, and at which character position of the URI.
+// (XXXXXXXX-facb-11e6-bd58-64006a7986d3). Errors have the format of every
+// URI parser here (backends/uri.h): bad URI "..." at column N (1-based):
+// what was expected and what was found. Queries, fragments and user
+// information are rejected, as for every scheme.
 //
 // Flows over hvsock:// default to the framed codec: several Windows builds
 // lose in-flight data on shutdown, which the framed close handshake avoids.

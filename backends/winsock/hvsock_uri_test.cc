@@ -68,19 +68,26 @@ TEST(HvsockUri, DefaultCodecIsFramed) {
   EXPECT_EQ(kHvsockDefaultCodec, Codec::kFramed);
 }
 
+// The error format is every URI parser's (backends/uri.h): the URI, a
+// 1-based column, what was expected and what was found.
 TEST(HvsockUri, ErrorsSayWhatAndWhere) {
-  EXPECT_THAT(ErrorOf("vsock://2:80"), HasSubstr("expected scheme \"hvsock\""));
-  EXPECT_THAT(ErrorOf("parent/80"), HasSubstr("start with \"hvsock://\""));
-  EXPECT_THAT(ErrorOf("hvsock://parent"), HasSubstr("no '/' after the VMID"));
+  EXPECT_THAT(ErrorOf("vsock://2:80"),
+              HasSubstr("bad URI \"vsock://2:80\" at column 1: expected "
+                        "scheme \"hvsock\", found \"vsock\""));
+  EXPECT_THAT(ErrorOf("parent/80"),
+              HasSubstr("at column 7: expected \"://\" after the scheme"));
+  EXPECT_THAT(ErrorOf("hvsock://parent"),
+              HasSubstr("at column 16: expected '/' and a SERVICEID after "
+                        "the VMID"));
   EXPECT_THAT(ErrorOf("hvsock://host/80"),
-              HasSubstr("at position 9: VMID \"host\" is neither a GUID nor "
+              HasSubstr("at column 10: VMID \"host\" is neither a GUID nor "
                         "one of wildcard"));
   EXPECT_THAT(ErrorOf("hvsock:///80"),
-              HasSubstr("at position 9: the VMID is empty"));
+              HasSubstr("at column 10: the VMID is empty"));
   EXPECT_THAT(ErrorOf("hvsock://parent/"),
-              HasSubstr("at position 16: the SERVICEID is empty"));
+              HasSubstr("at column 17: the SERVICEID is empty"));
   EXPECT_THAT(ErrorOf("hvsock://parent/80x"),
-              HasSubstr("at position 16: SERVICEID \"80x\" is neither a GUID "
+              HasSubstr("at column 17: SERVICEID \"80x\" is neither a GUID "
                         "nor a port number"));
   EXPECT_THAT(ErrorOf("hvsock://parent/0x"), HasSubstr("no digits"));
   EXPECT_THAT(ErrorOf("hvsock://parent/0x100000000"),
@@ -88,14 +95,16 @@ TEST(HvsockUri, ErrorsSayWhatAndWhere) {
   EXPECT_THAT(ErrorOf("hvsock://parent/4294967296"),
               HasSubstr("exceeds the largest port"));
   EXPECT_THAT(ErrorOf("hvsock://parent/80/extra"),
-              HasSubstr("at position 18: unexpected '/'"));
+              HasSubstr("at column 19: unexpected '/' after the SERVICEID"));
   EXPECT_THAT(ErrorOf("hvsock://parent/80?codec=native"),
-              HasSubstr("unexpected '?'"));
+              HasSubstr("at column 19: queries ('?') are not supported"));
+  EXPECT_THAT(ErrorOf("hvsock://me@parent/80"),
+              HasSubstr("at column 12: user information"));
   EXPECT_THAT(ErrorOf("hvsock://e0e16197-dd56-4a10-9195-5ee7a155a83/1"),
-              HasSubstr("at position 9: VMID: GUID"));
+              HasSubstr("at column 10: VMID: GUID"));
   EXPECT_THAT(
       ErrorOf("hvsock://parent/{0000162e-facb-11e6-bd58-64006a7986dz}"),
-      HasSubstr("SERVICEID: GUID"));
+      HasSubstr("at column 17: SERVICEID: GUID"));
 }
 
 }  // namespace
