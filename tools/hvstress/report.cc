@@ -34,10 +34,20 @@ std::string LatencyJson(Latencies& latencies) {
                       ",\"max\":", us(100), "}");
 }
 
-std::string RangeText(const SizeRange& range) {
-  if (range.min == range.max) return FormatBytes(static_cast<double>(range.min));
-  return absl::StrCat(FormatBytes(static_cast<double>(range.min)), "-",
-                      FormatBytes(static_cast<double>(range.max)));
+// A size as the command line takes it, exactly: "2M", "64K", "1000".
+std::string SizeOption(uint64_t bytes) {
+  static const char* const kUnits[] = {"", "K", "M", "G"};
+  int unit = 0;
+  while (unit < 3 && bytes != 0 && bytes % 1024 == 0) {
+    bytes /= 1024;
+    ++unit;
+  }
+  return absl::StrCat(bytes, kUnits[unit]);
+}
+
+std::string RangeOption(const SizeRange& range) {
+  if (range.min == range.max) return SizeOption(range.min);
+  return absl::StrCat(SizeOption(range.min), "-", SizeOption(range.max));
 }
 
 double Seconds(const StressResult& result) {
@@ -96,11 +106,19 @@ std::string SummaryText(const Options& options, const RunFacts& facts,
   absl::StrAppend(&out, "  round trip  ", LatencyLine(result.round_trip),
                   "  (connected → close completed)\n");
   absl::StrAppend(&out, "  target      ", facts.target, "\n");
-  absl::StrAppend(&out, "  settings    --protocol=", CodecName(options.codec),
-                  " --parallel=", options.parallel, " --bytes=",
-                  RangeText(options.bytes), " --write-size=",
-                  RangeText(options.write_size), " --seed=", facts.seed,
-                  "\n");
+  absl::StrAppend(&out, "  replay      hvstress");
+  if (!options.uri.empty()) absl::StrAppend(&out, " --uri=", options.uri);
+  if (options.connections != std::numeric_limits<uint64_t>::max()) {
+    absl::StrAppend(&out, " --connections=", options.connections);
+  }
+  if (options.duration.has_value()) {
+    absl::StrAppend(&out, " --duration=",
+                    absl::ToDoubleSeconds(*options.duration));
+  }
+  absl::StrAppend(&out, " --parallel=", options.parallel, " --bytes=",
+                  RangeOption(options.bytes), " --write-size=",
+                  RangeOption(options.write_size), " --protocol=",
+                  CodecName(options.codec), " --seed=", facts.seed, "\n");
   if (!result.errors.empty()) {
     absl::StrAppend(&out, "  errors:\n");
     for (const auto& [error, entry] : result.errors.entries()) {

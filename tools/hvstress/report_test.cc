@@ -41,7 +41,9 @@ TEST(Report, AFailedRunNamesEachErrorWithItsCount) {
                                "failed, in 2.00s\n"));
   EXPECT_THAT(text, HasSubstr("    2 × echo differs from what was sent  "
                               "(first: connection 4: at 7)\n"));
-  EXPECT_THAT(text, HasSubstr("--seed=9"));
+  EXPECT_THAT(text, HasSubstr("  replay      hvstress --connections=2000 "
+                              "--parallel=32 --bytes=0-2M --write-size=1-64K "
+                              "--protocol=native --seed=9\n"));
 }
 
 TEST(Report, BytesInBinaryUnits) {
