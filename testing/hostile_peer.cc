@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/frame.h"
+#include "gtest/gtest.h"
 
 namespace hvsock {
 namespace {
@@ -178,6 +179,54 @@ std::string HostileCaseName(const HostileCase& c) {
     upper = false;
   }
   return name;
+}
+
+bool Observed::Record(const absl::StatusOr<ReadResult>& result) {
+  if (done()) return false;
+  if (!result.ok()) {
+    error = result.status();
+    return true;
+  }
+  if (result->would_block()) return false;
+  if (result->is_eof()) {
+    eof = true;
+  } else {
+    EXPECT_GE(result->data().size(), 1u);
+    delivered += std::string(result->data());
+  }
+  return true;
+}
+
+void ExpectWithinLimits(const Flow& flow) {
+  FlowStats stats = flow.stats();
+  ASSERT_LE(stats.receive_buffered, flow.options().receive_limit);
+  ASSERT_LE(stats.send_queued, flow.options().send_limit);
+}
+
+void ExpectOutcome(const HostileCase& c, const Observed& seen,
+                   const Flow& flow) {
+  EXPECT_EQ(seen.delivered.size(), c.delivered.size());
+  EXPECT_TRUE(seen.delivered == c.delivered) << "delivered bytes differ";
+  ASSERT_TRUE(seen.done()) << "the flow neither ended nor failed: state "
+                           << FlowStateName(flow.state());
+  if (c.error.has_value()) {
+    EXPECT_FALSE(seen.eof) << "a clean Eof hid the peer's misbehaviour";
+    EXPECT_TRUE(IsFlowError(seen.error, *c.error)) << seen.error;
+  } else {
+    EXPECT_TRUE(seen.eof) << seen.error;
+  }
+  if (c.fails_after_eof.has_value()) {
+    EXPECT_TRUE(IsFlowError(flow.error(), *c.fails_after_eof))
+        << flow.error();
+  } else if (!c.error.has_value()) {
+    EXPECT_TRUE(flow.error().ok()) << flow.error();
+  }
+  if (flow.IsFinished()) {
+    EXPECT_EQ(flow.stats().receive_buffered, 0u);
+    if (flow.state() == FlowState::kFailed) {
+      EXPECT_EQ(flow.stats().send_queued, 0u);
+    }
+  }
 }
 
 std::string FrameHeader(uint32_t value) {

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/flow.h"
 #include "core/flow_error.h"
@@ -68,6 +70,29 @@ const std::vector<HostileCase>& HostileCases();
 
 // gtest parameter names: the story with non-alphanumerics removed.
 std::string HostileCaseName(const HostileCase& c);
+
+// ── Runners' shared parts ─────────────────────────────────────────────
+
+// What the application saw: the bytes Read() returned and how reading
+// ended.
+struct Observed {
+  std::string delivered;
+  bool eof = false;
+  absl::Status error;
+
+  bool done() const { return eof || !error.ok(); }
+  // Records one Read() result; returns false if it was WouldBlock (or
+  // reading had already ended).
+  bool Record(const absl::StatusOr<ReadResult>& result);
+};
+
+// gtest expectations: memory within the flow's limits (call after every
+// step).
+void ExpectWithinLimits(const Flow& flow);
+// gtest expectations: what the application saw and the flow's end match
+// the case.
+void ExpectOutcome(const HostileCase& c, const Observed& seen,
+                   const Flow& flow);
 
 // ── Wire helpers ───────────────────────────────────────────────────────
 std::string FrameHeader(uint32_t value);

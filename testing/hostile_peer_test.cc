@@ -20,35 +20,6 @@ namespace {
 
 const absl::Time kT0 = absl::UnixEpoch();
 
-// The application's side of the story: what it read and how reading ended.
-struct Reader {
-  std::string delivered;
-  bool eof = false;
-  absl::Status error;
-
-  bool done() const { return eof || !error.ok(); }
-
-  // Reads everything readable now; returns whether anything happened.
-  bool ReadAll(Flow& flow) {
-    bool progressed = false;
-    while (!done()) {
-      absl::StatusOr<ReadResult> r = flow.Read();
-      if (!r.ok()) {
-        error = r.status();
-        return true;
-      }
-      if (r->would_block()) break;
-      progressed = true;
-      if (r->is_eof()) {
-        eof = true;
-      } else {
-        delivered += std::string(r->data());
-      }
-    }
-    return progressed;
-  }
-};
-
 class HostilePeerOverLoopback
     : public ::testing::TestWithParam<std::tuple<size_t, size_t>> {
  protected:
@@ -57,13 +28,6 @@ class HostilePeerOverLoopback
   }
   size_t chunk() const { return std::get<1>(GetParam()); }
 };
-
-// Memory per flow is bounded by the options, whatever the peer sends.
-void ExpectWithinLimits(const Flow& flow) {
-  FlowStats stats = flow.stats();
-  ASSERT_LE(stats.receive_buffered, flow.options().receive_limit);
-  ASSERT_LE(stats.send_queued, flow.options().send_limit);
-}
 
 TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
   const HostileCase& c = story();
@@ -77,7 +41,7 @@ TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
   Flow flow(HostileCaseOptions(c.codec));
   BytePipe to_flow, from_flow;
   LoopbackDriver driver(flow, to_flow, from_flow);
-  Reader app;
+  Observed app;
   absl::Time now = kT0;
   if (!c.local_sends.empty()) {
     ASSERT_TRUE(flow.Write(c.local_sends).ok());
@@ -101,7 +65,7 @@ TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
         ExpectWithinLimits(flow);
         moved = true;
       }
-      moved |= app.ReadAll(flow);
+      while (app.Record(flow.Read())) moved = true;
       driver.CloseTransportIfFinished();
     }
   };
@@ -131,28 +95,7 @@ TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
     pump();
   }
 
-  EXPECT_EQ(app.delivered.size(), c.delivered.size());
-  EXPECT_TRUE(app.delivered == c.delivered) << "delivered bytes differ";
-  ASSERT_TRUE(app.done()) << "the flow neither ended nor failed: state "
-                          << FlowStateName(flow.state());
-  if (c.error.has_value()) {
-    EXPECT_FALSE(app.eof) << "a clean Eof hid the peer's misbehaviour";
-    EXPECT_TRUE(IsFlowError(app.error, *c.error)) << app.error;
-  } else {
-    EXPECT_TRUE(app.eof) << app.error;
-  }
-  if (c.fails_after_eof.has_value()) {
-    EXPECT_TRUE(IsFlowError(flow.error(), *c.fails_after_eof))
-        << flow.error();
-  } else if (!c.error.has_value()) {
-    EXPECT_TRUE(flow.error().ok()) << flow.error();
-  }
-  if (flow.IsFinished()) {
-    EXPECT_EQ(flow.stats().receive_buffered, 0u);
-    if (flow.state() == FlowState::kFailed) {
-      EXPECT_EQ(flow.stats().send_queued, 0u);
-    }
-  }
+  ExpectOutcome(c, app, flow);
 }
 
 std::vector<std::tuple<size_t, size_t>> AllCasesInThreeChunkings() {

@@ -16,19 +16,12 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "backends/posix/test_sockets.h"
 
 namespace hvsock {
 namespace {
 
 constexpr absl::Duration kLimit = absl::Seconds(20);
-
-std::array<UniqueFd, 2> SocketPair() {
-  int fds[2];
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                         0, fds),
-            0);
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
 
 std::unique_ptr<EventLoop> NewLoop() {
   absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();

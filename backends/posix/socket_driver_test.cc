@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "backends/posix/test_sockets.h"
 
 namespace hvsock {
 namespace {
@@ -31,14 +32,6 @@ std::string RandomBytes(size_t n, uint32_t seed) {
   std::string out(n, '\0');
   for (char& c : out) c = static_cast<char>(rng());
   return out;
-}
-
-std::array<UniqueFd, 2> SocketPair() {
-  int fds[2];
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                         0, fds),
-            0);
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 void ShrinkBuffers(int fd) {
