@@ -87,8 +87,10 @@ struct SocketDriverStats {
 
 class SocketDriver {
  public:
-  // Spans handed to one sendmsg.
-  static constexpr size_t kMaxIov = 64;
+  // Spans handed to one sendmsg. Framed flows need two per 4 KiB Data
+  // message (header, payload): 256 spans cover more than an AF_UNIX socket
+  // buffer (~208 KiB), so one call fills the socket as native flows do.
+  static constexpr size_t kMaxIov = 256;
   // Bytes read per Drive() at most, so one busy flow cannot starve others
   // sharing a thread; wants_drive() says when there is more to do.
   static constexpr size_t kReadBudget = 256 * 1024;
