@@ -101,10 +101,12 @@ class LoopbackPair {
   LoopbackDriver b_driver_;
 };
 
-void BM_Pair(benchmark::State& state, Codec codec) {
+// `max_send_frame` 0 keeps the default (4096, for old peers).
+void BM_Pair(benchmark::State& state, Codec codec, uint32_t max_send_frame) {
   const size_t write_size = static_cast<size_t>(state.range(0));
   FlowOptions options;
   options.codec = codec;
+  if (max_send_frame != 0) options.max_send_frame = max_send_frame;
   LoopbackPair pair(options);
   const absl::Cord message(testing::PatternBytes(write_size, 1));
   double seconds = 0;
@@ -123,8 +125,10 @@ void Sizes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_Memcpy)->UseManualTime();
-BENCHMARK_CAPTURE(BM_Pair, native, Codec::kNative)->Apply(Sizes);
-BENCHMARK_CAPTURE(BM_Pair, framed, Codec::kFramed)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_Pair, native, Codec::kNative, 0)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_Pair, framed, Codec::kFramed, 0)->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_Pair, framed_64k_frames, Codec::kFramed, 64 * 1024)
+    ->Apply(Sizes);
 
 }  // namespace
 }  // namespace hvsock::bench
