@@ -95,6 +95,47 @@ for codec in native framed; do
   ok "$codec: 3 MiB one way, then 1 MiB back after the client's half-close; both exit 0"
 done
 
+# ── A close that times out; the peer exits with its input still open ────
+# The listener's standard input never ends (its reader thread stays blocked
+# in ReadFile), so it never closes: the client's close times out (exit 1),
+# the client aborts, and the listener reports the reset (exit 1) at once,
+# its blocked reader thread notwithstanding. Framed: the client's end is a
+# ShutdownWrite message, not a FIN, so the listener still has a receive in
+# flight when the reset comes. (Native: after the peer's FIN nothing is in
+# flight while the listener has nothing to send, so Winsock reports the
+# reset only at its next send; see backends/winsock/README.md.)
+d="$work/timeout"
+mkdir "$d"
+mkfifo "$d/held.fifo"
+sleep "$patience" >"$d/held.fifo" &
+holder=$!
+hvcat -l --protocol=framed tcp://127.0.0.1:0 <"$d/held.fifo" >"$d/listener.out" \
+  2>"$d/listener.err" &
+listener=$!
+if port="$(listening_port "$d/listener.err")"; then
+  printf 'bye' | hvcat --protocol=framed --close-timeout=0.3 "tcp://127.0.0.1:$port" \
+    >"$d/client.out" 2>"$d/client.err"
+  client_exit=$?
+  started=$SECONDS
+  wait "$listener"
+  listener_exit=$?
+  [[ $client_exit -eq 1 ]] || fail "close timeout: client exit $client_exit, expected 1"
+  [[ "$(cat "$d/client.err")" == "hvcat: close timed out: close did not complete within 300ms; the flow was aborted" ]] ||
+    fail "close timeout: client said: $(cat "$d/client.err")"
+  [[ $listener_exit -eq 1 ]] || fail "close timeout: listener exit $listener_exit, expected 1"
+  [[ "$(cat "$d/listener.out")" == "bye" ]] || fail "close timeout: listener wrote \"$(cat "$d/listener.out")\""
+  [[ $(lines_of "$d/listener.err") -eq 2 ]] &&
+    grep -q '^hvcat: reset: ' "$d/listener.err" ||
+    fail "close timeout: listener said: $(cat "$d/listener.err")"
+  ((SECONDS - started < 10)) || fail "close timeout: the listener took $((SECONDS - started)) s to exit"
+  ok "close timeout: client exit 1 ($(cat "$d/client.err")); listener exit 1 ($(tail -n1 "$d/listener.err")) with its input still open"
+else
+  fail "close timeout: the listener did not say where it listens"
+  kill "$listener" 2>/dev/null
+fi
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+
 # ── A refused connect: exit 3 and one line ──────────────────────────────
 # The last listener's port: nothing listens there any more.
 if [[ -n "$last_port" ]]; then
