@@ -51,6 +51,7 @@ void SendQueue::Append(absl::Cord data) {
 void SendQueue::AppendShared(absl::Cord data) {
   payload_bytes_ += data.size();
   wire_bytes_ += data.size();
+  size_t offset = 0;  // bytes of `data` already queued
   // Coalesce into the last frame while nobody has seen it.
   if (!frames_.empty()) {
     Frame& tail = frames_.back();
@@ -66,7 +67,7 @@ void SendQueue::AppendShared(absl::Cord data) {
       }
       if (room > 0) {
         tail.payload.Append(data.Subcord(0, room));
-        data.RemovePrefix(room);
+        offset = room;
       }
     }
   }
@@ -74,11 +75,15 @@ void SendQueue::AppendShared(absl::Cord data) {
     NewFrame().payload = std::move(data);
     return;
   }
-  while (data.size() > max_frame_) {
-    NewFrame().payload = data.Subcord(0, max_frame_);
-    data.RemovePrefix(max_frame_);
+  // Frames are cut from `data` by offset: each Subcord references the
+  // original buffer, and nothing re-cuts the remainder (one small node per
+  // frame, not two).
+  while (data.size() - offset > max_frame_) {
+    NewFrame().payload = data.Subcord(offset, max_frame_);
+    offset += max_frame_;
   }
-  NewFrame().payload = std::move(data);
+  NewFrame().payload =
+      offset == 0 ? std::move(data) : data.Subcord(offset, data.size() - offset);
 }
 
 void SendQueue::AppendEnd() {
