@@ -1,34 +1,10 @@
 #include "tools/hvcat_command_line.h"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "tools/option_values.h"
 
 namespace hvsock::hvcat {
-namespace {
-
-absl::StatusOr<absl::Duration> ParseSeconds(absl::string_view option,
-                                            const std::string& text,
-                                            bool allow_zero) {
-  errno = 0;
-  char* end = nullptr;
-  double seconds = text.empty() ? NAN : std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || errno != 0 ||
-      !std::isfinite(seconds) || seconds < 0 || (!allow_zero && seconds == 0) ||
-      seconds > 1e9) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(option, ": \"", text, "\" is not a ",
-                     allow_zero ? "non-negative" : "positive",
-                     " number of seconds (e.g. 10 or 0.25)"));
-  }
-  return absl::Seconds(seconds);
-}
-
-}  // namespace
-
 absl::StatusOr<std::optional<CommandLine>> ParseCommandLine(int argc,
                                                             char** argv) {
   CommandLine config;
@@ -78,20 +54,16 @@ absl::StatusOr<std::optional<CommandLine>> ParseCommandLine(int argc,
       value = argv[++i];
     }
     if (name == "--protocol") {
-      if (value == "native") {
-        config.codec = Codec::kNative;
-      } else if (value == "framed") {
-        config.codec = Codec::kFramed;
-      } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--protocol: \"", value, "\" is not native or framed"));
-      }
+      absl::StatusOr<Codec> codec = tools::ParseCodec(name, value);
+      if (!codec.ok()) return codec.status();
+      config.codec = *codec;
     } else if (name == "--connect-timeout") {
-      absl::StatusOr<absl::Duration> d = ParseSeconds(name, value, false);
+      absl::StatusOr<absl::Duration> d =
+          tools::ParseSeconds(name, value, false);
       if (!d.ok()) return d.status();
       config.connect_timeout = *d;
     } else {
-      absl::StatusOr<absl::Duration> d = ParseSeconds(name, value, true);
+      absl::StatusOr<absl::Duration> d = tools::ParseSeconds(name, value, true);
       if (!d.ok()) return d.status();
       config.close_timeout = *d;
     }

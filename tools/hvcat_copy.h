@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -52,6 +53,26 @@ class CopyFlow {
   virtual absl::Status Close() = 0;
   virtual void Abort() = 0;
   virtual const Flow& flow() const = 0;
+};
+
+// A driver's flow as the copy sees it: any type with those commands under
+// the same names (LoopFlow on Linux, WinsockFlow on Windows).
+template <typename DriverFlow>
+class DriverCopyFlow : public CopyFlow {
+ public:
+  explicit DriverCopyFlow(DriverFlow& flow) : flow_(flow) {}
+  absl::Status Write(absl::Cord data) override {
+    return flow_.Write(std::move(data));
+  }
+  absl::StatusOr<ReadResult> Read(size_t max_bytes) override {
+    return flow_.Read(max_bytes);
+  }
+  absl::Status Close() override { return flow_.Close(); }
+  void Abort() override { flow_.Abort(); }
+  const Flow& flow() const override { return flow_.flow(); }
+
+ private:
+  DriverFlow& flow_;
 };
 
 // Standard input.

@@ -35,24 +35,6 @@ constexpr UsageDetails kUsageDetails = {
     "unix:///absolute/path\n",
     "native"};
 
-// A LoopFlow as the copy sees it.
-class LoopCopyFlow : public CopyFlow {
- public:
-  explicit LoopCopyFlow(LoopFlow& flow) : flow_(flow) {}
-  absl::Status Write(absl::Cord data) override {
-    return flow_.Write(std::move(data));
-  }
-  absl::StatusOr<ReadResult> Read(size_t max_bytes) override {
-    return flow_.Read(max_bytes);
-  }
-  absl::Status Close() override { return flow_.Close(); }
-  void Abort() override { flow_.Abort(); }
-  const Flow& flow() const override { return flow_.flow(); }
-
- private:
-  LoopFlow& flow_;
-};
-
 // The address `uri` names, if this hvcat can use it: vsock:// or unix://.
 absl::StatusOr<Address> ParseAddress(absl::string_view uri) {
   absl::StatusOr<UriAddress> address = ParseUri(uri);
@@ -152,7 +134,7 @@ int Main(int argc, char** argv) {
     Complain(flow.status().message());
     return kExitFlowFailed;
   }
-  LoopCopyFlow copy_flow(**flow);
+  DriverCopyFlow<LoopFlow> copy_flow(**flow);
   PosixStdInput input(**loop, in);
   PosixStdOutput output(**loop, out);
   EventLoop& event_loop = **loop;

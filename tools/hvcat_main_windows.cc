@@ -89,24 +89,6 @@ absl::StatusOr<Endpoint> ParseEndpoint(absl::string_view uri) {
                                "hvsock://VMID/SERVICEID"));
 }
 
-// A WinsockFlow as the copy sees it.
-class WinsockCopyFlow : public CopyFlow {
- public:
-  explicit WinsockCopyFlow(WinsockFlow& flow) : flow_(flow) {}
-  absl::Status Write(absl::Cord data) override {
-    return flow_.Write(std::move(data));
-  }
-  absl::StatusOr<ReadResult> Read(size_t max_bytes) override {
-    return flow_.Read(max_bytes);
-  }
-  absl::Status Close() override { return flow_.Close(); }
-  void Abort() override { flow_.Abort(); }
-  const Flow& flow() const override { return flow_.flow(); }
-
- private:
-  WinsockFlow& flow_;
-};
-
 absl::StatusOr<UniqueSocket> AcceptOne(IocpLoop& loop,
                                        const Endpoint& endpoint) {
   std::optional<absl::StatusOr<AcceptedConnection>> accepted;
@@ -210,7 +192,7 @@ int Main(int argc, char** argv) {
     return kExitFlowFailed;
   }
   ThreadedStdInput input(GetStdHandle(STD_INPUT_HANDLE), kChunk, wake);
-  WinsockCopyFlow copy_flow(**flow);
+  DriverCopyFlow<WinsockFlow> copy_flow(**flow);
   Copier copier(copy_flow, input, **output, [&](absl::Duration max_wait) {
     iocp.RunOnce(max_wait);
     return absl::OkStatus();

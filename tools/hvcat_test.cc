@@ -4,7 +4,8 @@
 // two implementations check each other.
 //
 // Every wait is bounded: the peer's sockets have receive/send timeouts,
-// accepts poll with a timeout, and hvcat is killed if it runs too long.
+// accepts poll with a timeout, and hvcat is killed if it runs too long
+// (tool_process.h).
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,15 +14,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -29,11 +27,20 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/peer_socket.h"
+#include "tools/tool_process.h"
 
 namespace {
 
+using ::hvsock::tool_testing::ReadAllFrom;
+using ::hvsock::tool_testing::RunfilePath;
+using ::hvsock::tool_testing::SendAll;
+using ::hvsock::tool_testing::ToolProcess;
+using ::hvsock::tool_testing::ToolStreams;
+using ::hvsock::tool_testing::UnixAddr;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using Result = ::hvsock::tool_testing::ToolResult;
 
 constexpr int kPeerTimeoutSeconds = 10;
 constexpr auto kHvcatLimit = std::chrono::seconds(30);
@@ -68,13 +75,6 @@ void SetTimeouts(int fd) {
   timeval tv{kPeerTimeoutSeconds, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-sockaddr_un UnixAddr(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  return addr;
 }
 
 int Listen(const std::string& path, int backlog = 4) {
@@ -113,17 +113,6 @@ int ConnectWithRetry(const std::string& path) {
   return -1;
 }
 
-bool SendAll(int fd, const std::string& data) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    sent += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 // Reads exactly n bytes; false on EOF, error or timeout.
 bool ReadExact(int fd, size_t n, std::string* out) {
   out->assign(n, '\0');
@@ -147,6 +136,23 @@ bool ReadToEof(int fd, std::string* out) {
     if (r == 0) return true;
     out->append(buffer, static_cast<size_t>(r));
   }
+}
+
+// Reads hvcat's frames until its end of writes (ShutdownWrite or Close),
+// which it adds to `control`, or until EOF, an error or the timeout.
+// Returns the payload.
+std::string ReadFramesToEnd(int fd, std::vector<uint32_t>* control) {
+  std::string header, payload, received;
+  while (ReadExact(fd, 4, &header)) {
+    uint32_t value = FromU32LE(header);
+    if (value == kShutdownWrite || value == kClose) {
+      control->push_back(value);
+      break;
+    }
+    if (!ReadExact(fd, value, &payload)) break;
+    received += payload;
+  }
+  return received;
 }
 
 // After EOF: waits (bounded) until the other end has closed entirely.
@@ -201,49 +207,19 @@ void FramedEchoPeer(int fd, size_t piece, std::string* received,
   close(fd);
 }
 
+// Sends `bytes` (then ends its writes, with `end_writes`), takes whatever
+// hvcat sends until hvcat's end, and closes.
+std::function<void(int fd)> SendingPeer(std::string bytes, bool end_writes) {
+  return [bytes = std::move(bytes), end_writes](int fd) {
+    SendAll(fd, bytes);
+    if (end_writes) shutdown(fd, SHUT_WR);
+    std::string rest;
+    ReadToEof(fd, &rest);
+    close(fd);
+  };
+}
+
 // ── Running hvcat ──────────────────────────────────────────────────────
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string HvcatPath() {
-  const char* srcdir = getenv("TEST_SRCDIR");
-  const char* workspace = getenv("TEST_WORKSPACE");
-  return std::string(srcdir ? srcdir : ".") + "/" +
-         (workspace ? workspace : "hvsock") + "/tools/hvcat";
-}
-
-// Standard output collected so far, for a writer waiting on it.
-struct SharedOutput {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::string text;
-  bool ended = false;
-};
-
-void ReadAllFrom(int fd, std::string* out, SharedOutput* shared = nullptr) {
-  char buffer[65536];
-  while (true) {
-    ssize_t r = read(fd, buffer, sizeof(buffer));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    out->append(buffer, static_cast<size_t>(r));
-    if (shared != nullptr) {
-      std::lock_guard<std::mutex> lock(shared->mutex);
-      shared->text = *out;
-      shared->changed.notify_all();
-    }
-  }
-  if (shared != nullptr) {
-    std::lock_guard<std::mutex> lock(shared->mutex);
-    shared->ended = true;
-    shared->changed.notify_all();
-  }
-  close(fd);
-}
 
 using OutputPredicate = std::function<bool(const std::string& output)>;
 
@@ -255,41 +231,22 @@ using OutputPredicate = std::function<bool(const std::string& output)>;
 Result RunHvcat(const std::vector<std::string>& args, const std::string& input,
                 bool use_files = false,
                 OutputPredicate close_input_when = nullptr) {
-  SharedOutput shared;
-  Result result;
-  std::vector<std::string> argv_strings = {HvcatPath()};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : argv_strings) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  int in[2], out[2], err[2];
+  ToolStreams streams;
+  int in[2] = {-1, -1};
   char in_file[] = "/tmp/hvcat-in-XXXXXX";
   char out_file[] = "/tmp/hvcat-out-XXXXXX";
   if (use_files) {
-    in[0] = mkstemp(in_file);
-    out[1] = mkstemp(out_file);
-    EXPECT_EQ(write(in[0], input.data(), input.size()),
+    streams.in = mkstemp(in_file);
+    streams.out = mkstemp(out_file);
+    EXPECT_EQ(write(streams.in, input.data(), input.size()),
               static_cast<ssize_t>(input.size()));
-    lseek(in[0], 0, SEEK_SET);
-    in[1] = out[0] = -1;
+    lseek(streams.in, 0, SEEK_SET);
   } else {
     EXPECT_EQ(pipe2(in, O_CLOEXEC), 0);
-    EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+    streams.in = in[0];
   }
-  EXPECT_EQ(pipe2(err, O_CLOEXEC), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  std::thread writer, reader;
+  ToolProcess hvcat(RunfilePath("tools/hvcat"), args, streams);
+  std::thread writer;
   if (!use_files) {
     writer = std::thread([&] {
       size_t at = 0;
@@ -300,40 +257,19 @@ Result RunHvcat(const std::vector<std::string>& args, const std::string& input,
         at += static_cast<size_t>(n);
       }
       if (close_input_when) {
-        std::unique_lock<std::mutex> lock(shared.mutex);
-        shared.changed.wait_for(lock, std::chrono::seconds(10), [&] {
-          return shared.ended || close_input_when(shared.text);
-        });
+        hvcat.WaitForOutput(close_input_when, std::chrono::seconds(10));
       }
       close(in[1]);
     });
-    reader = std::thread([&] { ReadAllFrom(out[0], &result.out, &shared); });
   }
-  std::thread err_reader([&] { ReadAllFrom(err[0], &result.err); });
-  auto deadline = std::chrono::steady_clock::now() + kHvcatLimit;
-  int status = 0;
-  while (true) {
-    pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      ADD_FAILURE() << "hvcat did not finish in time; killed";
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  Result result = hvcat.Wait(kHvcatLimit);
   if (writer.joinable()) writer.join();
-  if (reader.joinable()) reader.join();
-  err_reader.join();
   if (use_files) {
     int fd = open(out_file, O_RDONLY | O_CLOEXEC);
     ReadAllFrom(fd, &result.out);
     unlink(in_file);
     unlink(out_file);
   }
-  result.exit_code =
-      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
 
@@ -441,15 +377,7 @@ TEST_F(HvcatTest, FramedPeerThatEndsFirstGetsClose) {
       [&](int fd) {
         SendAll(fd, Frame("hello ") + Frame("") + Frame("world") +
                         U32LE(kShutdownWrite));
-        std::string header, payload;
-        while (ReadExact(fd, 4, &header)) {
-          uint32_t value = FromU32LE(header);
-          if (value == kShutdownWrite || value == kClose) {
-            control.push_back(value);
-            break;
-          }
-          ReadExact(fd, value, &payload);
-        }
+        ReadFramesToEnd(fd, &control);
         close(fd);  // both ended: the transport may go
       },
       {"--protocol", "framed", uri_}, "", false,
@@ -469,16 +397,7 @@ TEST_F(HvcatTest, ListensAndAcceptsOneConnection) {
     if (fd < 0) return;
     // A framed client: sends, ends, reads until hvcat's end.
     SendAll(fd, Frame("from the client") + U32LE(kShutdownWrite));
-    std::string header, payload;
-    while (ReadExact(fd, 4, &header)) {
-      uint32_t value = FromU32LE(header);
-      if (value == kShutdownWrite || value == kClose) {
-        control.push_back(value);
-        break;
-      }
-      if (!ReadExact(fd, value, &payload)) break;
-      from_hvcat += payload;
-    }
+    from_hvcat = ReadFramesToEnd(fd, &control);
     close(fd);
   });
   Result r = RunHvcat({"-l", "--protocol=framed", uri_}, "from the server");
@@ -547,13 +466,8 @@ TEST_F(HvcatTest, ResetKeepsTheDataBeforeIt) {
 
 TEST_F(HvcatTest, FramedStreamCutInTheMiddleOfAFrame) {
   Result r = RunAgainstPeer(
-      [&](int fd) {
-        SendAll(fd, Frame("complete ") + U32LE(100) + "only ten b");
-        shutdown(fd, SHUT_WR);
-        std::string rest;
-        ReadToEof(fd, &rest);
-        close(fd);
-      },
+      SendingPeer(Frame("complete ") + U32LE(100) + "only ten b",
+                  /*end_writes=*/true),
       {"--protocol=framed", uri_}, "");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "complete only ten b");
@@ -580,12 +494,7 @@ TEST_F(HvcatTest, FramedStreamEndingWithoutItsMarker) {
 
 TEST_F(HvcatTest, ProtocolErrorNamesTheOffendingValue) {
   Result r = RunAgainstPeer(
-      [&](int fd) {
-        SendAll(fd, Frame("ok") + U32LE(0x7fffffff));
-        std::string rest;
-        ReadToEof(fd, &rest);
-        close(fd);
-      },
+      SendingPeer(Frame("ok") + U32LE(0x7fffffff), /*end_writes=*/false),
       {"--protocol=framed", uri_}, "");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "ok");

@@ -9,13 +9,11 @@
 // bounded: accepts and reads poll with timeouts, and hvstress is killed if
 // it runs too long. Sizes are small; nothing is timed.
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -30,100 +28,30 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/peer_socket.h"
+#include "tools/tool_process.h"
 
 namespace {
 
+using ::hvsock::tool_testing::RunfilePath;
+using ::hvsock::tool_testing::SendAll;
+using ::hvsock::tool_testing::ToolProcess;
+using ::hvsock::tool_testing::UnixAddr;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::StartsWith;
+using Result = ::hvsock::tool_testing::ToolResult;
 
 constexpr auto kHvstressLimit = std::chrono::seconds(60);
 constexpr int kPollMs = 20;
 
 // ── Running hvstress ───────────────────────────────────────────────────
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string HvstressPath() {
-  const char* srcdir = getenv("TEST_SRCDIR");
-  const char* workspace = getenv("TEST_WORKSPACE");
-  return std::string(srcdir ? srcdir : ".") + "/" +
-         (workspace ? workspace : "hvsock") + "/tools/hvstress/hvstress";
-}
-
-void ReadAllFrom(int fd, std::string* out) {
-  char buffer[65536];
-  while (true) {
-    ssize_t r = read(fd, buffer, sizeof(buffer));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    out->append(buffer, static_cast<size_t>(r));
-  }
-  close(fd);
-}
-
-// A running hvstress process.
-class Process {
- public:
-  explicit Process(const std::vector<std::string>& args) {
-    std::vector<std::string> argv_strings = {HvstressPath()};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : argv_strings) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    int out[2], err[2];
-    EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
-    EXPECT_EQ(pipe2(err, O_CLOEXEC), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      int devnull = open("/dev/null", O_RDONLY);
-      dup2(devnull, 0);
-      dup2(out[1], 1);
-      dup2(err[1], 2);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    out_reader_ = std::thread([this, fd = out[0]] { ReadAllFrom(fd, &result_.out); });
-    err_reader_ = std::thread([this, fd = err[0]] { ReadAllFrom(fd, &result_.err); });
-  }
-
-  void Signal(int signal) { kill(pid_, signal); }
-
-  // Waits for the exit (killing it past the limit) and collects the output.
-  Result Wait() {
-    auto deadline = std::chrono::steady_clock::now() + kHvstressLimit;
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        ADD_FAILURE() << "hvstress did not finish in time; killed";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    out_reader_.join();
-    err_reader_.join();
-    result_.exit_code =
-        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return result_;
-  }
-
- private:
-  pid_t pid_ = -1;
-  Result result_;
-  std::thread out_reader_, err_reader_;
-};
+std::string HvstressPath() { return RunfilePath("tools/hvstress/hvstress"); }
 
 Result RunHvstress(const std::vector<std::string>& args) {
-  return Process(args).Wait();
+  return ToolProcess(HvstressPath(), args).Wait(kHvstressLimit);
 }
 
 // The "errors" member of hvstress's JSON summary: error text → count.
@@ -165,13 +93,6 @@ long NumberIn(const std::string& json, const std::string& name) {
 
 // ── Echo servers written from the protocol's description ──────────────
 
-sockaddr_un UnixAddr(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  return addr;
-}
-
 // Waits until `fd` is readable or the server is stopping.
 bool WaitReadable(int fd, const std::atomic<bool>& stopping) {
   while (!stopping) {
@@ -195,17 +116,6 @@ ssize_t ReadSome(int fd, std::string* buffer,
   } while (n < 0 && errno == EINTR);
   buffer->resize(n > 0 ? static_cast<size_t>(n) : 0);
   return n;
-}
-
-bool SendAll(int fd, const std::string& data) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    sent += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 // A native-protocol server on a Unix socket in a temporary directory. Each
@@ -253,6 +163,14 @@ class TestServer {
   std::vector<std::thread> connections_;
   std::thread acceptor_;
 };
+
+// Runs hvstress against `server` with `args`, the summary as JSON and no
+// progress lines.
+Result RunAgainst(const TestServer& server, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--uri", server.uri()});
+  args.insert(args.end(), {"--json", "--quiet"});
+  return RunHvstress(args);
+}
 
 // Echoes every byte except the stream's byte number `dropped`; then, at
 // the client's end, ends its own writes and closes — an echo that is one
@@ -355,7 +273,7 @@ TEST(Hvstress, ServerModeAndClientModeAreTheTwoHalves) {
   char pattern[] = "/tmp/hvstress-test-XXXXXX";
   std::string dir = mkdtemp(pattern);
   std::string uri = "unix://" + dir + "/echo.sock";
-  Process server({"--server", uri, "--protocol=framed"});
+  ToolProcess server(HvstressPath(), {"--server", uri, "--protocol=framed"});
 
   // The client retries nothing: wait for the socket file to appear.
   for (int i = 0; i < 500 && access((dir + "/echo.sock").c_str(), F_OK) != 0;
@@ -365,7 +283,7 @@ TEST(Hvstress, ServerModeAndClientModeAreTheTwoHalves) {
   Result client =
       RunHvstress(With(kSmallRun, {"--uri", uri, "--protocol=framed"}));
   server.Signal(SIGTERM);
-  Result served = server.Wait();
+  Result served = server.Wait(kHvstressLimit);
   rmdir(dir.c_str());
 
   EXPECT_EQ(client.exit_code, 0) << client.err;
@@ -381,9 +299,8 @@ TEST(Hvstress, AServerThatDropsAByteIsCaught) {
     EchoDroppingOneByte(fd, stopping, /*dropped=*/100);
   });
 
-  Result r = RunHvstress({"--uri", server.uri(), "--connections=6",
-                          "--parallel=3", "--bytes=1K-8K", "--seed=3",
-                          "--json", "--quiet"});
+  Result r = RunAgainst(server, {"--connections=6", "--parallel=3",
+                                 "--bytes=1K-8K", "--seed=3"});
 
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(NumberIn(r.out, "connections_ok"), 0);
@@ -398,9 +315,8 @@ TEST(Hvstress, AServerThatDropsAByteIsCaught) {
 TEST(Hvstress, AServerThatResetsIsCaught) {
   TestServer server(ResetOnFirstBytes);
 
-  Result r = RunHvstress({"--uri", server.uri(), "--connections=4",
-                          "--parallel=2", "--bytes=512K", "--seed=4",
-                          "--json", "--quiet"});
+  Result r = RunAgainst(server, {"--connections=4", "--parallel=2",
+                                 "--bytes=512K", "--seed=4"});
 
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(NumberIn(r.out, "connections_failed"), 4);
@@ -416,9 +332,9 @@ TEST(Hvstress, AServerThatResetsIsCaught) {
 TEST(Hvstress, AServerThatNeverClosesIsCaughtByTheCloseTimeout) {
   TestServer server(EchoNeverClosing);
 
-  Result r = RunHvstress({"--uri", server.uri(), "--connections=3",
-                          "--parallel=3", "--bytes=1K-32K", "--seed=5",
-                          "--close-timeout=0.3", "--json", "--quiet"});
+  Result r = RunAgainst(server, {"--connections=3", "--parallel=3",
+                                 "--bytes=1K-32K", "--seed=5",
+                                 "--close-timeout=0.3"});
 
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(NumberIn(r.out, "connections_failed"), 3);
@@ -431,9 +347,8 @@ TEST(Hvstress, AServerThatNeverClosesIsCaughtByTheCloseTimeout) {
 TEST(Hvstress, AServerThatNeverReadsIsCaughtAsStalled) {
   TestServer server(NeverRead);
 
-  Result r = RunHvstress({"--uri", server.uri(), "--connections=2",
-                          "--bytes=8M", "--seed=6", "--idle-timeout=0.3",
-                          "--json", "--quiet"});
+  Result r = RunAgainst(server, {"--connections=2", "--bytes=8M",
+                                 "--seed=6", "--idle-timeout=0.3"});
 
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(ErrorsIn(r.out),

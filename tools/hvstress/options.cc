@@ -1,14 +1,11 @@
 #include "tools/hvstress/options.h"
 
-#include <errno.h>
-#include <stdlib.h>
-
-#include <cmath>
 #include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "tools/option_values.h"
 
 namespace hvsock::hvstress {
 
@@ -50,23 +47,6 @@ const char kUsage[] =
     "  names each error); 2 bad usage; 3 the echo server could not start\n";
 
 namespace {
-
-absl::StatusOr<absl::Duration> ParseSeconds(absl::string_view option,
-                                            const std::string& text,
-                                            bool allow_zero) {
-  errno = 0;
-  char* end = nullptr;
-  double seconds = text.empty() ? NAN : std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || errno != 0 ||
-      !std::isfinite(seconds) || seconds < 0 ||
-      (!allow_zero && seconds == 0) || seconds > 1e9) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(option, ": \"", text, "\" is not a ",
-                     allow_zero ? "non-negative" : "positive",
-                     " number of seconds (e.g. 10 or 0.25)"));
-  }
-  return absl::Seconds(seconds);
-}
 
 absl::StatusOr<uint64_t> ParseCount(absl::string_view option,
                                     const std::string& text, uint64_t min) {
@@ -219,17 +199,12 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
         options.write_size = *range;
       }
     } else if (name == "--protocol") {
-      if (value == "native") {
-        options.codec = Codec::kNative;
-      } else if (value == "framed") {
-        options.codec = Codec::kFramed;
-      } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--protocol: \"", value, "\" is not native or framed"));
-      }
+      absl::StatusOr<Codec> codec = tools::ParseCodec(name, value);
+      if (!codec.ok()) return codec.status();
+      options.codec = *codec;
     } else {
       absl::StatusOr<absl::Duration> d =
-          ParseSeconds(name, value, name == "--close-timeout");
+          tools::ParseSeconds(name, value, name == "--close-timeout");
       if (!d.ok()) return d.status();
       if (name == "--duration") options.duration = *d;
       if (name == "--connect-timeout") options.connect_timeout = *d;
