@@ -1,6 +1,7 @@
 #include "core/receive_buffer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 
 namespace hvsock {
@@ -8,6 +9,15 @@ namespace hvsock {
 absl::Span<char> ReceiveBuffer::Space(size_t max) {
   lent_ = false;
   if (max == 0) return {};
+  if (block_ != nullptr && filled_ > 0 && block_.use_count() == 1) {
+    // No Cord references the block any more (committed bytes were copied or
+    // their Cords freed): reuse it from the start instead of allocating a
+    // fresh block, whose first touch would fault its pages in again. The
+    // fence pairs with the release of the last Cord, possibly on another
+    // thread, so its reads of the block happen before our reuse.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    filled_ = 0;
+  }
   if (block_ == nullptr || filled_ == kBlockSize) {
     block_ = std::make_shared_for_overwrite<char[]>(kBlockSize);
     filled_ = 0;

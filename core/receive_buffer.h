@@ -9,7 +9,9 @@
 // may be buffered; this class only holds it.
 //
 // Blocks are allocated lazily and released when full or on Release(), so an
-// idle flow holds no receive memory.
+// idle flow holds no receive memory. A block that no handed-out Cord still
+// references is reused from its start, so a reader that keeps up works in
+// one block's memory.
 //
 // Lent space: from Space() until the matching Commit(), the space belongs to
 // the backend, which may be filling it asynchronously (an overlapped
