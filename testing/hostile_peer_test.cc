@@ -31,13 +31,6 @@ class HostilePeerOverLoopback
 
 TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
   const HostileCase& c = story();
-  size_t wire = 0;
-  for (const PeerAct& act : c.peer) wire += act.bytes.size();
-  if (chunk() == 1 && wire > (1 << 20)) {
-    GTEST_SKIP() << "one-byte reads of " << wire << " bytes: covered by the "
-                 << "other chunkings";
-  }
-
   Flow flow(HostileCaseOptions(c.codec));
   BytePipe to_flow, from_flow;
   LoopbackDriver driver(flow, to_flow, from_flow);
@@ -98,10 +91,15 @@ TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
   ExpectOutcome(c, app, flow);
 }
 
+// One-byte reads of the multi-megabyte floods would take millions of steps
+// and show nothing the other two chunkings do not; they are left out.
 std::vector<std::tuple<size_t, size_t>> AllCasesInThreeChunkings() {
   std::vector<std::tuple<size_t, size_t>> params;
   for (size_t i = 0; i < HostileCases().size(); ++i) {
+    size_t wire = 0;
+    for (const PeerAct& act : HostileCases()[i].peer) wire += act.bytes.size();
     for (size_t chunk : {size_t{1}, size_t{509}, size_t{65536}}) {
+      if (chunk == 1 && wire > (1 << 20)) continue;
       params.emplace_back(i, chunk);
     }
   }
