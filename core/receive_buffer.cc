@@ -19,12 +19,41 @@ absl::Span<char> ReceiveBuffer::Space(size_t max) {
     filled_ = 0;
   }
   if (block_ == nullptr || filled_ == kBlockSize) {
-    block_ = std::make_shared_for_overwrite<char[]>(kBlockSize);
+    NextBlock();
     filled_ = 0;
   }
   lent_ = true;
   return absl::Span<char>(block_.get() + filled_,
                           std::min(max, kBlockSize - filled_));
+}
+
+void ReceiveBuffer::NextBlock() {
+  // A full block that Cords still reference becomes a spare; a spare that
+  // nothing else references any more is reused before a fresh allocation
+  // (whose pages the allocator may have handed back to the kernel, so that
+  // the backend's read would fault them in again).
+  std::shared_ptr<char[]> full = std::move(block_);
+  for (std::shared_ptr<char[]>& spare : spares_) {
+    if (spare != nullptr && spare.use_count() == 1) {
+      std::atomic_thread_fence(std::memory_order_acquire);
+      block_ = std::move(spare);
+      break;
+    }
+  }
+  if (full != nullptr) {
+    // Into an empty slot, else in place of the oldest spare still in use.
+    std::shared_ptr<char[]>* slot = &spares_[0];
+    for (std::shared_ptr<char[]>& spare : spares_) {
+      if (spare == nullptr) {
+        slot = &spare;
+        break;
+      }
+    }
+    *slot = std::move(full);
+  }
+  if (block_ == nullptr) {
+    block_ = std::make_shared_for_overwrite<char[]>(kBlockSize);
+  }
 }
 
 absl::string_view ReceiveBuffer::Commit(size_t n) {
@@ -38,6 +67,7 @@ absl::string_view ReceiveBuffer::Commit(size_t n) {
 void ReceiveBuffer::Release() {
   if (lent_) return;
   block_.reset();
+  for (std::shared_ptr<char[]>& spare : spares_) spare.reset();
   filled_ = 0;
 }
 

@@ -8,32 +8,53 @@
 
 namespace hvsock {
 
-SendQueue::Frame& SendQueue::NewFrame() {
-  Frame& frame = frames_.emplace_back();
-  frame.has_header = framed_;
-  if (framed_) wire_bytes_ += kFrameHeaderSize;
-  return frame;
+SendQueue::Node& SendQueue::NewNode() { return nodes_.emplace_back(); }
+
+size_t SendQueue::WireSize(size_t payload) const {
+  if (!framed_) return payload;
+  size_t frames = (payload + max_frame_ - 1) / max_frame_;
+  return payload + frames * kFrameHeaderSize;
+}
+
+size_t SendQueue::PayloadBefore(const Node& node, size_t wire) const {
+  if (node.is_end) return 0;
+  if (!framed_) return wire;
+  const size_t stride = max_frame_ + kFrameHeaderSize;
+  size_t in_frame = wire % stride;
+  return wire / stride * max_frame_ +
+         (in_frame > kFrameHeaderSize ? in_frame - kFrameHeaderSize : 0);
+}
+
+size_t SendQueue::FramesBefore(const Node& node, size_t wire) const {
+  if (!framed_) return 0;
+  if (node.is_end) return wire == node.wire ? 1 : 0;
+  size_t frames = wire / (max_frame_ + kFrameHeaderSize);
+  // The last frame is shorter unless the payload fills whole frames.
+  if (wire == node.wire && node.size % max_frame_ != 0) ++frames;
+  return frames;
 }
 
 void SendQueue::AppendCopy(absl::string_view data) {
   if (data.empty()) return;
-  if (data.size() >= kCopyBelow || frames_.empty() || frames_.back().sealed ||
-      frames_.back().is_end ||
-      (framed_ && frames_.back().payload.size() + data.size() > max_frame_)) {
+  if (data.size() >= kCopyBelow || nodes_.empty() || nodes_.back().sealed ||
+      nodes_.back().is_end) {
     AppendShared(absl::Cord(data));
     return;
   }
+  Node& tail = nodes_.back();
   payload_bytes_ += data.size();
-  wire_bytes_ += data.size();
+  wire_bytes_ -= tail.wire;
+  tail.size += data.size();
+  tail.wire = WireSize(tail.size);
+  wire_bytes_ += tail.wire;
   // Fill the tail's own spare capacity, in blocks of a few KiB, so that many
   // small writes leave as a few large spans.
-  absl::Cord& tail = frames_.back().payload;
   while (!data.empty()) {
-    absl::CordBuffer buffer = tail.GetAppendBuffer(kCoalesceBlock, 1);
+    absl::CordBuffer buffer = tail.payload.GetAppendBuffer(kCoalesceBlock, 1);
     size_t n = std::min(buffer.available().size(), data.size());
     std::memcpy(buffer.available().data(), data.data(), n);
     buffer.IncreaseLengthBy(n);
-    tail.Append(std::move(buffer));
+    tail.payload.Append(std::move(buffer));
     data.remove_prefix(n);
   }
 }
@@ -50,86 +71,96 @@ void SendQueue::Append(absl::Cord data) {
 
 void SendQueue::AppendShared(absl::Cord data) {
   payload_bytes_ += data.size();
-  wire_bytes_ += data.size();
-  size_t offset = 0;  // bytes of `data` already queued
-  // Coalesce into the last frame while nobody has seen it.
-  if (!frames_.empty()) {
-    Frame& tail = frames_.back();
-    if (!tail.sealed && !tail.is_end) {
-      if (!framed_) {
-        tail.payload.Append(std::move(data));
-        return;
-      }
-      size_t room = max_frame_ - tail.payload.size();
-      if (room >= data.size()) {
-        tail.payload.Append(std::move(data));
-        return;
-      }
-      if (room > 0) {
-        tail.payload.Append(data.Subcord(0, room));
-        offset = room;
-      }
-    }
-  }
-  if (!framed_) {
-    NewFrame().payload = std::move(data);
-    return;
-  }
-  // Frames are cut from `data` by offset: each Subcord references the
-  // original buffer, and nothing re-cuts the remainder (one small node per
-  // frame, not two).
-  while (data.size() - offset > max_frame_) {
-    NewFrame().payload = data.Subcord(offset, max_frame_);
-    offset += max_frame_;
-  }
-  NewFrame().payload =
-      offset == 0 ? std::move(data) : data.Subcord(offset, data.size() - offset);
+  // Coalesce into the last node while nobody has seen it: frames are cut at
+  // Peek time, so the node's payload simply grows.
+  Node* tail = nodes_.empty() ? nullptr : &nodes_.back();
+  if (tail == nullptr || tail->sealed || tail->is_end) tail = &NewNode();
+  wire_bytes_ -= tail->wire;
+  tail->size += data.size();
+  tail->wire = WireSize(tail->size);
+  wire_bytes_ += tail->wire;
+  tail->payload.Append(std::move(data));
 }
 
 void SendQueue::AppendEnd() {
   if (end_queued_) return;
   end_queued_ = true;
-  Frame& frame = NewFrame();
-  frame.is_end = true;
+  Node& node = NewNode();
+  node.is_end = true;
+  node.wire = framed_ ? kFrameHeaderSize : 0;
+  wire_bytes_ += node.wire;
 }
 
-void SendQueue::Seal(Frame& frame, uint32_t end_marker) {
-  if (frame.sealed) return;
-  frame.sealed = true;
-  if (frame.has_header) {
-    EncodeFrameHeader(
-        frame.is_end ? end_marker : static_cast<uint32_t>(frame.payload.size()),
-        frame.header);
+void SendQueue::Seal(Node& node, uint32_t end_marker) {
+  if (node.sealed) return;
+  node.sealed = true;
+  if (!framed_) return;
+  if (node.is_end) {
+    EncodeFrameHeader(end_marker, node.last_header);
+    return;
   }
-  sealed_bytes_ += frame.wire_size();
+  EncodeFrameHeader(max_frame_, node.full_header);
+  EncodeFrameHeader(static_cast<uint32_t>(node.size % max_frame_),
+                    node.last_header);
+}
+
+size_t SendQueue::PeekNode(Node& node, size_t from,
+                           absl::Span<absl::string_view> out) {
+  size_t filled = 0;
+  size_t wire = from;
+  if (node.is_end) {
+    if (wire < node.wire && !out.empty()) {
+      out[filled++] = absl::string_view(node.last_header + wire,
+                                        node.wire - wire);
+      wire = node.wire;
+    }
+  } else {
+    const size_t stride = framed_ ? max_frame_ + kFrameHeaderSize : 0;
+    // One pass over the payload's chunks, from the first unsent byte; frame
+    // boundaries split chunks into spans without touching the Cord.
+    absl::Cord::CharIterator it = node.payload.char_begin();
+    size_t payload_at = PayloadBefore(node, wire);
+    absl::Cord::Advance(&it, payload_at);
+    while (wire < node.wire && filled < out.size()) {
+      size_t payload_end = node.size;  // end of the current frame's payload
+      if (framed_) {
+        size_t frame = wire / stride;
+        size_t in_frame = wire % stride;
+        payload_end = std::min(node.size, (frame + 1) * max_frame_);
+        if (in_frame < kFrameHeaderSize) {
+          const char* header = payload_end - frame * max_frame_ == max_frame_
+                                   ? node.full_header
+                                   : node.last_header;
+          out[filled++] = absl::string_view(header + in_frame,
+                                            kFrameHeaderSize - in_frame);
+          wire += kFrameHeaderSize - in_frame;
+          continue;
+        }
+      }
+      absl::string_view chunk = absl::Cord::ChunkRemaining(it);
+      size_t n = std::min(chunk.size(), payload_end - payload_at);
+      out[filled++] = chunk.substr(0, n);
+      absl::Cord::Advance(&it, n);
+      payload_at += n;
+      wire += n;
+    }
+  }
+  if (wire > node.exposed) {
+    sealed_bytes_ += wire - std::max(node.exposed, from);
+    node.exposed = wire;
+  }
+  return filled;
 }
 
 size_t SendQueue::Peek(absl::Span<absl::string_view> out,
                        uint32_t end_marker) {
   size_t filled = 0;
-  size_t skip = front_offset_;
-  for (Frame& frame : frames_) {
+  size_t from = front_offset_;
+  for (Node& node : nodes_) {
     if (filled == out.size()) break;
-    Seal(frame, end_marker);
-    if (frame.has_header) {
-      if (skip < kFrameHeaderSize) {
-        out[filled++] = absl::string_view(frame.header + skip,
-                                          kFrameHeaderSize - skip);
-        skip = 0;
-      } else {
-        skip -= kFrameHeaderSize;
-      }
-    }
-    for (absl::string_view chunk : frame.payload.Chunks()) {
-      if (skip >= chunk.size()) {
-        skip -= chunk.size();
-        continue;
-      }
-      if (filled == out.size()) break;
-      chunk.remove_prefix(skip);
-      skip = 0;
-      out[filled++] = chunk;
-    }
+    Seal(node, end_marker);
+    filled += PeekNode(node, from, out.subspan(filled));
+    from = 0;
   }
   return filled;
 }
@@ -140,21 +171,20 @@ SendQueue::Consumed SendQueue::Consume(size_t n) {
   sealed_bytes_ -= n;
   wire_bytes_ -= n;
   while (n > 0) {
-    Frame& front = frames_.front();
-    size_t header = front.has_header ? kFrameHeaderSize : 0;
-    size_t take = std::min(n, front.wire_size() - front_offset_);
+    Node& front = nodes_.front();
+    size_t take = std::min(n, front.wire - front_offset_);
     size_t end = front_offset_ + take;
-    if (end > header) {
-      size_t payload = end - std::max(front_offset_, header);
-      consumed.payload_bytes += payload;
-      payload_bytes_ -= payload;
-    }
+    size_t payload =
+        PayloadBefore(front, end) - PayloadBefore(front, front_offset_);
+    consumed.payload_bytes += payload;
+    payload_bytes_ -= payload;
+    consumed.frames +=
+        FramesBefore(front, end) - FramesBefore(front, front_offset_);
     front_offset_ = end;
     n -= take;
-    if (front_offset_ == front.wire_size()) {
-      if (front.has_header) ++consumed.frames;
+    if (front_offset_ == front.wire) {
       if (front.is_end) end_sent_ = true;
-      frames_.pop_front();
+      nodes_.pop_front();
       front_offset_ = 0;
     }
   }
@@ -163,31 +193,47 @@ SendQueue::Consumed SendQueue::Consume(size_t n) {
 
 uint64_t SendQueue::DropUnsent() {
   uint64_t dropped = 0;
-  // Sealed frames form a prefix of the queue and may be in flight: keep them.
-  auto it = frames_.begin();
-  while (it != frames_.end() && it->sealed) ++it;
-  while (it != frames_.end()) {
-    if (it->is_end) {
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
+    Node& node = *it;
+    if (node.is_end) {
       ++it;
       continue;
     }
-    dropped += it->payload.size();
-    payload_bytes_ -= it->payload.size();
-    wire_bytes_ -= it->wire_size();
-    it = frames_.erase(it);
+    if (!node.sealed || node.exposed == 0) {
+      dropped += node.size;
+      payload_bytes_ -= node.size;
+      wire_bytes_ -= node.wire;
+      it = nodes_.erase(it);
+      continue;
+    }
+    // Keep every frame Peek has exposed a byte of, whole; cut the rest. A
+    // cut leaves only full frames, whose header spans are unchanged.
+    size_t keep = node.exposed;
+    if (framed_) {
+      size_t last_frame = (node.exposed - 1) / (max_frame_ + kFrameHeaderSize);
+      keep = std::min(node.size, (last_frame + 1) * max_frame_);
+    }
+    if (keep < node.size) {
+      dropped += node.size - keep;
+      payload_bytes_ -= node.size - keep;
+      wire_bytes_ -= node.wire - WireSize(keep);
+      node.size = keep;
+      node.wire = WireSize(keep);
+    }
+    ++it;
   }
   return dropped;
 }
 
 void SendQueue::Clear() {
-  frames_.clear();
+  nodes_.clear();
   front_offset_ = 0;
   wire_bytes_ = payload_bytes_ = sealed_bytes_ = 0;
 }
 
 bool SendQueue::AtEnd() const {
   if (framed_) return end_sent_;
-  return end_queued_ && frames_.size() == 1 && frames_.front().is_end;
+  return end_queued_ && nodes_.size() == 1 && nodes_.front().is_end;
 }
 
 }  // namespace hvsock

@@ -3,13 +3,19 @@
 //
 // Payload is held as absl::Cord pieces, never copied into a staging buffer:
 // transmit spans point straight into the application's buffers (large Cords
-// are shared, not copied). Framed payload is split into Data frames of at
-// most `max_frame` bytes; the 4-byte headers live inside the queue's own
-// nodes. Small writes are coalesced into the last frame while it has not yet
-// been handed out. A frame is "sealed" when Peek first exposes it: its bytes
-// never change or move again until consumed, so spans stay valid across
-// later Appends, and a backend may keep them in flight (writev, WSASend).
-//
+// are shared, not copied). The queue keeps one node per run of payload (one
+// application write, or several small writes coalesced into the tail node),
+// not one per frame: framed payload is cut into Data frames of at most
+// `max_frame` bytes at Peek time, and each frame's 4-byte header is a span
+// into the node (every full-size frame's header is the same 4 bytes, so a
+// node holds one of those and one for its last, shorter frame). Small
+// writes are coalesced into the tail node while it has not yet been handed
+// out. A node is "sealed" when Peek first exposes any of its bytes: its
+// bytes never change or move again until consumed, so spans stay valid
+// across later Appends (and across moves of the queue), and a backend may
+// keep them in flight (writev, WSASend). Consume accepts any byte count up
+// to what Peek has exposed, in the middle of a header or a payload alike.
+
 // The end signal is a queue entry too, so it always leaves after the data
 // written before close. For the framed codec it is a 4-byte marker whose
 // value is chosen when it is sealed (ShutdownWrite, or Close if the peer has
@@ -61,9 +67,9 @@ class SendQueue {
   };
   Consumed Consume(size_t n);
 
-  // Drops the payload frames nobody has seen yet. Sealed frames stay (they
-  // may be in flight, and the wire must stay well formed), and so does the
-  // end signal. Returns the payload bytes dropped.
+  // Drops the payload nobody has seen yet. Frames of which Peek exposed any
+  // byte stay whole (they may be in flight, and the wire must stay well
+  // formed), and so does the end signal. Returns the payload bytes dropped.
   uint64_t DropUnsent();
   void Clear();
 
@@ -73,32 +79,45 @@ class SendQueue {
   // Wire bytes still to send (headers included) / payload bytes queued.
   size_t wire_bytes() const { return wire_bytes_; }
   size_t payload_bytes() const { return payload_bytes_; }
+  // Unsent wire bytes that Peek has exposed (what Consume may take).
   size_t sealed_bytes() const { return sealed_bytes_; }
 
  private:
-  struct Frame {
+  // A run of payload framed as consecutive Data frames (full ones of
+  // max_frame bytes, then one shorter), or the end signal. Heap-allocated
+  // (std::list) so that spans into `payload` and the headers survive moves
+  // of the queue.
+  struct Node {
     absl::Cord payload;
-    char header[kFrameHeaderSize] = {};
-    bool has_header = false;
-    bool sealed = false;
+    size_t size = 0;      // payload bytes framed (DropUnsent may cut it)
+    size_t wire = 0;      // wire bytes, headers included
+    size_t exposed = 0;   // wire bytes Peek has exposed (from the start)
+    bool sealed = false;  // exposed at least once: size and headers fixed
     bool is_end = false;
-    size_t wire_size() const {
-      return (has_header ? kFrameHeaderSize : 0) + payload.size();
-    }
+    char full_header[kFrameHeaderSize] = {};
+    char last_header[kFrameHeaderSize] = {};
   };
 
-  Frame& NewFrame();
-  // Queues `data` by reference (split into frames when framed).
+  Node& NewNode();
+  // Queues `data` by reference, into the tail node while it is unsealed.
   void AppendShared(absl::Cord data);
-  void Seal(Frame& frame, uint32_t end_marker);
+  // Wire size of `payload` bytes of framed (or native) payload.
+  size_t WireSize(size_t payload) const;
+  // Payload bytes before wire offset `wire` within a node.
+  size_t PayloadBefore(const Node& node, size_t wire) const;
+  // Data frames that end at or before wire offset `wire` within a node.
+  size_t FramesBefore(const Node& node, size_t wire) const;
+  void Seal(Node& node, uint32_t end_marker);
+  // Fills `out` from wire offset `from` of `node`; returns spans filled.
+  size_t PeekNode(Node& node, size_t from, absl::Span<absl::string_view> out);
 
   bool framed_;
   uint32_t max_frame_;
-  std::list<Frame> frames_;
-  size_t front_offset_ = 0;  // wire bytes of frames_.front() already sent
+  std::list<Node> nodes_;
+  size_t front_offset_ = 0;  // wire bytes of nodes_.front() already sent
   size_t wire_bytes_ = 0;
   size_t payload_bytes_ = 0;
-  size_t sealed_bytes_ = 0;  // unsent wire bytes in sealed frames
+  size_t sealed_bytes_ = 0;  // unsent wire bytes Peek has exposed
   bool end_queued_ = false;
   bool end_sent_ = false;
 };
