@@ -353,6 +353,59 @@ TEST(FlowFramed, SplitsIntoDataFramesOfAtMost4096Bytes) {
   EXPECT_EQ(a.stats().bytes_out, 10000u);
 }
 
+TEST(FlowFramed, LargeWritesAreFramedWithoutCopying) {
+  Flow a(Options(Codec::kFramed));
+  std::string payload(100'000, 'c');
+  const char* original = payload.data();
+  ASSERT_TRUE(a.Write(std::move(payload)).ok());
+  absl::string_view spans[8];
+  ASSERT_EQ(a.PeekTransmit(absl::MakeSpan(spans)), 8u);
+  for (size_t frame = 0; frame < 4; ++frame) {
+    EXPECT_EQ(std::string(spans[2 * frame]), Header(4096));
+    EXPECT_EQ(spans[2 * frame + 1].data(), original + frame * 4096);
+    EXPECT_EQ(spans[2 * frame + 1].size(), 4096u);
+  }
+}
+
+TEST(FlowFramed, SpansStayValidAcrossLaterWritesAndMoves) {
+  Flow a(Options(Codec::kFramed));
+  ASSERT_TRUE(a.Write(std::string(5000, 'a')).ok());
+  absl::string_view spans[3];
+  ASSERT_EQ(a.PeekTransmit(absl::MakeSpan(spans)), 3u);  // H, 4096, H
+  // Later writes must neither change nor move what was handed out.
+  ASSERT_TRUE(a.Write(absl::string_view("xyz")).ok());
+  ASSERT_TRUE(a.Write(std::string(600, 'b')).ok());
+  Flow moved = std::move(a);
+  std::string wire;
+  for (absl::string_view span : spans) wire.append(span.data(), span.size());
+  EXPECT_EQ(wire, Header(4096) + std::string(4096, 'a') + Header(904));
+  moved.ConsumeTransmitted(wire.size() - 2);  // in the middle of a header
+  wire.resize(wire.size() - 2);
+  wire += Transmit(moved);
+  EXPECT_EQ(wire, Header(4096) + std::string(4096, 'a') + Header(904) +
+                      std::string(904, 'a') + Header(603) + "xyz" +
+                      std::string(600, 'b'));
+  EXPECT_EQ(moved.stats().frames_out, 3u);
+  EXPECT_EQ(moved.stats().bytes_out, 5603u);
+  EXPECT_EQ(moved.stats().send_queued, 0u);
+}
+
+TEST(FlowFramed, ShutdownReadKeepsAFrameInProgressWhole) {
+  Flow a(Options(Codec::kFramed));
+  ASSERT_TRUE(a.Write(std::string(10000, 'd')).ok());
+  absl::string_view spans[3];
+  ASSERT_EQ(a.PeekTransmit(absl::MakeSpan(spans)), 3u);  // H, 4096, H
+  a.ConsumeTransmitted(4 + 100);
+  a.HandleReceived(Header(kFrameShutdownRead));
+  // Frames 1 and 2 were (partly) handed out: they leave whole; frame 3 not.
+  EXPECT_EQ(a.stats().bytes_dropped, 10000u - 8192u);
+  std::string rest = Transmit(a);
+  EXPECT_EQ(rest, std::string(3996, 'd') + Header(4096) +
+                      std::string(4096, 'd'));
+  EXPECT_EQ(a.stats().bytes_out, 8192u);
+  EXPECT_EQ(a.stats().frames_out, 2u);
+}
+
 TEST(FlowFramed, ClosesWithCloseWhenThePeerHasAlreadyEnded) {
   Flow a(Options(Codec::kFramed));
   std::string peer_end = Header(kFrameShutdownWrite);

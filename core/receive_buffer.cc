@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <utility>
 
 namespace hvsock {
@@ -27,33 +28,66 @@ absl::Span<char> ReceiveBuffer::Space(size_t max) {
                           std::min(max, kBlockSize - filled_));
 }
 
-void ReceiveBuffer::NextBlock() {
-  // A full block that Cords still reference becomes a spare; a spare that
-  // nothing else references any more is reused before a fresh allocation
-  // (whose pages the allocator may have handed back to the kernel, so that
-  // the backend's read would fault them in again).
-  std::shared_ptr<char[]> full = std::move(block_);
-  for (std::shared_ptr<char[]>& spare : spares_) {
-    if (spare != nullptr && spare.use_count() == 1) {
-      std::atomic_thread_fence(std::memory_order_acquire);
-      block_ = std::move(spare);
-      break;
-    }
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HVSOCK_RECEIVE_BLOCK_CACHE 0  // let ASan see every block's lifetime
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HVSOCK_RECEIVE_BLOCK_CACHE 0
+#endif
+#endif
+#ifndef HVSOCK_RECEIVE_BLOCK_CACHE
+#define HVSOCK_RECEIVE_BLOCK_CACHE 1
+#endif
+
+// Process-wide cache of free receive blocks (see the header). The last
+// Cord referencing a block may be freed on any thread, hence the mutex; it
+// is taken once per 64 KiB block, never per frame.
+class BlockCache {
+ public:
+  char* Take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return count_ == 0 ? nullptr : blocks_[--count_];
   }
-  if (full != nullptr) {
-    // Into an empty slot, else in place of the oldest spare still in use.
-    std::shared_ptr<char[]>* slot = &spares_[0];
-    for (std::shared_ptr<char[]>& spare : spares_) {
-      if (spare == nullptr) {
-        slot = &spare;
-        break;
+  // Keeps `block` for reuse, or frees it when the cache is full.
+  void Put(char* block) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (count_ < ReceiveBuffer::kCachedBlocks) {
+        blocks_[count_++] = block;
+        return;
       }
     }
-    *slot = std::move(full);
+    delete[] block;
   }
-  if (block_ == nullptr) {
-    block_ = std::make_shared_for_overwrite<char[]>(kBlockSize);
+
+ private:
+  std::mutex mutex_;
+  char* blocks_[ReceiveBuffer::kCachedBlocks] = {};
+  size_t count_ = 0;
+};
+
+BlockCache& Cache() {
+  // Never destroyed: Cords may outlive static destruction.
+  static BlockCache* cache = new BlockCache;
+  return *cache;
+}
+
+void ReturnBlock(char* block) {
+  if (HVSOCK_RECEIVE_BLOCK_CACHE) {
+    Cache().Put(block);
+  } else {
+    delete[] block;
   }
+}
+
+}  // namespace
+
+void ReceiveBuffer::NextBlock() {
+  char* block = HVSOCK_RECEIVE_BLOCK_CACHE ? Cache().Take() : nullptr;
+  if (block == nullptr) block = new char[kBlockSize];
+  block_ = std::shared_ptr<char[]>(block, ReturnBlock);
 }
 
 absl::string_view ReceiveBuffer::Commit(size_t n) {
@@ -67,7 +101,6 @@ absl::string_view ReceiveBuffer::Commit(size_t n) {
 void ReceiveBuffer::Release() {
   if (lent_) return;
   block_.reset();
-  for (std::shared_ptr<char[]>& spare : spares_) spare.reset();
   filled_ = 0;
 }
 

@@ -11,10 +11,13 @@
 // Blocks are allocated lazily and released when full or on Release(), so an
 // idle flow holds no receive memory. A block that no handed-out Cord still
 // references is reused from its start, so a reader that keeps up works in
-// one block's memory. Up to kSpareBlocks full blocks are kept as spares and
-// reused once no Cord references them, so a reader that lets a few blocks'
-// worth pile up between reads does not get fresh (page-faulting) memory for
-// each; Release() drops the spares too.
+// one block's memory. A block freed by its last reference (the buffer's or
+// a Cord's) goes to a small process-wide cache of free blocks (at most
+// kCachedBlocks, shared by every flow, thread-safe; off under ASan) rather
+// than back to malloc, whose heap trimming would return its pages to the
+// kernel and make the backend's next read into a new block fault them in
+// again (a streaming flow releases its block whenever the transport drains).
+// An idle flow still holds no receive memory.
 //
 // Lent space: from Space() until the matching Commit(), the space belongs to
 // the backend, which may be filling it asynchronously (an overlapped
@@ -40,7 +43,7 @@ class ReceiveBuffer {
  public:
   static constexpr size_t kBlockSize = 64 * 1024;
   static constexpr size_t kShareThreshold = 1024;
-  static constexpr size_t kSpareBlocks = 4;
+  static constexpr size_t kCachedBlocks = 16;  // process-wide, 1 MiB
 
   // Writable space of at most `max` bytes (empty if max is 0), lent to the
   // caller until Commit().
@@ -55,8 +58,8 @@ class ReceiveBuffer {
   absl::Cord Take(size_t max);
 
   size_t readable() const { return readable_.size(); }
-  // Drops the references to the current block and the spares (readable
-  // bytes stay), unless space in the current block is lent.
+  // Drops the reference to the current block (readable bytes stay), unless
+  // space in it is lent.
   void Release();
   // Drops every readable byte, and the block unless space in it is lent.
   // Returns how many readable bytes were dropped.
@@ -64,11 +67,10 @@ class ReceiveBuffer {
   bool space_lent() const { return lent_; }
 
  private:
-  // Makes block_ a block free for writing from its start (a spare or new).
+  // Makes block_ a block free for writing from its start (cached or new).
   void NextBlock();
 
   std::shared_ptr<char[]> block_;
-  std::shared_ptr<char[]> spares_[kSpareBlocks];
   size_t filled_ = 0;  // bytes of block_ already committed
   bool lent_ = false;  // a Space() awaits its Commit()
   absl::Cord readable_;
