@@ -17,7 +17,9 @@
 //   others            from the kernel (PermissionDenied, ...)
 //
 // Thread-safety: Connect() is safe from any thread; it blocks the calling
-// thread for at most options.timeout.
+// thread for at most options.timeout. On an EventLoop's thread use
+// ConnectAsync() (async_connector.h) instead: the same connect, options and
+// errors, without blocking the loop.
 #ifndef HVSOCK_BACKENDS_POSIX_CONNECTOR_H_
 #define HVSOCK_BACKENDS_POSIX_CONNECTOR_H_
 

@@ -102,6 +102,25 @@ void FdWatch::Release() {
   if (!released) loop_.ReleaseWatch(this);
 }
 
+// ── LoopTimer ──────────────────────────────────────────────────────────
+
+LoopTimer& LoopTimer::operator=(LoopTimer&& other) noexcept {
+  if (this != &other) {
+    Cancel();
+    loop_ = std::exchange(other.loop_, nullptr);
+    id_ = other.id_;
+  }
+  return *this;
+}
+
+void LoopTimer::Cancel() {
+  if (loop_ != nullptr) std::exchange(loop_, nullptr)->CancelTimer(id_);
+}
+
+bool LoopTimer::pending() const {
+  return loop_ != nullptr && loop_->timer_times_.contains(id_);
+}
+
 // ── EventLoop ──────────────────────────────────────────────────────────
 
 absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create() {
@@ -159,6 +178,42 @@ absl::StatusOr<FdWatch*> EventLoop::Watch(int fd, Readiness interest,
   }
   watches_.push_back(watch.get());
   return watch.release();
+}
+
+LoopTimer EventLoop::AddTimer(absl::Time when,
+                             absl::AnyInvocable<void()> callback) {
+  uint64_t id = next_timer_id_++;
+  app_timers_.emplace(std::make_pair(when, id), std::move(callback));
+  timer_times_.emplace(id, when);
+  return LoopTimer(this, id);
+}
+
+void EventLoop::CancelTimer(uint64_t id) {
+  auto found = timer_times_.find(id);
+  if (found == timer_times_.end()) return;  // fired or firing
+  app_timers_.erase({found->second, id});
+  timer_times_.erase(found);
+}
+
+void EventLoop::FireDueTimers(absl::Time now) {
+  // Only the timers due when this starts: callbacks may add timers (even
+  // already due ones) and cancel others, and those added wait for the
+  // next pass so that a timer re-adding itself cannot hold the loop here.
+  std::vector<std::pair<absl::Time, uint64_t>> due;
+  for (auto it = app_timers_.begin();
+       it != app_timers_.end() && it->first.first <= now; ++it) {
+    due.push_back(it->first);
+  }
+  for (const auto& key : due) {
+    auto it = app_timers_.find(key);
+    if (it == app_timers_.end()) continue;  // cancelled by an earlier one
+    // Unregistered before it runs, so the callback may destroy its handle
+    // (and whatever owns it).
+    absl::AnyInvocable<void()> callback = std::move(it->second);
+    app_timers_.erase(it);
+    timer_times_.erase(key.second);
+    if (callback) callback();
+  }
 }
 
 void EventLoop::MarkDirty(LoopFlow* flow) {
@@ -225,6 +280,9 @@ int EventLoop::WaitMilliseconds(absl::Time now,
                                 absl::Duration max_wait) const {
   absl::Duration wait = max_wait;
   if (!timers_.empty()) wait = std::min(wait, timers_.begin()->first - now);
+  if (!app_timers_.empty()) {
+    wait = std::min(wait, app_timers_.begin()->first.first - now);
+  }
   if (wait <= absl::ZeroDuration()) return 0;
   if (wait == absl::InfiniteDuration()) return -1;
   // Round up, so a deadline is never handled early and then waited for
@@ -271,6 +329,7 @@ absl::Status EventLoop::RunOnce(absl::Duration max_wait) {
     flow->armed_deadline_ = absl::InfiniteFuture();
     Service(flow, now, Readiness::kNone);
   }
+  FireDueTimers(now);
   // Released flows may still be queued for the next pass; unqueue them
   // before freeing them.
   std::erase_if(dirty_, [](LoopFlow* flow) { return flow->released; });

@@ -21,17 +21,24 @@
 // (its memory is reclaimed when the current pass finishes, so it is safe to
 // call from a callback); destroying the loop releases all that remain.
 //
-// Thread-compatible: one thread runs the loop and uses its flows. There is
-// no cross-thread wake-up.
+// Timers: AddTimer(when, callback) runs a callback once on the loop's
+// thread, at the end of a pass that finds `when` reached by the loop's
+// clock (AddTimer says which). It returns a LoopTimer handle; destroying or cancelling the handle before
+// then means the callback never runs. A handle must not outlive its loop.
+//
+// Thread-compatible: one thread runs the loop and uses its flows, watches
+// and timers. There is no cross-thread wake-up.
 #ifndef HVSOCK_BACKENDS_POSIX_EVENT_LOOP_H_
 #define HVSOCK_BACKENDS_POSIX_EVENT_LOOP_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <sys/epoll.h>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -139,6 +146,34 @@ class FdWatch : private internal::LoopEntry {
   Callback callback_;
 };
 
+// A one-shot timer from EventLoop::AddTimer. Move-only; an empty handle
+// (default-constructed, moved from, fired or cancelled) does nothing.
+// Destroying the handle cancels the timer, so keep it for as long as the
+// callback should run. Cancel() and the destructor are safe from any of the
+// loop's callbacks, including the timer's own (then they do nothing: a
+// timer that is firing is no longer pending). The handle must be destroyed
+// or cancelled before its loop is destroyed.
+class LoopTimer {
+ public:
+  LoopTimer() = default;
+  LoopTimer(LoopTimer&& other) noexcept
+      : loop_(std::exchange(other.loop_, nullptr)), id_(other.id_) {}
+  LoopTimer& operator=(LoopTimer&& other) noexcept;
+  ~LoopTimer() { Cancel(); }
+
+  // The callback will not run (if it has not started already).
+  void Cancel();
+  // True until the timer fires or is cancelled.
+  bool pending() const;
+
+ private:
+  friend class EventLoop;
+  LoopTimer(EventLoop* loop, uint64_t id) : loop_(loop), id_(id) {}
+
+  EventLoop* loop_ = nullptr;  // null when empty
+  uint64_t id_ = 0;
+};
+
 class EventLoop {
  public:
   struct Options {
@@ -166,9 +201,21 @@ class EventLoop {
   absl::StatusOr<FdWatch*> Watch(int fd, Readiness interest,
                                  FdWatch::Callback callback);
 
+  // Runs `callback` once on this loop's thread, at the end of the first
+  // pass (after its IO and readiness) whose clock reading is at or after
+  // `when`; never from inside AddTimer. Timers due in the same pass fire in
+  // order of `when`, then in the order they were added; a timer added by a
+  // timer's callback waits for a later pass, even if already due. The loop
+  // waits no longer than until the earliest pending timer. Cancel by
+  // destroying or cancelling the returned handle.
+  [[nodiscard]] LoopTimer AddTimer(absl::Time when,
+                                   absl::AnyInvocable<void()> callback);
+  size_t timer_count() const { return timer_times_.size(); }
+
   // One pass: IO for flows that need it, then wait at most `max_wait` (less
-  // if a deadline is due sooner; not at all if that IO happened or more is
-  // pending) for readiness, handle it, and fire due deadlines.
+  // if a deadline or timer is due sooner; not at all if that IO happened or
+  // more is pending) for readiness, handle it, and fire due deadlines and
+  // timers.
   absl::Status RunOnce(absl::Duration max_wait = absl::InfiniteDuration());
   // Passes until `done()` is true (checked before each pass). Fails with
   // DeadlineExceeded if that takes longer than `limit`.
@@ -184,7 +231,11 @@ class EventLoop {
  private:
   friend class LoopFlow;
   friend class FdWatch;
+  friend class LoopTimer;
   EventLoop(Options options, UniqueFd epoll);
+
+  void CancelTimer(uint64_t id);
+  void FireDueTimers(absl::Time now);
 
   void MarkDirty(LoopFlow* flow);
   void Service(LoopFlow* flow, absl::Time now, Readiness ready);
@@ -200,7 +251,13 @@ class EventLoop {
   LoopFlow* flows_ = nullptr;          // live flows, a doubly linked list
   std::vector<FdWatch*> watches_;      // live watches
   std::vector<LoopFlow*> dirty_;       // flows needing IO this pass
-  std::set<std::pair<absl::Time, LoopFlow*>> timers_;
+  std::set<std::pair<absl::Time, LoopFlow*>> timers_;  // flow deadlines
+  // AddTimer's timers, keyed by (when, id): ids grow, so equal times fire
+  // in the order they were added. timer_times_ finds a timer by id.
+  std::map<std::pair<absl::Time, uint64_t>, absl::AnyInvocable<void()>>
+      app_timers_;
+  std::unordered_map<uint64_t, absl::Time> timer_times_;
+  uint64_t next_timer_id_ = 1;
   std::vector<std::unique_ptr<LoopFlow>> released_flows_;
   std::vector<std::unique_ptr<FdWatch>> released_watches_;
   std::vector<epoll_event> events_;    // epoll_wait's output

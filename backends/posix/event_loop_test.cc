@@ -245,6 +245,115 @@ TEST(EventLoop, RegularFilesCannotBeWatched) {
   EXPECT_FALSE(watch.ok());
 }
 
+// A loop on a virtual clock that only moves when the test says so. Passes
+// run with no wait (RunOnce(ZeroDuration())), so nothing sleeps.
+struct VirtualClockLoop {
+  absl::Time now = absl::FromUnixSeconds(1000);
+  std::unique_ptr<EventLoop> loop;
+  VirtualClockLoop() {
+    EventLoop::Options options;
+    options.clock = [this] { return now; };
+    loop = *EventLoop::Create(std::move(options));
+  }
+  void Pass() { ASSERT_TRUE(loop->RunOnce(absl::ZeroDuration()).ok()); }
+};
+
+TEST(EventLoopTimers, FireOnceWhenDueInOrderOfTimeThenOfAdding) {
+  VirtualClockLoop v;
+  const absl::Time t0 = v.now;
+  std::vector<std::string> fired;
+  LoopTimer c = v.loop->AddTimer(t0 + absl::Seconds(3), [&] { fired.push_back("c"); });
+  LoopTimer a1 = v.loop->AddTimer(t0 + absl::Seconds(1), [&] { fired.push_back("a1"); });
+  LoopTimer b = v.loop->AddTimer(t0 + absl::Seconds(2), [&] { fired.push_back("b"); });
+  LoopTimer a2 = v.loop->AddTimer(t0 + absl::Seconds(1), [&] { fired.push_back("a2"); });
+  EXPECT_EQ(v.loop->timer_count(), 4u);
+  v.Pass();
+  EXPECT_TRUE(fired.empty());
+  v.now = t0 + absl::Seconds(1);
+  v.Pass();
+  EXPECT_EQ(fired, (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_FALSE(a1.pending());
+  EXPECT_TRUE(b.pending());
+  v.now = t0 + absl::Seconds(10);
+  v.Pass();
+  v.Pass();
+  EXPECT_EQ(fired, (std::vector<std::string>{"a1", "a2", "b", "c"}));
+  EXPECT_EQ(v.loop->timer_count(), 0u);
+}
+
+TEST(EventLoopTimers, CancelledOrDestroyedHandlesNeverFire) {
+  VirtualClockLoop v;
+  int fired = 0;
+  LoopTimer cancelled = v.loop->AddTimer(v.now, [&] { ++fired; });
+  EXPECT_TRUE(cancelled.pending());
+  cancelled.Cancel();
+  EXPECT_FALSE(cancelled.pending());
+  cancelled.Cancel();  // twice is harmless
+  { LoopTimer dropped = v.loop->AddTimer(v.now, [&] { ++fired; }); }
+  LoopTimer replaced = v.loop->AddTimer(v.now, [&] { ++fired; });
+  replaced = v.loop->AddTimer(v.now, [&] { fired += 10; });  // cancels the first
+  LoopTimer moved_from = v.loop->AddTimer(v.now, [&] { fired += 100; });
+  LoopTimer moved_to = std::move(moved_from);
+  EXPECT_FALSE(moved_from.pending());
+  EXPECT_TRUE(moved_to.pending());
+  EXPECT_EQ(v.loop->timer_count(), 2u);
+  v.Pass();
+  EXPECT_EQ(fired, 110);
+  LoopTimer empty;
+  EXPECT_FALSE(empty.pending());
+}
+
+TEST(EventLoopTimers, CallbacksMayCancelDestroyAndAddTimers) {
+  VirtualClockLoop v;
+  std::vector<std::string> fired;
+  LoopTimer second;
+  LoopTimer added;
+  auto self = std::make_unique<LoopTimer>();
+  *self = v.loop->AddTimer(v.now, [&] {
+    fired.push_back("self");
+    EXPECT_FALSE(self->pending());  // firing: no longer pending
+    self.reset();                   // destroying its own handle is safe
+    second.Cancel();                // due in this pass too, but cancelled
+    // Already due, but added by a timer: waits for the next pass.
+    added = v.loop->AddTimer(v.now - absl::Seconds(1),
+                             [&] { fired.push_back("added"); });
+  });
+  second = v.loop->AddTimer(v.now, [&] { fired.push_back("second"); });
+  v.Pass();
+  EXPECT_EQ(fired, (std::vector<std::string>{"self"}));
+  EXPECT_TRUE(added.pending());
+  v.Pass();
+  EXPECT_EQ(fired, (std::vector<std::string>{"self", "added"}));
+}
+
+TEST(EventLoopTimers, AFlowCallbackMayAddATimerThatIsDueAtOnce) {
+  std::unique_ptr<EventLoop> loop = NewLoop();
+  auto fds = SocketPair();
+  LoopTimer timer;
+  bool fired = false;
+  LoopFlow* flow = *loop->AddFlow(
+      std::move(fds[0]), FlowOptions(), [&](LoopFlow& f, FlowEvent event) {
+        if (event != FlowEvent::kReadable || timer.pending()) return;
+        f.Read().IgnoreError();
+        timer = loop->AddTimer(loop->Now(), [&] { fired = true; });
+      });
+  (void)flow;
+  ASSERT_EQ(::write(fds[1].get(), "x", 1), 1);
+  ASSERT_TRUE(loop->RunUntil([&] { return fired; }, kLimit).ok());
+}
+
+TEST(EventLoopTimers, TheLoopWakesUpForTheEarliestTimer) {
+  // Nothing else to wait for: without the timer in the wait computation
+  // this pass would sleep forever (and the test would time out).
+  std::unique_ptr<EventLoop> loop = NewLoop();
+  bool fired = false;
+  LoopTimer later = loop->AddTimer(loop->Now() + absl::Hours(1), [] {});
+  LoopTimer soon =
+      loop->AddTimer(loop->Now() + absl::Milliseconds(5), [&] { fired = true; });
+  while (!fired) ASSERT_TRUE(loop->RunOnce().ok());
+  EXPECT_TRUE(later.pending());
+}
+
 TEST(EventLoop, RunUntilIsBounded) {
   std::unique_ptr<EventLoop> loop = NewLoop();
   absl::Status status =
