@@ -4,7 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "backends/posix/connector.h"
+#include "absl/time/clock.h"
+#include "backends/posix/async_connector.h"
 #include "core/flow_error.h"
 #include "tools/hvstress/echo_check.h"
 #include "tools/hvstress/random.h"
@@ -26,6 +27,8 @@ struct StressRun::Connection {
   uint64_t length;
   uint64_t origin;
   EchoCheck check;
+  PendingConnect connecting;  // until connected (destroying it cancels)
+  absl::Time connect_started;
   LoopFlow* flow = nullptr;
   uint64_t written = 0;
   uint64_t next_write = 0;  // drawn, not yet taken by the flow
@@ -106,26 +109,32 @@ void StressRun::StartMore() {
                                               pattern_);
     Connection& c = *owned;
     active_.emplace(index, std::move(owned));
-    absl::Time before = absl::Now();
-    absl::StatusOr<UniqueFd> fd = Connect(target_, connect_options_);
-    absl::Time after = absl::Now();
-    if (!fd.ok()) {
-      Fail(c, absl::StrCat("connect: ", fd.status().message()), "");
-      continue;
-    }
-    result_.connect.Add(after - before);
-    absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
-        *std::move(fd), flow_options_,
-        [this, cp = &c](LoopFlow&, FlowEvent event) { OnEvent(*cp, event); });
-    if (!flow.ok()) {
-      Fail(c, absl::StrCat("flow: ", flow.status().message()), "");
-      continue;
-    }
-    c.flow = *flow;
-    c.connected = c.last_activity = loop_.Now();
-    Pump(c);
+    c.connect_started = absl::Now();
+    c.connecting = ConnectAsync(
+        loop_, target_, connect_options_,
+        [this, cp = &c](absl::StatusOr<UniqueFd> fd) {
+          OnConnected(*cp, std::move(fd));
+        });
   }
   starting_ = false;
+}
+
+void StressRun::OnConnected(Connection& c, absl::StatusOr<UniqueFd> fd) {
+  if (!fd.ok()) {
+    Fail(c, absl::StrCat("connect: ", fd.status().message()), "");
+    return;
+  }
+  result_.connect.Add(absl::Now() - c.connect_started);
+  absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
+      *std::move(fd), flow_options_,
+      [this, cp = &c](LoopFlow&, FlowEvent event) { OnEvent(*cp, event); });
+  if (!flow.ok()) {
+    Fail(c, absl::StrCat("flow: ", flow.status().message()), "");
+    return;
+  }
+  c.flow = *flow;
+  c.connected = c.last_activity = loop_.Now();
+  Pump(c);
 }
 
 void StressRun::OnEvent(Connection& c, FlowEvent event) {

@@ -5,7 +5,9 @@
 // stream length, where its stream starts in the StreamPattern, and the
 // size of each of its writes. So a seed replays the same streams and
 // writes whatever the scheduling. Each connection:
-//   1. connects (the connect's duration is its connect latency);
+//   1. connects, asynchronously on the loop (ConnectAsync); its connect
+//      latency is from starting the connect to its callback, so it
+//      includes waiting for the loop to get to the result;
 //   2. writes its stream in writes of random size, as fast as the flow
 //      takes them, and then closes its write side (half-close);
 //   3. meanwhile reads the echo and compares it byte for byte with what it
@@ -17,8 +19,9 @@
 //
 // A connection that moves no byte for Options::idle_timeout before its
 // close is abandoned as stalled; after its close the flow's close timeout
-// bounds it. Connects block the loop's thread (each for at most the
-// connect timeout), which is quick for Unix and vsock peers.
+// bounds it, and while connecting, the connect timeout. Connects never
+// block the loop's thread: a slow or absent peer delays only the
+// connections waiting for it.
 //
 // Thread-compatible: construct and Run() on one thread.
 #ifndef HVSOCK_TOOLS_HVSTRESS_STRESS_RUN_H_
@@ -32,8 +35,11 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "backends/address.h"
+#include "absl/status/statusor.h"
+#include "backends/posix/async_connector.h"
 #include "backends/posix/connector.h"
 #include "backends/posix/event_loop.h"
+#include "backends/posix/unique_fd.h"
 #include "tools/hvstress/error_tally.h"
 #include "tools/hvstress/latency.h"
 #include "tools/hvstress/options.h"
@@ -82,6 +88,7 @@ class StressRun {
 
   bool MayStart(absl::Time now) const;
   void StartMore();
+  void OnConnected(Connection& c, absl::StatusOr<UniqueFd> fd);
   void Pump(Connection& c);
   void OnEvent(Connection& c, FlowEvent event);
   void Fail(Connection& c, absl::string_view error, absl::string_view detail);
