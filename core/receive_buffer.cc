@@ -16,7 +16,9 @@ absl::Span<char> ReceiveBuffer::Space(size_t max) {
     // fresh block, whose first touch would fault its pages in again. The
     // fence pairs with the release of the last Cord, possibly on another
     // thread, so its reads of the block happen before our reuse.
+#if !defined(__SANITIZE_THREAD__)  // ThreadSanitizer does not model fences
     std::atomic_thread_fence(std::memory_order_acquire);
+#endif
     filled_ = 0;
   }
   if (block_ == nullptr || filled_ == kBlockSize) {
