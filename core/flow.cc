@@ -33,6 +33,7 @@ FlowStats Flow::stats() const {
   FlowStats stats = counters_;
   stats.frames_in = decoder_.frames();
   stats.receive_buffered = receive_.readable();
+  stats.receive_memory = receive_.block_bytes();
   stats.send_queued = send_.payload_bytes();
   stats.state = state_;
   return stats;

@@ -125,6 +125,10 @@ struct FlowStats {
   // arriving after the flow ended.
   uint64_t bytes_dropped = 0;
   size_t receive_buffered = 0;  // readable now
+  // Receive block memory the flow holds for the backend's next read (0 when
+  // idle: the backend released it). Blocks that only handed-out Cords still
+  // reference are the application's, not counted here.
+  size_t receive_memory = 0;
   size_t send_queued = 0;       // accepted, not yet transmitted
   FlowState state = FlowState::kOpen;
 };

@@ -58,6 +58,8 @@ class ReceiveBuffer {
   absl::Cord Take(size_t max);
 
   size_t readable() const { return readable_.size(); }
+  // Size of the block held for the next read (0 if none).
+  size_t block_bytes() const { return block_ != nullptr ? kBlockSize : 0; }
   // Drops the reference to the current block (readable bytes stay), unless
   // space in it is lent.
   void Release();
