@@ -20,6 +20,7 @@
 #include "backends/posix/listener.h"
 #include "backends/posix/socket_address.h"
 #include "backends/posix/test_sockets.h"
+#include "backends/posix/unix_socket_test_base.h"
 #include "core/flow.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -45,36 +46,11 @@ struct Outcome {
   absl::Status status() const { return result->status(); }
 };
 
-class AsyncConnectTest : public ::testing::Test {
+class AsyncConnectTest : public UnixSocketTestBase {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/hvsock-aconnect-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
+    UnixSocketTestBase::SetUp();
     loop_ = *EventLoop::Create();
-  }
-  void TearDown() override {
-    ::unlink(Path("a.sock").c_str());
-    ::rmdir(dir_.c_str());
-  }
-  std::string Path(absl::string_view name) const {
-    return absl::StrCat(dir_, "/", name);
-  }
-  UnixAddress Unix(absl::string_view name) const { return {Path(name)}; }
-
-  std::unique_ptr<Listener> MustListen(const Address& address,
-                                       ListenOptions options = {}) {
-    absl::StatusOr<std::unique_ptr<Listener>> listener =
-        Listener::Listen(address, std::move(options));
-    EXPECT_TRUE(listener.ok()) << listener.status();
-    return listener.ok() ? *std::move(listener) : nullptr;
-  }
-
-  // A socket file with nothing listening on it, as a crashed server leaves.
-  void MakeStaleSocket(const std::string& path) {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    SocketAddress address = *SocketAddress::From(UnixAddress{path});
-    ASSERT_EQ(::bind(fd.get(), address.get(), address.size()), 0);
   }
 
   void RunUntil(const std::function<bool()>& done) {
@@ -90,7 +66,6 @@ class AsyncConnectTest : public ::testing::Test {
     RunUntil([&] { return elapsed; });
   }
 
-  std::string dir_;
   std::unique_ptr<EventLoop> loop_;
 };
 

@@ -17,6 +17,7 @@
 #include "backends/posix/event_loop.h"
 #include "backends/posix/listener.h"
 #include "backends/posix/socket_address.h"
+#include "backends/posix/unix_socket_test_base.h"
 #include "backends/uri.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -26,41 +27,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class ListenConnectTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/hvsock-listen-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    for (const char* name : {"a.sock", "b.sock", "file"}) {
-      ::unlink(Path(name).c_str());
-    }
-    ::rmdir(dir_.c_str());
-  }
-  std::string Path(absl::string_view name) const {
-    return absl::StrCat(dir_, "/", name);
-  }
-  UnixAddress Unix(absl::string_view name) const { return {Path(name)}; }
-
-  std::unique_ptr<Listener> MustListen(const Address& address,
-                                       ListenOptions options = {}) {
-    absl::StatusOr<std::unique_ptr<Listener>> listener =
-        Listener::Listen(address, std::move(options));
-    EXPECT_TRUE(listener.ok()) << listener.status();
-    return listener.ok() ? *std::move(listener) : nullptr;
-  }
-
-  // A socket file with nothing listening on it, as a crashed server leaves.
-  void MakeStaleSocket(const std::string& path) {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    SocketAddress address = *SocketAddress::From(UnixAddress{path});
-    ASSERT_EQ(::bind(fd.get(), address.get(), address.size()), 0);
-  }
-
-  std::string dir_;
-};
+class ListenConnectTest : public UnixSocketTestBase {};
 
 ConnectOptions Quick() {
   ConnectOptions options;
