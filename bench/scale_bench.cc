@@ -110,13 +110,12 @@ std::map<size_t, double>& RawRates() {
   return *rates;
 }
 
-void BM_ActiveRaw(benchmark::State& state) {
-  const size_t flows = FlowsThatFit(state, static_cast<size_t>(state.range(0)));
-  std::unique_ptr<EventLoop> loop = NewLoop();
-  std::vector<std::unique_ptr<RawSocketPair>> pairs;
-  for (size_t i = 0; i < flows / 2; ++i) {
-    pairs.push_back(std::make_unique<RawSocketPair>(*loop));
-  }
+// Every pair streams kPerPair bytes at once, `start` starting each one;
+// times the iterations and returns the aggregate bytes/s.
+template <typename SocketPairT, typename Start>
+double StreamAll(benchmark::State& state, EventLoop& loop,
+                 std::vector<std::unique_ptr<SocketPairT>>& pairs,
+                 Start start) {
   auto all_done = [&] {
     for (auto& pair : pairs) {
       if (!pair->done()) return false;
@@ -126,8 +125,8 @@ void BM_ActiveRaw(benchmark::State& state) {
   double seconds = 0;
   for (auto _ : state) {
     double s = Time([&] {
-      for (auto& pair : pairs) pair->StartStream(kPerPair, kWriteSize);
-      if (!loop->RunUntil(all_done, absl::Seconds(120)).ok()) std::abort();
+      for (auto& pair : pairs) start(*pair);
+      if (!loop.RunUntil(all_done, absl::Seconds(120)).ok()) std::abort();
     });
     seconds += s;
     state.SetIterationTime(s);
@@ -135,7 +134,19 @@ void BM_ActiveRaw(benchmark::State& state) {
   const double bytes =
       static_cast<double>(state.iterations() * pairs.size() * kPerPair);
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
-  RawRates()[flows] = bytes / seconds;
+  return bytes / seconds;
+}
+
+void BM_ActiveRaw(benchmark::State& state) {
+  const size_t flows = FlowsThatFit(state, static_cast<size_t>(state.range(0)));
+  std::unique_ptr<EventLoop> loop = NewLoop();
+  std::vector<std::unique_ptr<RawSocketPair>> pairs;
+  for (size_t i = 0; i < flows / 2; ++i) {
+    pairs.push_back(std::make_unique<RawSocketPair>(*loop));
+  }
+  RawRates()[flows] = StreamAll(state, *loop, pairs, [](RawSocketPair& pair) {
+    pair.StartStream(kPerPair, kWriteSize);
+  });
 }
 
 void BM_ActiveFlows(benchmark::State& state) {
@@ -146,27 +157,12 @@ void BM_ActiveFlows(benchmark::State& state) {
     pairs.push_back(std::make_unique<FlowSocketPair>(*loop, FlowOptions()));
   }
   const absl::Cord message(std::string(kWriteSize, 's'));
-  auto all_done = [&] {
-    for (auto& pair : pairs) {
-      if (!pair->done()) return false;
-    }
-    return true;
-  };
-  double seconds = 0;
-  for (auto _ : state) {
-    double s = Time([&] {
-      for (auto& pair : pairs) pair->StartStream(kPerPair, message);
-      if (!loop->RunUntil(all_done, absl::Seconds(120)).ok()) std::abort();
-    });
-    seconds += s;
-    state.SetIterationTime(s);
-  }
-  const double bytes =
-      static_cast<double>(state.iterations() * pairs.size() * kPerPair);
-  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  const double rate = StreamAll(state, *loop, pairs, [&](FlowSocketPair& pair) {
+    pair.StartStream(kPerPair, message);
+  });
   auto raw = RawRates().find(flows);
   if (raw != RawRates().end()) {
-    state.counters["flow_over_raw"] = bytes / seconds / raw->second;
+    state.counters["flow_over_raw"] = rate / raw->second;
   }
 }
 
