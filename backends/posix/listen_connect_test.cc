@@ -220,17 +220,7 @@ TEST_F(ListenConnectTest, ConnectTimesOutWhileTheBacklogStaysFull) {
   options.backlog = 0;
   std::unique_ptr<Listener> listener =
       MustListen(Unix("a.sock"), std::move(options));
-  // Fill the backlog (nobody accepts).
-  std::vector<UniqueFd> queued;
-  SocketAddress address = *SocketAddress::From(Unix("a.sock"));
-  for (int i = 0; i < 64; ++i) {
-    UniqueFd fd = *NewStreamSocket(AF_UNIX);
-    if (::connect(fd.get(), address.get(), address.size()) != 0) {
-      ASSERT_EQ(errno, EAGAIN);
-      break;
-    }
-    queued.push_back(std::move(fd));
-  }
+  std::vector<UniqueFd> queued = FillBacklog(Path("a.sock"));
   ConnectOptions impatient;
   impatient.timeout = absl::Milliseconds(30);
   absl::StatusOr<UniqueFd> fd = Connect(Unix("a.sock"), impatient);

@@ -6,12 +6,14 @@
 #define HVSOCK_BACKENDS_POSIX_UNIX_SOCKET_TEST_BASE_H_
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -59,6 +61,22 @@ class UnixSocketTestBase : public ::testing::Test {
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     SocketAddress address = *SocketAddress::From(UnixAddress{path});
     ASSERT_EQ(::bind(fd.get(), address.get(), address.size()), 0);
+  }
+
+  // Connects to the listener at `path` until its backlog is full (nobody
+  // accepts); keep the returned sockets to keep it full.
+  std::vector<UniqueFd> FillBacklog(const std::string& path) {
+    std::vector<UniqueFd> queued;
+    SocketAddress address = *SocketAddress::From(UnixAddress{path});
+    for (int i = 0; i < 64; ++i) {
+      UniqueFd fd = *NewStreamSocket(AF_UNIX);
+      if (::connect(fd.get(), address.get(), address.size()) != 0) {
+        EXPECT_EQ(errno, EAGAIN);
+        break;
+      }
+      queued.push_back(std::move(fd));
+    }
+    return queued;
   }
 
   std::string dir_;
