@@ -57,12 +57,6 @@ std::string ReadAvailable(Flow& flow, bool* eof = nullptr,
   }
 }
 
-std::string Header(uint32_t value) {
-  char h[kFrameHeaderSize];
-  EncodeFrameHeader(value, h);
-  return std::string(h, kFrameHeaderSize);
-}
-
 // Moves bytes both ways, and the native shutdown, until nothing moves.
 // Bytes a receiver cannot take yet (receive limit) wait in `pending`.
 struct Link {
@@ -344,10 +338,10 @@ TEST(FlowFramed, SplitsIntoDataFramesOfAtMost4096Bytes) {
   ASSERT_TRUE(a.Write(std::string(10000, 'f')).ok());
   ASSERT_TRUE(a.Close(kT0).ok());
   std::string wire = Transmit(a);
-  std::string expected = Header(4096) + std::string(4096, 'f') +
-                         Header(4096) + std::string(4096, 'f') +
-                         Header(1808) + std::string(1808, 'f') +
-                         Header(kFrameShutdownWrite);
+  std::string expected = FrameHeader(4096) + std::string(4096, 'f') +
+                         FrameHeader(4096) + std::string(4096, 'f') +
+                         FrameHeader(1808) + std::string(1808, 'f') +
+                         FrameHeader(kFrameShutdownWrite);
   EXPECT_EQ(wire, expected);
   EXPECT_EQ(a.stats().frames_out, 4u);
   EXPECT_EQ(a.stats().bytes_out, 10000u);
@@ -361,7 +355,7 @@ TEST(FlowFramed, LargeWritesAreFramedWithoutCopying) {
   absl::string_view spans[8];
   ASSERT_EQ(a.PeekTransmit(absl::MakeSpan(spans)), 8u);
   for (size_t frame = 0; frame < 4; ++frame) {
-    EXPECT_EQ(std::string(spans[2 * frame]), Header(4096));
+    EXPECT_EQ(std::string(spans[2 * frame]), FrameHeader(4096));
     EXPECT_EQ(spans[2 * frame + 1].data(), original + frame * 4096);
     EXPECT_EQ(spans[2 * frame + 1].size(), 4096u);
   }
@@ -378,12 +372,12 @@ TEST(FlowFramed, SpansStayValidAcrossLaterWritesAndMoves) {
   Flow moved = std::move(a);
   std::string wire;
   for (absl::string_view span : spans) wire.append(span.data(), span.size());
-  EXPECT_EQ(wire, Header(4096) + std::string(4096, 'a') + Header(904));
+  EXPECT_EQ(wire, FrameHeader(4096) + std::string(4096, 'a') + FrameHeader(904));
   moved.ConsumeTransmitted(wire.size() - 2);  // in the middle of a header
   wire.resize(wire.size() - 2);
   wire += Transmit(moved);
-  EXPECT_EQ(wire, Header(4096) + std::string(4096, 'a') + Header(904) +
-                      std::string(904, 'a') + Header(603) + "xyz" +
+  EXPECT_EQ(wire, FrameHeader(4096) + std::string(4096, 'a') + FrameHeader(904) +
+                      std::string(904, 'a') + FrameHeader(603) + "xyz" +
                       std::string(600, 'b'));
   EXPECT_EQ(moved.stats().frames_out, 3u);
   EXPECT_EQ(moved.stats().bytes_out, 5603u);
@@ -396,11 +390,11 @@ TEST(FlowFramed, ShutdownReadKeepsAFrameInProgressWhole) {
   absl::string_view spans[3];
   ASSERT_EQ(a.PeekTransmit(absl::MakeSpan(spans)), 3u);  // H, 4096, H
   a.ConsumeTransmitted(4 + 100);
-  a.HandleReceived(Header(kFrameShutdownRead));
+  a.HandleReceived(FrameHeader(kFrameShutdownRead));
   // Frames 1 and 2 were (partly) handed out: they leave whole; frame 3 not.
   EXPECT_EQ(a.stats().bytes_dropped, 10000u - 8192u);
   std::string rest = Transmit(a);
-  EXPECT_EQ(rest, std::string(3996, 'd') + Header(4096) +
+  EXPECT_EQ(rest, std::string(3996, 'd') + FrameHeader(4096) +
                       std::string(4096, 'd'));
   EXPECT_EQ(a.stats().bytes_out, 8192u);
   EXPECT_EQ(a.stats().frames_out, 2u);
@@ -408,16 +402,16 @@ TEST(FlowFramed, ShutdownReadKeepsAFrameInProgressWhole) {
 
 TEST(FlowFramed, ClosesWithCloseWhenThePeerHasAlreadyEnded) {
   Flow a(Options(Codec::kFramed));
-  std::string peer_end = Header(kFrameShutdownWrite);
+  std::string peer_end = FrameHeader(kFrameShutdownWrite);
   ASSERT_EQ(a.HandleReceived(peer_end), 4u);
   ASSERT_TRUE(a.Close(kT0).ok());
-  EXPECT_EQ(Transmit(a), Header(kFrameClose));
+  EXPECT_EQ(Transmit(a), FrameHeader(kFrameClose));
   EXPECT_EQ(a.state(), FlowState::kClosed);
 }
 
 TEST(FlowFramed, TransportEofWithoutEndMarkerIsTruncation) {
   Flow b(Options(Codec::kFramed));
-  std::string wire = Header(3) + "abc";
+  std::string wire = FrameHeader(3) + "abc";
   ASSERT_EQ(b.HandleReceived(wire), wire.size());
   b.HandleTransportEof();
   absl::Status error;
@@ -429,7 +423,7 @@ TEST(FlowFramed, TransportEofWithoutEndMarkerIsTruncation) {
 
 TEST(FlowFramed, TransportEofMidFrameIsTruncation) {
   Flow b(Options(Codec::kFramed));
-  std::string wire = Header(10) + "abc";
+  std::string wire = FrameHeader(10) + "abc";
   ASSERT_EQ(b.HandleReceived(wire), wire.size());
   b.HandleTransportEof();
   EXPECT_TRUE(IsFlowError(b.error(), FlowErrorKind::kTruncated));
@@ -439,7 +433,7 @@ TEST(FlowFramed, TransportEofMidFrameIsTruncation) {
 
 TEST(FlowFramed, OversizedLengthIsAProtocolErrorFromTheHeaderAlone) {
   Flow b(Options(Codec::kFramed));
-  std::string wire = Header(3) + "abc" + Header(64 * 1024 + 1);
+  std::string wire = FrameHeader(3) + "abc" + FrameHeader(64 * 1024 + 1);
   ASSERT_EQ(b.HandleReceived(wire), wire.size());
   EXPECT_TRUE(IsFlowError(b.error(), FlowErrorKind::kProtocol));
   EXPECT_NE(b.error().message().find("65537"), absl::string_view::npos);
@@ -450,14 +444,14 @@ TEST(FlowFramed, OversizedLengthIsAProtocolErrorFromTheHeaderAlone) {
 
 TEST(FlowFramed, DataAfterThePeersEndIsAProtocolError) {
   Flow b(Options(Codec::kFramed));
-  std::string wire = Header(kFrameShutdownWrite) + Header(1) + "x";
+  std::string wire = FrameHeader(kFrameShutdownWrite) + FrameHeader(1) + "x";
   b.HandleReceived(wire);
   EXPECT_TRUE(IsFlowError(b.error(), FlowErrorKind::kProtocol));
 }
 
 TEST(FlowFramed, ZeroLengthDataIsIgnored) {
   Flow b(Options(Codec::kFramed));
-  std::string wire = Header(0) + Header(0) + Header(2) + "ok" + Header(0);
+  std::string wire = FrameHeader(0) + FrameHeader(0) + FrameHeader(2) + "ok" + FrameHeader(0);
   ASSERT_EQ(b.HandleReceived(wire), wire.size());
   EXPECT_TRUE(b.error().ok());
   EXPECT_EQ(ReadAvailable(b), "ok");
@@ -468,7 +462,7 @@ TEST(FlowFramed, ShutdownReadDropsQueuedDataAndCountsIt) {
   ASSERT_TRUE(a.Write(std::string(5000, 'd')).ok());
   absl::string_view spans[1];
   ASSERT_EQ(a.PeekTransmit(absl::MakeSpan(spans)), 1u);  // seals frame 1
-  std::string peer = Header(kFrameShutdownRead);
+  std::string peer = FrameHeader(kFrameShutdownRead);
   a.HandleReceived(peer);
   // The first frame (already handed out) stays; the rest is dropped.
   EXPECT_EQ(a.stats().bytes_dropped, 5000u - 4096u);

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace hvsock {
 
@@ -33,6 +34,13 @@ inline void EncodeFrameHeader(uint32_t value, char out[kFrameHeaderSize]) {
   for (size_t i = 0; i < kFrameHeaderSize; ++i) {
     out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
   }
+}
+
+// The header for `value` as bytes (for building wire images).
+inline std::string FrameHeader(uint32_t value) {
+  std::string header(kFrameHeaderSize, '\0');
+  EncodeFrameHeader(value, header.data());
+  return header;
 }
 
 inline uint32_t DecodeFrameHeader(const char in[kFrameHeaderSize]) {

@@ -11,12 +11,6 @@
 namespace hvsock {
 namespace {
 
-std::string Header(uint32_t value) {
-  char h[kFrameHeaderSize];
-  EncodeFrameHeader(value, h);
-  return std::string(h, kFrameHeaderSize);
-}
-
 // Decodes `wire` in chunks of `chunk` bytes; returns a readable transcript.
 std::string Decode(const std::string& wire, size_t chunk,
                    uint32_t max_frame = kDefaultMaxReceiveFrame) {
@@ -39,14 +33,14 @@ std::string Decode(const std::string& wire, size_t chunk,
 }
 
 TEST(FrameDecoder, HeadersAreLittleEndian) {
-  EXPECT_EQ(Header(0xdeadbeef), std::string("\xef\xbe\xad\xde", 4));
-  EXPECT_EQ(Header(5), std::string("\x05\x00\x00\x00", 4));
+  EXPECT_EQ(FrameHeader(0xdeadbeef), std::string("\xef\xbe\xad\xde", 4));
+  EXPECT_EQ(FrameHeader(5), std::string("\x05\x00\x00\x00", 4));
 }
 
 TEST(FrameDecoder, AnyChunkingGivesTheSameItems) {
-  std::string wire = Header(3) + "abc" + Header(0) + Header(2) + "de" +
-                     Header(kFrameShutdownRead) + Header(kFrameShutdownWrite) +
-                     Header(kFrameClose);
+  std::string wire = FrameHeader(3) + "abc" + FrameHeader(0) + FrameHeader(2) + "de" +
+                     FrameHeader(kFrameShutdownRead) + FrameHeader(kFrameShutdownWrite) +
+                     FrameHeader(kFrameClose);
   for (size_t chunk = 1; chunk <= wire.size(); ++chunk) {
     EXPECT_EQ(Decode(wire, chunk), "abcde<SR><SW><C>") << "chunk " << chunk;
   }
@@ -55,7 +49,7 @@ TEST(FrameDecoder, AnyChunkingGivesTheSameItems) {
 TEST(FrameDecoder, RejectsOversizedLengthsFromTheHeaderAlone) {
   for (uint32_t length : {65537u, 0xffffffffu - 1, 0x7fffffffu}) {
     FrameDecoder decoder;
-    std::string wire = Header(length);  // no payload follows: none needed
+    std::string wire = FrameHeader(length);  // no payload follows: none needed
     absl::string_view input = wire;
     EXPECT_EQ(decoder.Next(input).kind, DecodedItem::Kind::kError);
     EXPECT_TRUE(IsFlowError(decoder.status(), FlowErrorKind::kProtocol));
@@ -64,14 +58,14 @@ TEST(FrameDecoder, RejectsOversizedLengthsFromTheHeaderAlone) {
 
 TEST(FrameDecoder, AcceptsExactlyTheMaximum) {
   std::string payload(100, 'm');
-  EXPECT_EQ(Decode(Header(100) + payload, 7, /*max_frame=*/100), payload);
-  EXPECT_EQ(Decode(Header(101) + payload + "m", 7, /*max_frame=*/100),
+  EXPECT_EQ(Decode(FrameHeader(100) + payload, 7, /*max_frame=*/100), payload);
+  EXPECT_EQ(Decode(FrameHeader(101) + payload + "m", 7, /*max_frame=*/100),
             "<ERR>");
 }
 
 TEST(FrameDecoder, ErrorsAreSticky) {
   FrameDecoder decoder(10);
-  std::string wire = Header(11) + Header(1) + "x";
+  std::string wire = FrameHeader(11) + FrameHeader(1) + "x";
   absl::string_view input = wire;
   EXPECT_EQ(decoder.Next(input).kind, DecodedItem::Kind::kError);
   EXPECT_EQ(decoder.Next(input).kind, DecodedItem::Kind::kError);
@@ -79,7 +73,7 @@ TEST(FrameDecoder, ErrorsAreSticky) {
 
 TEST(FrameDecoder, KnowsWhenItStopsMidMessage) {
   FrameDecoder decoder;
-  std::string wire = Header(4) + "ab";
+  std::string wire = FrameHeader(4) + "ab";
   absl::string_view input = wire;
   while (decoder.Next(input).kind != DecodedItem::Kind::kNeedMore) {
   }

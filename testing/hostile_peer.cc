@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/frame.h"
+#include "testing/pair.h"
 #include "gtest/gtest.h"
 
 namespace hvsock {
@@ -13,13 +14,6 @@ using Act = PeerAct::Kind;
 PeerAct Send(std::string bytes) { return {Act::kSend, std::move(bytes)}; }
 PeerAct End() { return {Act::kEnd, ""}; }
 PeerAct Reset() { return {Act::kReset, ""}; }
-
-// Deterministic, not all one byte, so misplaced bytes are noticed.
-std::string Pattern(size_t n) {
-  std::string out(n, '\0');
-  for (size_t i = 0; i < n; ++i) out[i] = static_cast<char>('a' + (i * 7) % 26);
-  return out;
-}
 
 // `wire` sent in pieces of 1, 2 and 3 bytes in turn, so every 4-byte header
 // is split across reads somewhere.
@@ -44,8 +38,8 @@ std::vector<HostileCase> MakeCases() {
   const std::string kShutdownRead = FrameHeader(kFrameShutdownRead);
   const std::string kShutdownWrite = FrameHeader(kFrameShutdownWrite);
   const std::string kClose = FrameHeader(kFrameClose);
-  const std::string kAtLimit = Pattern(kDefaultMaxReceiveFrame);
-  const std::string kFlood = Pattern(4 << 20);
+  const std::string kAtLimit = testing::PatternBytes(kDefaultMaxReceiveFrame, 1);
+  const std::string kFlood = testing::PatternBytes(4 << 20, 1);
   // A reset on a Unix socket needs unread bytes on the resetting side, so
   // the local application sends some that the peer never reads.
   const std::string kUnread = "never read by the peer";
@@ -65,7 +59,8 @@ std::vector<HostileCase> MakeCases() {
        .delivered = "kept", .error = K::kProtocol});
   add({.story = "sends a length one above the receive limit", .codec = F,
        .peer = {Send(DataFrame("kept") +
-                     FrameHeader(kDefaultMaxReceiveFrame + 1) + Pattern(64))},
+                     FrameHeader(kDefaultMaxReceiveFrame + 1) +
+                     testing::PatternBytes(64, 1))},
        .delivered = "kept", .error = K::kProtocol});
   add({.story = "sends a frame exactly at the receive limit", .codec = F,
        .peer = {Send(DataFrame(kAtLimit) + kShutdownWrite), End()},
@@ -89,7 +84,7 @@ std::vector<HostileCase> MakeCases() {
        .peer = {Send(DataFrame("end") + kClose + DataFrame("more"))},
        .delivered = "end", .fails_after_eof = K::kProtocol});
   add({.story = "sends ShutdownRead while our data is queued", .codec = F,
-       .local_sends = Pattern(200 * 1024),
+       .local_sends = testing::PatternBytes(200 * 1024, 1),
        .peer = {Send(kShutdownRead + DataFrame("bye") + kShutdownWrite), End()},
        .delivered = "bye", .late_write_error = K::kClosed});
 
@@ -227,12 +222,6 @@ void ExpectOutcome(const HostileCase& c, const Observed& seen,
       EXPECT_EQ(flow.stats().send_queued, 0u);
     }
   }
-}
-
-std::string FrameHeader(uint32_t value) {
-  std::string header(kFrameHeaderSize, '\0');
-  EncodeFrameHeader(value, header.data());
-  return header;
 }
 
 std::string DataFrame(const std::string& payload) {

@@ -95,7 +95,6 @@ void ExpectOutcome(const HostileCase& c, const Observed& seen,
                    const Flow& flow);
 
 // ── Wire helpers ───────────────────────────────────────────────────────
-std::string FrameHeader(uint32_t value);
 // A Data frame carrying `payload`.
 std::string DataFrame(const std::string& payload);
 
