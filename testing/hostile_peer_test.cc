@@ -31,7 +31,7 @@ class HostilePeerOverLoopback
 
 TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
   const HostileCase& c = story();
-  Flow flow(HostileCaseOptions(c.codec));
+  Flow flow = Flow::Create(HostileCaseOptions(c.codec)).value();
   BytePipe to_flow, from_flow;
   LoopbackDriver driver(flow, to_flow, from_flow);
   Observed app;
