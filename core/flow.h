@@ -160,6 +160,20 @@ class Flow {
   // The only way to make a flow: fails if options.Validate() does.
   static absl::StatusOr<Flow> Create(const FlowOptions& options);
 
+  // The most heap memory a flow with these options holds, whatever its peer
+  // sends: the receive and send limits, the receive block being filled and
+  // one partly filled block that received bytes may share, and the
+  // bookkeeping of buffered pieces (at most 1/16 of the limits). Not
+  // counted: the one write that may take the send queue past its limit, and
+  // what the application holds (Cords that Read() returned pin the blocks
+  // they share, filled densely: at most their own size plus one block).
+  // testing/flow_memory_test.cc measures it.
+  static size_t MemoryBound(const FlowOptions& options) {
+    return options.receive_limit + options.send_limit +
+           2 * ReceiveBuffer::kBlockSize +
+           (options.receive_limit + options.send_limit) / 16;
+  }
+
   Flow(Flow&&) = default;
   Flow& operator=(Flow&&) = default;
 
