@@ -558,5 +558,49 @@ TEST(FlowOptionsTest, InvalidOptionsAreRejectedWithTheFieldNamed) {
             absl::string_view::npos);
 }
 
+// No Data length may read as an end marker: the largest frame sizes stop
+// one below the smallest control value, 0xbeefdead (ShutdownWrite).
+TEST(FlowOptionsTest, FrameLimitsStayBelowEveryMarkerValue) {
+  for (uint32_t bad : {kFrameShutdownWrite, kFrameShutdownRead, kFrameClose,
+                       kFrameShutdownWrite + 1, 0xffffffffu}) {
+    FlowOptions send;
+    send.codec = Codec::kFramed;
+    send.max_send_frame = bad;
+    EXPECT_FALSE(Flow::Create(send).ok()) << std::hex << bad;
+    FlowOptions receive;
+    receive.max_receive_frame = bad;
+    EXPECT_FALSE(Flow::Create(receive).ok()) << std::hex << bad;
+  }
+  FlowOptions largest;
+  largest.codec = Codec::kFramed;
+  largest.max_send_frame = kFrameShutdownWrite - 1;
+  largest.max_receive_frame = kFrameShutdownWrite - 1;
+  EXPECT_TRUE(Flow::Create(largest).ok());
+}
+
+// Every limit and timeout a flow cannot work with is refused up front,
+// instead of failing later (a zero frame size once divided by zero on the
+// first write).
+TEST(FlowOptionsTest, LimitsAndTimeoutsThatCannotWorkAreRefused) {
+  auto refused = [](auto change) {
+    FlowOptions options;
+    options.codec = Codec::kFramed;
+    change(options);
+    return !Flow::Create(options).ok();
+  };
+  EXPECT_TRUE(refused([](FlowOptions& o) { o.receive_limit = 0; }));
+  EXPECT_TRUE(refused([](FlowOptions& o) { o.send_limit = 0; }));
+  EXPECT_TRUE(refused([](FlowOptions& o) { o.max_receive_frame = 0; }));
+  EXPECT_TRUE(refused([](FlowOptions& o) {
+    o.close_timeout = absl::ZeroDuration();
+  }));
+  EXPECT_TRUE(refused([](FlowOptions& o) {
+    o.idle_timeout = -absl::Seconds(1);
+  }));
+  EXPECT_FALSE(refused([](FlowOptions& o) {
+    o.idle_timeout = absl::Milliseconds(1);
+  }));
+}
+
 }  // namespace
 }  // namespace hvsock
