@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -25,6 +26,7 @@
 #include "absl/time/time.h"
 #include "hvsock/backends/posix/socket_driver.h"
 #include "hvsock/backends/posix/unique_fd.h"
+#include "hvsock/core/flow.h"
 
 namespace echo_example {
 
@@ -42,7 +44,7 @@ class EchoConnection {
   // Drives the socket (with what the loop saw: `ready`, or kNone for a
   // timer, a wake or drive_again), answers the flow's events, and returns
   // what the loop must do next. Once `finished`, the loop stops watching
-  // fd() and calls CloseTransport() (or simply destroys the connection).
+  // fd() and then calls CloseTransport(); Step() is not called again.
   hvsock::DriveResult Step(absl::Time now, hvsock::Readiness ready);
 
   int fd() const { return driver_.fd(); }
