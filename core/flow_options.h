@@ -40,6 +40,8 @@ struct FlowOptions {
   // How long close() may wait for the flush and the peer's end before the
   // flow is aborted with kCloseTimeout.
   absl::Duration close_timeout = absl::Seconds(30);
+  // Fails the flow with kIdleTimeout after this long without progress (no byte received or sent). Off by default.
+  absl::Duration idle_timeout = absl::InfiniteDuration();
 
   // OK if the options are usable; otherwise says which field is wrong.
   absl::Status Validate() const;
