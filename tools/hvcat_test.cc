@@ -532,8 +532,15 @@ TEST_F(HvcatTest, UsageErrorsExitTwoWithOneLine) {
   EXPECT_EQ(bad_seconds.exit_code, 2);
   EXPECT_THAT(bad_seconds.err, HasSubstr("--close-timeout: \"soon\""));
 
-  Result zero = RunHvcat({"--connect-timeout=0", uri_}, "");
-  EXPECT_EQ(zero.exit_code, 2);
+  for (const char* option : {"--connect-timeout", "--close-timeout"}) {
+    for (const char* value : {"0", "0s", "-1", "-2ms"}) {
+      std::string arg = std::string(option) + "=" + value;
+      Result zero = RunHvcat({arg, uri_}, "");
+      EXPECT_EQ(zero.exit_code, 2) << arg;
+      EXPECT_THAT(zero.err, HasSubstr(std::string(option) + ": \"" + value +
+                                      "\" is not a positive duration"));
+    }
+  }
 
   Result protocol = RunHvcat({"--protocol=tcp", uri_}, "");
   EXPECT_EQ(protocol.exit_code, 2);

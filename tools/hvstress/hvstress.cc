@@ -69,10 +69,15 @@ UniqueFd InterruptSignals() {
   return UniqueFd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
 }
 
-FlowOptions FlowOptionsFor(const Options& options) {
+// The echo server's flows. Its idle timeout drops clients that move no
+// byte for that long: --idle-timeout with --server, else the server default.
+FlowOptions ServerFlowOptions(const Options& options) {
   FlowOptions flow_options;
   flow_options.codec = options.codec;
   flow_options.close_timeout = options.close_timeout;
+  flow_options.idle_timeout = options.mode == Options::Mode::kServer
+                                  ? options.idle_timeout
+                                  : kServerIdleTimeout;
   return flow_options;
 }
 
@@ -90,7 +95,7 @@ int Serve(const Options& options) {
     return kExitNoServer;
   }
   absl::StatusOr<std::unique_ptr<EchoServer>> server =
-      EchoServer::Start(**loop, *address, FlowOptionsFor(options));
+      EchoServer::Start(**loop, *address, ServerFlowOptions(options));
   if (!server.ok()) {
     Complain(server.status().message());
     return kExitNoServer;
@@ -102,6 +107,10 @@ int Serve(const Options& options) {
         .IgnoreError();
   }
   Complain(absl::StrCat("echo server (", CodecName(options.codec),
+                        ", idle timeout ",
+                        absl::FormatDuration(options.idle_timeout),
+                        ", close timeout ",
+                        absl::FormatDuration(options.close_timeout),
                         ") listening on ",
                         FormatAddressUri((*server)->address())));
   absl::Status run = (*loop)->Run();
@@ -171,7 +180,7 @@ int Stress(Options options) {
     }
     absl::StatusOr<std::unique_ptr<EchoServerThread>> started =
         EchoServerThread::Start(UnixAddress{temp_dir.path() + "/echo.sock"},
-                                FlowOptionsFor(options));
+                                ServerFlowOptions(options));
     if (!started.ok()) {
       Complain(absl::StrCat("echo server: ", started.status().message()));
       return kExitNoServer;
