@@ -124,7 +124,7 @@ void EchoServer::Finish(LoopFlow& flow, Echo& echo, const absl::Status& error) {
     ++stats_.closed;
   } else {
     ++stats_.failed;
-    stats_.errors.Add(DescribeFlowError(error));
+    stats_.errors.Add(FlowErrorKindOf(error), DescribeFlowError(error));
   }
   flow.Release();
 }

@@ -31,7 +31,7 @@ struct EchoServerStats {
   uint64_t closed = 0;        // echoed everything; the close completed
   uint64_t failed = 0;
   uint64_t bytes_echoed = 0;
-  ErrorTally errors;          // why flows failed (and accept errors)
+  ErrorTally errors;          // why flows failed, by kind (and accept errors)
 };
 
 class EchoServer {

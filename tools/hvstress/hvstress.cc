@@ -118,8 +118,8 @@ int Serve(const Options& options) {
   Complain(absl::StrCat("stopped: ", stats.accepted, " flows accepted, ",
                         stats.closed, " echoed and closed, ", stats.failed,
                         " failed, ", stats.bytes_echoed, " bytes echoed"));
-  for (const auto& [error, entry] : stats.errors.entries()) {
-    Complain(absl::StrCat("  ", entry.count, " × ", error));
+  for (const auto& [kind, entry] : stats.errors.entries()) {
+    Complain(absl::StrCat("  ", ErrorLine(kind, entry)));
   }
   if (!run.ok()) {
     Complain(run.message());
@@ -234,10 +234,7 @@ int Stress(Options options) {
       if (absl::Status stopped = server->Stop(); !stopped.ok()) {
         result.errors.Add(absl::StrCat("server: ", stopped.message()));
       }
-      for (const auto& [error, entry] : server->stats().errors.entries()) {
-        result.errors.Add(absl::StrCat("server: ", error), entry.example,
-                          entry.count);
-      }
+      result.errors.Merge("server: ", server->stats().errors);
     }
     std::string text = SummaryText(options, facts, result);
     if (options.json) {

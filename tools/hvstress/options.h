@@ -67,6 +67,8 @@ struct Options {
   bool json = false;      // summary as one JSON object on standard output
   bool progress = true;   // progress lines on standard error
   bool help = false;
+
+  friend bool operator==(const Options&, const Options&) = default;
 };
 
 // The usage text (--help).
