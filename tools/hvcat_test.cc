@@ -410,6 +410,23 @@ TEST_F(HvcatTest, ListensAndAcceptsOneConnection) {
   EXPECT_NE(stat(path_.c_str(), &info), 0) << "socket file left behind";
 }
 
+TEST_F(HvcatTest, ASignalWhileListeningRemovesTheSocketFile) {
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
+    SCOPED_TRACE(strsignal(signal));
+    ToolProcess hvcat(RunfilePath("tools/hvcat"), {"-l", uri_});
+    struct stat info;
+    for (int i = 0; i < 1000 && stat(path_.c_str(), &info) != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(stat(path_.c_str(), &info), 0) << "hvcat never listened";
+    hvcat.Signal(signal);
+    Result r = hvcat.Wait(kHvcatLimit);
+    EXPECT_EQ(r.exit_code, 128 + signal) << r.err;  // still ended by it
+    EXPECT_NE(stat(path_.c_str(), &info), 0) << "socket file left behind";
+    unlink(path_.c_str());
+  }
+}
+
 // ── Failures: exit status, one line on stderr, data before it kept ─────
 
 TEST_F(HvcatTest, RefusedConnection) {

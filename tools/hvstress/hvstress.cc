@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -24,7 +23,6 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "backends/posix/event_loop.h"
-#include "backends/posix/unique_fd.h"
 #include "backends/uri.h"
 #include "tools/hvstress/echo_server.h"
 #include "tools/hvstress/echo_server_thread.h"
@@ -33,6 +31,7 @@
 #include "tools/hvstress/report.h"
 #include "tools/hvstress/stream_pattern.h"
 #include "tools/hvstress/stress_run.h"
+#include "tools/interrupt_signals.h"
 
 namespace hvsock::hvstress {
 namespace {
@@ -58,17 +57,6 @@ void Complain(absl::string_view message) {
                         absl::StrReplaceAll(message, {{"\n", " "}}), "\n"));
 }
 
-// SIGINT and SIGTERM as a readable descriptor, so the loop handles them.
-// Blocks them first; call before starting threads so all inherit that.
-UniqueFd InterruptSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return UniqueFd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
-}
-
 // The echo server's flows. Its idle timeout drops clients that move no
 // byte for that long: --idle-timeout with --server, else the server default.
 FlowOptions ServerFlowOptions(const Options& options) {
@@ -88,7 +76,10 @@ int Serve(const Options& options) {
     Complain(absl::StrCat(address.status().message(), " (hvstress --help)"));
     return kExitUsage;
   }
-  UniqueFd interrupts = InterruptSignals();
+  // Before the listener exists, so that no signal finds its socket file
+  // without the handling that removes it.
+  absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
+      tools::InterruptSignals::Block();
   absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
   if (!loop.ok()) {
     Complain(loop.status().message());
@@ -101,9 +92,11 @@ int Serve(const Options& options) {
     return kExitNoServer;
   }
   EventLoop* raw_loop = loop->get();
-  if (interrupts.valid()) {
-    (*loop)->Watch(interrupts.get(), Readiness::kReadable,
-                   [raw_loop](Readiness) { raw_loop->Stop(); })
+  if (interrupts.ok()) {
+    (*loop)->Watch((*interrupts)->fd(), Readiness::kReadable,
+                   [raw_loop, signals = interrupts->get()](Readiness) {
+                     if (signals->Take().has_value()) raw_loop->Stop();
+                   })
         .IgnoreError();
   }
   Complain(absl::StrCat("echo server (", CodecName(options.codec),
@@ -169,7 +162,8 @@ int Stress(Options options) {
     target = *address;
     facts.target = FormatAddressUri(target);
   }
-  UniqueFd interrupts = InterruptSignals();
+  absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
+      tools::InterruptSignals::Block();
 
   TempDir temp_dir;  // outlives the server, which removes its socket first
   std::unique_ptr<EchoServerThread> server;
@@ -200,9 +194,11 @@ int Stress(Options options) {
   int result_code = kExitOk;
   {
     StressRun run(**loop, options, target, pattern);
-    if (interrupts.valid()) {
-      (*loop)->Watch(interrupts.get(), Readiness::kReadable,
-                     [&run](Readiness) { run.Interrupt(); })
+    if (interrupts.ok()) {
+      (*loop)->Watch((*interrupts)->fd(), Readiness::kReadable,
+                     [&run, signals = interrupts->get()](Readiness) {
+                       if (signals->Take().has_value()) run.Interrupt();
+                     })
           .IgnoreError();
     }
     bool tty = ::isatty(STDERR_FILENO) == 1;

@@ -294,6 +294,27 @@ TEST(Hvstress, ServerModeAndClientModeAreTheTwoHalves) {
                                     "0 failed"));
 }
 
+TEST(Hvstress, TheServerStoppedByAnySignalRemovesItsSocketFile) {
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
+    SCOPED_TRACE(strsignal(signal));
+    char pattern[] = "/tmp/hvstress-test-XXXXXX";
+    std::string dir = mkdtemp(pattern);
+    std::string path = dir + "/echo.sock";
+    ToolProcess server(HvstressPath(), {"--server", "unix://" + path});
+    for (int i = 0; i < 1000 && access(path.c_str(), F_OK) != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(access(path.c_str(), F_OK), 0) << "the server never listened";
+    server.Signal(signal);
+    Result served = server.Wait(kHvstressLimit);
+    EXPECT_EQ(served.exit_code, 0) << served.err;
+    EXPECT_THAT(served.err, HasSubstr("stopped: 0 flows accepted"));
+    EXPECT_NE(access(path.c_str(), F_OK), 0) << "socket file left behind";
+    unlink(path.c_str());
+    rmdir(dir.c_str());
+  }
+}
+
 TEST(Hvstress, AServerThatDropsAByteIsCaught) {
   TestServer server([](int fd, const std::atomic<bool>& stopping) {
     EchoDroppingOneByte(fd, stopping, /*dropped=*/100);
