@@ -86,7 +86,18 @@ int Serve(const Options& options) {
     return kExitNoServer;
   }
   absl::StatusOr<std::unique_ptr<EchoServer>> server =
-      EchoServer::Start(**loop, *address, ServerFlowOptions(options));
+      EchoServer::Start(**loop, *address, ServerFlowOptions(options),
+                        [](const ListenerReport& report) {
+                          if (report.kind ==
+                              ListenerReport::Kind::kAcceptPaused) {
+                            Complain(report.error.message());
+                          } else {
+                            Complain(absl::StrCat(
+                                "accepting again after ",
+                                absl::FormatDuration(report.paused), " (",
+                                report.failed_retries, " retries failed)"));
+                          }
+                        });
   if (!server.ok()) {
     Complain(server.status().message());
     return kExitNoServer;
