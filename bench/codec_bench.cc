@@ -48,7 +48,7 @@ void BM_Encode(benchmark::State& state, Codec codec) {
   for (auto _ : state) {
     for (size_t i = 0; i < writes; ++i) queue.Append(message);
     while (queue.wire_bytes() > 0) {
-      size_t count = queue.Peek(absl::MakeSpan(spans), kFrameShutdownWrite);
+      size_t count = queue.Peek(absl::MakeSpan(spans));
       size_t bytes = 0;
       for (size_t i = 0; i < count; ++i) {
         bytes += spans[i].size();
@@ -109,7 +109,7 @@ void BM_Receive(benchmark::State& state, Codec codec) {
                                : testing::PatternBytes(kBatch, 2);
   FlowOptions options;
   options.codec = codec;
-  Flow flow(options);
+  Flow flow = Flow::Create(options).value();
   uint64_t payload = 0;
   for (auto _ : state) {
     absl::string_view input = wire;

@@ -63,7 +63,8 @@ void BM_Memcpy(benchmark::State& state) {
 class LoopbackPair {
  public:
   explicit LoopbackPair(const FlowOptions& options)
-      : a_(options), b_(options), a_driver_(a_, b_to_a_, a_to_b_),
+      : a_(Flow::Create(options).value()), b_(Flow::Create(options).value()),
+        a_driver_(a_, b_to_a_, a_to_b_),
         b_driver_(b_, a_to_b_, b_to_a_) {}
 
   // Moves `total` bytes (a whole number of messages) from A to B.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/duration_text.h"
 
 namespace hvsock {
 
@@ -49,83 +50,76 @@ absl::Status Flow::Step(FlowInput input, absl::string_view piece,
         FlowErrorKind::kUnexpectedInput,
         absl::StrCat("state ", FlowStateName(state_),
                      " does not accept input ", FlowInputName(input)));
+    state_ = FlowState::kFailed;
     Fail(error, /*drop_received=*/false);
     return error;
   }
   const FlowState from = state_;
+  const FlowActions actions = transition->actions;
   state_ = transition->to;
-  switch (transition->action) {
-    case FlowAction::kNone:
-    case FlowAction::kIgnore:
-    case FlowAction::kQueueData:  // the caller queues after the checks
-      break;
-    case FlowAction::kRejectClosed:
-      if (state_ == FlowState::kFailed) return error_;
-      return FlowError(FlowErrorKind::kClosed,
-                       absl::StrCat("the flow's write side is closed (state ",
-                                    FlowStateName(state_), ")"));
-    case FlowAction::kQueueEnd:
-      send_.AppendEnd();
-      close_deadline_ = now_ + options_.close_timeout;
-      break;
-    case FlowAction::kDeliverData:
-      counters_.bytes_in += piece.size();
-      receive_.Deliver(piece);
-      Raise(FlowEvent::kReadable);
-      break;
-    case FlowAction::kDeliverEnd:
-      peer_ended_ = true;
-      Raise(FlowEvent::kReadable);
-      break;
-    case FlowAction::kDropQueued:
-      peer_stopped_reading_ = true;
-      counters_.bytes_dropped += send_.DropUnsent();
-      AfterTransmit();
-      break;
-    case FlowAction::kComplete:
-      if (input == FlowInput::kPeerEnd) {
-        peer_ended_ = true;
-        Raise(FlowEvent::kReadable);
-      }
-      close_deadline_ = absl::InfiniteFuture();
-      Raise(FlowEvent::kCloseCompleted);
-      break;
-    case FlowAction::kDiscard:
-      counters_.bytes_dropped += piece.size();
-      break;
-    case FlowAction::kFailReset:
-    case FlowAction::kFailTruncated:
-      Fail(cause, /*drop_received=*/false);
-      break;
-    case FlowAction::kFailProtocol:
-      Fail(input == FlowInput::kProtocolError
-               ? cause
-               : FlowError(FlowErrorKind::kProtocol,
-                           absl::StrCat("the peer sent ", FlowInputName(input),
-                                        " after it had ended its writes "
-                                        "(state ", FlowStateName(from), ")")),
-           /*drop_received=*/false);
-      break;
-    case FlowAction::kFailTimeout:
-      Fail(FlowError(FlowErrorKind::kCloseTimeout,
-                     absl::StrCat("close did not complete within ",
-                                  absl::FormatDuration(options_.close_timeout),
-                                  "; the flow was aborted")),
-           /*drop_received=*/true);
-      break;
-    case FlowAction::kFailAborted:
-      Fail(FlowError(FlowErrorKind::kAborted, "the flow was aborted"),
-           /*drop_received=*/true);
-      break;
+  using A = FlowAction;
+  if (Has(actions, A::kRejectClosed)) return RejectWrite();
+  if (Has(actions, A::kDropQueued)) {
+    peer_stopped_reading_ = true;
+    counters_.bytes_dropped += send_.DropUnsent();
+    AfterTransmit();
+  }
+  if (Has(actions, A::kQueueEnd) || Has(actions, A::kQueueClose)) {
+    // The close timer counts from the first end queued (HandleTimeout()
+    // starts it if the time is not known yet).
+    if (close_started_ == absl::InfinitePast()) close_started_ = now_;
+    if (Has(actions, A::kQueueEnd)) send_.AppendEnd();
+    if (Has(actions, A::kQueueClose)) send_.AppendClose();
+  }
+  if (Has(actions, A::kDeliverData)) {
+    counters_.bytes_in += piece.size();
+    receive_.Deliver(piece);
+    Raise(FlowEvent::kReadable);
+  }
+  if (Has(actions, A::kDeliverEnd)) {
+    end_delivered_ = true;
+    Raise(FlowEvent::kReadable);
+  }
+  if (Has(actions, A::kComplete)) Raise(FlowEvent::kCloseCompleted);
+  if (Has(actions, A::kDiscard)) counters_.bytes_dropped += piece.size();
+  if (Has(actions, A::kFailReset) || Has(actions, A::kFailTruncated) ||
+      Has(actions, A::kFailProtocol) || Has(actions, A::kFailMisuse)) {
+    Fail(cause, /*drop_received=*/false);
+  }
+  if (Has(actions, A::kFailDataAfterEnd)) {
+    Fail(FlowError(FlowErrorKind::kProtocol,
+                   absl::StrCat("the peer sent data after it had ended its "
+                                "writes (state ",
+                                FlowStateName(from), ")")),
+         /*drop_received=*/false);
+  }
+  if (Has(actions, A::kFailCloseTimeout)) {
+    Fail(FlowError(FlowErrorKind::kCloseTimeout,
+                   absl::StrCat("close made no progress for ",
+                                DurationText(options_.close_timeout),
+                                " (state ", FlowStateName(from),
+                                "); the flow was aborted")),
+         /*drop_received=*/true);
+  }
+  if (Has(actions, A::kFailIdleTimeout)) {
+    Fail(FlowError(FlowErrorKind::kIdleTimeout,
+                   absl::StrCat("no byte moved for ",
+                                DurationText(options_.idle_timeout),
+                                " (state ", FlowStateName(from),
+                                "); the flow was aborted")),
+         /*drop_received=*/true);
+  }
+  if (Has(actions, A::kFailAborted)) {
+    Fail(FlowError(FlowErrorKind::kAborted, "the flow was aborted"),
+         /*drop_received=*/true);
   }
   return absl::OkStatus();
 }
 
+// The consequences of entering kFailed (the table has already moved there).
 void Flow::Fail(const absl::Status& error, bool drop_received) {
-  state_ = FlowState::kFailed;
   if (error_.ok()) error_ = error;
   send_.DropUnsent();
-  close_deadline_ = absl::InfiniteFuture();
   if (drop_received) {
     receive_.Clear();
     received_dropped_ = true;
@@ -144,31 +138,41 @@ absl::Span<char> Flow::ReceiveSpace() {
 
 void Flow::CommitReceived(size_t n) {
   if (n > space_.size()) {
-    Fail(FlowError(FlowErrorKind::kUnexpectedInput,
+    Step(FlowInput::kBackendMisuse, {},
+         FlowError(FlowErrorKind::kUnexpectedInput,
                    absl::StrFormat("state %s: %u bytes committed but the "
                                    "receive space offered only %u",
-                                   FlowStateName(state_), n, space_.size())),
-         /*drop_received=*/false);
+                                   FlowStateName(state_), n, space_.size())))
+        .IgnoreError();
     return;
   }
   space_ = {};
   absl::string_view bytes = receive_.Commit(n);
   if (n > 0) {
     counters_.wire_bytes_in += n;
-    if (options_.codec == Codec::kNative) {
+    Progress();
+    if (options_.codec == Codec::kNative || IsFinished()) {
+      // Native bytes are payload; after the end, the table discards them
+      // (counted) for both codecs alike, without decoding.
       Feed(FlowInput::kPeerData, bytes);
     } else {
       DecodeReceived(bytes);
     }
   }
-  // An abort or close timeout while the space was lent kept its block for
-  // the backend's read; now nothing uses it.
+  // An abort or timeout while the space was lent kept its block for the
+  // backend's read; now nothing uses it.
   if (received_dropped_) receive_.Clear();
 }
 
 void Flow::DecodeReceived(absl::string_view bytes) {
   using Kind = DecodedItem::Kind;
-  while (!bytes.empty() && state_ != FlowState::kFailed) {
+  while (!bytes.empty()) {
+    if (IsFinished()) {
+      // The rest of the chunk arrived after the end (a protocol error, or
+      // bytes behind the last marker): discarded and counted.
+      Feed(FlowInput::kPeerData, bytes);
+      return;
+    }
     DecodedItem item = decoder_.Next(bytes);
     switch (item.kind) {
       case Kind::kNeedMore:
@@ -180,11 +184,15 @@ void Flow::DecodeReceived(absl::string_view bytes) {
         Feed(FlowInput::kPeerShutdownRead);
         break;
       case Kind::kShutdownWrite:
+        Feed(FlowInput::kPeerShutdownWrite);
+        break;
       case Kind::kClose:
-        Feed(FlowInput::kPeerEnd);
+        Feed(FlowInput::kPeerClose);
         break;
       case Kind::kError:
         Feed(FlowInput::kProtocolError, {}, decoder_.status());
+        // The decoder's error is sticky: what follows is discarded.
+        if (!bytes.empty()) Feed(FlowInput::kPeerData, bytes);
         return;
     }
   }
@@ -205,7 +213,7 @@ size_t Flow::HandleReceived(absl::string_view bytes) {
 
 void Flow::HandleTransportEof() {
   if (options_.codec == Codec::kNative) {
-    Feed(FlowInput::kPeerEnd);
+    Feed(FlowInput::kPeerEof);
     return;
   }
   absl::Status cause = FlowError(
@@ -223,23 +231,65 @@ void Flow::HandleTransportError(const absl::Status& status) {
           ? status
           : FlowError(FlowErrorKind::kReset,
                       absl::StrCat("transport failed: ", status.message()));
-  Feed(FlowInput::kTransportError, {}, cause);
+  // Whether payload is lost with the transport is the table's question;
+  // which of the two inputs this is, is the send queue's fact.
+  Feed(send_.payload_bytes() == 0 ? FlowInput::kTransportErrorFlushed
+                                  : FlowInput::kTransportError,
+       {}, cause);
 }
 
 void Flow::HandleTimeout(absl::Time now) {
   now_ = std::max(now_, now);
-  if (now_ >= close_deadline_) Feed(FlowInput::kCloseTimeout);
+  // Timers start at the first time the flow is given.
+  if (last_progress_ == absl::InfinitePast()) last_progress_ = now_;
+  if (close_started_ == absl::InfinitePast() &&
+      FindFlowTransition(state_, FlowInput::kCloseTimeout).has_value()) {
+    close_started_ = now_;
+  }
+  if (std::optional<absl::Time> idle = IdleDeadline(); idle && now_ >= *idle) {
+    Feed(FlowInput::kIdleTimeout);
+    return;
+  }
+  if (std::optional<absl::Time> close = CloseDeadline();
+      close && now_ >= *close) {
+    Feed(FlowInput::kCloseTimeout);
+  }
+}
+
+// A timer applies in the states whose table rows accept its input.
+std::optional<absl::Time> Flow::IdleDeadline() const {
+  if (options_.idle_timeout == absl::InfiniteDuration() ||
+      last_progress_ == absl::InfinitePast() ||
+      !FindFlowTransition(state_, FlowInput::kIdleTimeout).has_value()) {
+    return std::nullopt;
+  }
+  return last_progress_ + options_.idle_timeout;
+}
+
+std::optional<absl::Time> Flow::CloseDeadline() const {
+  if (close_started_ == absl::InfinitePast() ||
+      !FindFlowTransition(state_, FlowInput::kCloseTimeout).has_value()) {
+    return std::nullopt;
+  }
+  return std::max(close_started_, last_progress_) + options_.close_timeout;
 }
 
 // ── Commands ───────────────────────────────────────────────────────────
 
-absl::Status Flow::CheckWritable() {
-  if (absl::Status status = Step(FlowInput::kWrite); !status.ok()) {
-    return status;
-  }
+absl::Status Flow::RejectWrite() const {
+  if (state_ == FlowState::kFailed) return error_;
   if (peer_stopped_reading_) {
     return FlowError(FlowErrorKind::kClosed,
                      "the peer sent ShutdownRead: it reads no more");
+  }
+  return FlowError(FlowErrorKind::kClosed,
+                   absl::StrCat("the flow's write side is closed (state ",
+                                FlowStateName(state_), ")"));
+}
+
+absl::Status Flow::CheckWritable() {
+  if (absl::Status status = Step(FlowInput::kWrite); !status.ok()) {
+    return status;
   }
   if (send_.payload_bytes() >= options_.send_limit) {
     write_blocked_ = true;
@@ -270,6 +320,7 @@ absl::Status Flow::Write(absl::Cord&& data) {
 
 absl::Status Flow::Close(absl::Time now) {
   now_ = std::max(now_, now);
+  if (last_progress_ == absl::InfinitePast()) last_progress_ = now_;
   Feed(FlowInput::kClose);
   if (state_ == FlowState::kFailed) return error_;
   return absl::OkStatus();
@@ -287,7 +338,7 @@ absl::StatusOr<ReadResult> Flow::Read(size_t max_bytes) {
     counters_.bytes_read += data.size();
     return ReadResult::Data(std::move(data));
   }
-  if (peer_ended_) return ReadResult::Eof();
+  if (end_delivered_) return ReadResult::Eof();
   if (state_ == FlowState::kFailed) return error_;
   return ReadResult::WouldBlock();
 }
@@ -296,24 +347,26 @@ absl::StatusOr<ReadResult> Flow::Read(size_t max_bytes) {
 
 size_t Flow::PeekTransmit(absl::Span<absl::string_view> out) {
   if (IsFinished()) return 0;
-  return send_.Peek(out, peer_ended_ ? kFrameClose : kFrameShutdownWrite);
+  return send_.Peek(out);
 }
 
 void Flow::ConsumeTransmitted(size_t n) {
   if (n == 0) return;
-  if (IsFinished() || n > send_.sealed_bytes()) {
-    Fail(FlowError(FlowErrorKind::kUnexpectedInput,
+  const size_t handed_out = IsFinished() ? 0 : send_.sealed_bytes();
+  if (n > handed_out) {
+    Step(FlowInput::kBackendMisuse, {},
+         FlowError(FlowErrorKind::kUnexpectedInput,
                    absl::StrFormat("state %s: %u bytes consumed but only %u "
                                    "were handed out by PeekTransmit",
-                                   FlowStateName(state_), n,
-                                   IsFinished() ? 0 : send_.sealed_bytes())),
-         /*drop_received=*/false);
+                                   FlowStateName(state_), n, handed_out)))
+        .IgnoreError();
     return;
   }
   SendQueue::Consumed consumed = send_.Consume(n);
   counters_.wire_bytes_out += n;
   counters_.bytes_out += consumed.payload_bytes;
   counters_.frames_out += consumed.frames;
+  Progress();
   AfterTransmit();
 }
 
@@ -322,9 +375,10 @@ void Flow::AfterTransmit() {
     write_blocked_ = false;
     Raise(FlowEvent::kWritable);
   }
-  bool closing = state_ == FlowState::kClosing ||
-                 state_ == FlowState::kClosingRemoteEnded;
-  if (closing && options_.codec == Codec::kFramed && send_.AtEnd()) {
+  // Framed: the end is transmitted when its last marker byte has left.
+  // Native: when the backend takes the shutdown (PollShutdownWrite).
+  if (options_.codec == Codec::kFramed && send_.AtEnd() &&
+      FindFlowTransition(state_, FlowInput::kEndTransmitted).has_value()) {
     Feed(FlowInput::kEndTransmitted);
   }
 }
@@ -333,12 +387,13 @@ bool Flow::HasTransmit() const {
   return !IsFinished() && send_.wire_bytes() > 0;
 }
 
+bool Flow::WantsShutdownWrite() const {
+  return options_.codec == Codec::kNative && send_.AtEnd() &&
+         FindFlowTransition(state_, FlowInput::kEndTransmitted).has_value();
+}
+
 bool Flow::PollShutdownWrite() {
-  bool closing = state_ == FlowState::kClosing ||
-                 state_ == FlowState::kClosingRemoteEnded;
-  if (!closing || options_.codec != Codec::kNative || !send_.AtEnd()) {
-    return false;
-  }
+  if (!WantsShutdownWrite()) return false;
   Feed(FlowInput::kEndTransmitted);
   return true;
 }
@@ -346,16 +401,19 @@ bool Flow::PollShutdownWrite() {
 bool Flow::WantsRead() const {
   // A framed peer that has ended may still send bytes; reading them is how
   // the flow notices (a protocol error) instead of leaving them to pile up
-  // unseen in the transport. A native peer's end is the transport's EOF.
+  // unseen in the transport, and how it sees the peer's Close or EOF. A
+  // native peer's end is the transport's EOF.
   const bool more_may_come =
-      !peer_ended_ || options_.codec == Codec::kFramed;
+      !end_delivered_ || options_.codec == Codec::kFramed;
   return !IsFinished() && more_may_come &&
          receive_.readable() < options_.receive_limit;
 }
 
 std::optional<absl::Time> Flow::NextDeadline() const {
-  if (close_deadline_ == absl::InfiniteFuture()) return std::nullopt;
-  return close_deadline_;
+  std::optional<absl::Time> idle = IdleDeadline();
+  std::optional<absl::Time> close = CloseDeadline();
+  if (idle && close) return std::min(*idle, *close);
+  return idle ? idle : close;
 }
 
 std::optional<FlowEvent> Flow::PollEvent() {

@@ -18,8 +18,16 @@
 //    (native: the transport's shutdown; framed: ShutdownWrite, or Close if
 //    the peer has already ended). Reads keep working (half-close). Close
 //    completes (state kClosed, FlowEvent::kCloseCompleted) only when the
-//    peer has ended too; if that takes longer than the close timeout the
-//    flow fails with kCloseTimeout.
+//    peer has ended too (framed: once both have ended, each side sends Close
+//    and the close completes when the peer's Close, ShutdownRead or EOF has
+//    arrived; see core/flow_state.h). The close timeout bounds a peer that
+//    has stopped: if no byte moves for that long while closing, the flow
+//    fails with kCloseTimeout (unread data is dropped, as by Abort()).
+//  * The peer's ShutdownRead (framed) closes our write side for us: queued
+//    payload is dropped and counted (stats().bytes_dropped), later writes
+//    fail with kClosed, and our end is sent as if Close() had been called.
+//  * An idle timeout (FlowOptions::idle_timeout, off by default) fails the
+//    flow with kIdleTimeout after that long without any byte moving.
 //  * Abort() drops the flow at once.
 //
 // The methods, by role (in the manner of quinn-proto's Connection):
@@ -36,6 +44,8 @@
 //  Outputs (poll after every input or command, in this order):
 //             PeekTransmit(spans) + ConsumeTransmitted(n)   bytes to send
 //             PollShutdownWrite()     shut the transport's write side now
+//                                     (WantsShutdownWrite() asks without
+//                                     acting)
 //             IsFinished()            close the transport; free the flow
 //             WantsRead()             read the transport (backpressure)
 //             NextDeadline()          call HandleTimeout(now) at this time
@@ -45,9 +55,17 @@
 // not allow fails the flow with FlowErrorKind::kUnexpectedInput, naming the
 // state and the input.
 //
+// Time: HandleTimeout(now) and Close(now) carry the time; the other inputs
+// happen at the latest time given. A backend that calls HandleTimeout(now)
+// before each batch of IO (the drivers do) gives every byte its true time,
+// which is what the timeouts measure from. Timers start at the first time
+// the flow is given.
+//
 // Memory is bounded: received bytes up to options().receive_limit (beyond it
 // WantsRead() is false); queued bytes up to send_limit plus one write. No
-// allocation is sized by a number the peer sends.
+// allocation is sized by a number the peer sends. Bytes that arrive after
+// the flow has ended (closed or failed) are discarded and counted in
+// stats().bytes_dropped, for both codecs.
 //
 // Transmit spans stay valid until consumed, across any other call, so a
 // backend may keep them in flight (overlapped IO). A backend must finish or
@@ -103,8 +121,12 @@ class ReadResult {
   absl::Cord data_;
 };
 
-// Edge-triggered news for the application. Each is reported once per
-// occurrence; several may be pending at once.
+// Edge-triggered news for the application. An event is raised when its
+// condition occurs and reported at most once until polled: several
+// occurrences before a PollEvent() are reported once. Several different
+// events may be pending at once. After kReadable, read until WouldBlock:
+// data that arrives while readable data is still unread raises no new
+// kReadable if the previous one was not polled yet.
 enum class FlowEvent : uint8_t {
   kReadable = 1,        // Read() has something new: data, Eof or an error
   kWritable = 2,        // the send queue drained after a kWouldBlock
@@ -121,8 +143,8 @@ struct FlowStats {
   uint64_t wire_bytes_out = 0;
   uint64_t frames_in = 0;       // framed codec only
   uint64_t frames_out = 0;
-  // Queued bytes dropped because the peer sent ShutdownRead, plus bytes
-  // arriving after the flow ended.
+  // Queued bytes dropped because the peer sent ShutdownRead, plus transport
+  // bytes arriving after the flow ended (closed or failed), both codecs.
   uint64_t bytes_dropped = 0;
   size_t receive_buffered = 0;  // readable now
   // Receive block memory the flow holds for the backend's next read (0 when
@@ -135,9 +157,22 @@ struct FlowStats {
 
 class Flow {
  public:
-  // Fails if options.Validate() does.
+  // The only way to make a flow: fails if options.Validate() does.
   static absl::StatusOr<Flow> Create(const FlowOptions& options);
-  explicit Flow(const FlowOptions& options);  // options must be valid
+
+  // The most heap memory a flow with these options holds, whatever its peer
+  // sends: the receive and send limits, the receive block being filled and
+  // one partly filled block that received bytes may share, and the
+  // bookkeeping of buffered pieces (at most 1/16 of the limits). Not
+  // counted: the one write that may take the send queue past its limit, and
+  // what the application holds (Cords that Read() returned pin the blocks
+  // they share, filled densely: at most their own size plus one block).
+  // testing/flow_memory_test.cc measures it.
+  static size_t MemoryBound(const FlowOptions& options) {
+    return options.receive_limit + options.send_limit +
+           2 * ReceiveBuffer::kBlockSize +
+           (options.receive_limit + options.send_limit) / 16;
+  }
 
   Flow(Flow&&) = default;
   Flow& operator=(Flow&&) = default;
@@ -158,7 +193,8 @@ class Flow {
   // and wait for its completion first.
   absl::Span<char> ReceiveSpace();
   // The first `n` bytes (0 for none) of the last ReceiveSpace() were filled.
-  // Bytes committed after the flow failed are discarded.
+  // Bytes committed after the flow ended are discarded (and counted). More
+  // than was lent fails the flow (kUnexpectedInput; a backend bug).
   void CommitReceived(size_t n);
   // Copies from `bytes` as far as the receive limit allows; returns how many
   // bytes were taken (the rest must be offered again later).
@@ -182,8 +218,9 @@ class Flow {
   absl::Status Write(const char* data) { return Write(absl::string_view(data)); }
   // All or nothing: either every buffer is queued, in order, or none.
   absl::Status Writev(absl::Span<absl::Cord> buffers);
-  // Starts the close; `now` arms the close timeout. Idempotent. Fails only
-  // if the flow has already failed (with its error).
+  // Starts the close at `now` (the close timeout counts from the later of
+  // this and the last byte moved). Idempotent. Fails only if the flow has
+  // already failed (with its error).
   absl::Status Close(absl::Time now);
   // Drops the flow at once: queued and unread bytes are discarded.
   void Abort();
@@ -192,7 +229,7 @@ class Flow {
   absl::StatusOr<ReadResult> Read(size_t max_bytes = SIZE_MAX);
   // Whether Read() would yield data, Eof or an error (not WouldBlock).
   bool Readable() const {
-    return received_dropped_ || receive_.readable() > 0 || peer_ended_ ||
+    return received_dropped_ || receive_.readable() > 0 || end_delivered_ ||
            state_ == FlowState::kFailed;
   }
 
@@ -202,8 +239,12 @@ class Flow {
   // `n` bytes of what PeekTransmit exposed have been sent (any boundary).
   void ConsumeTransmitted(size_t n);
   bool HasTransmit() const;
-  // True once, when the backend must shut down the transport's write side
-  // (native codec, after the last byte before close has been sent).
+  // Whether the backend must shut down the transport's write side now
+  // (native codec, closing, every byte before the end consumed). A query:
+  // it changes nothing.
+  bool WantsShutdownWrite() const;
+  // WantsShutdownWrite(), and if so records that the backend does it now:
+  // true once.
   bool PollShutdownWrite();
   // Whether the backend should read from the transport now: false while the
   // receive buffer is full (backpressure) and once the flow is finished; a
@@ -219,14 +260,12 @@ class Flow {
   std::optional<absl::Time> NextDeadline() const;
   std::optional<FlowEvent> PollEvent();
 
-  // Runs the state table's transition for `input` directly, as if it had
-  // arrived (payload inputs carry no bytes). Only for tests that walk the
-  // whole table; backends and applications never need it.
-  absl::Status ApplyForTesting(FlowInput input) {
-    return Step(input, {}, FlowError(FlowErrorKind::kReset, "injected"));
-  }
-
  private:
+  // Tests that walk the whole state table feed inputs directly.
+  friend class FlowTableWalk;
+
+  explicit Flow(const FlowOptions& options);
+
   // Runs the table's transition for `input`. `piece` is the payload for
   // kPeerData; `cause` the error for failing inputs. Returns the status a
   // command reports.
@@ -238,7 +277,12 @@ class Flow {
     Step(input, piece, cause).IgnoreError();
   }
   void Fail(const absl::Status& error, bool drop_received);
+  absl::Status RejectWrite() const;
   absl::Status CheckWritable();
+  void Progress() { last_progress_ = now_; }
+  // When the timer that applies in the current state expires, if any.
+  std::optional<absl::Time> IdleDeadline() const;
+  std::optional<absl::Time> CloseDeadline() const;
   void Raise(FlowEvent event) { events_ |= static_cast<uint8_t>(event); }
   void DecodeReceived(absl::string_view bytes);
   void AfterTransmit();
@@ -250,10 +294,12 @@ class Flow {
   ReceiveBuffer receive_;
   FrameDecoder decoder_;
   FlowStats counters_;
+  // Time, as the inputs told it. InfinitePast: not known yet.
   absl::Time now_ = absl::InfinitePast();
-  absl::Time close_deadline_ = absl::InfiniteFuture();
-  bool peer_ended_ = false;          // reads end with Eof once drained
-  bool peer_stopped_reading_ = false;
+  absl::Time last_progress_ = absl::InfinitePast();  // a byte moved
+  absl::Time close_started_ = absl::InfinitePast();  // our end was queued
+  bool end_delivered_ = false;       // reads end with Eof once drained
+  bool peer_stopped_reading_ = false;  // the peer sent ShutdownRead
   bool write_blocked_ = false;       // a write saw kWouldBlock
   bool received_dropped_ = false;    // abort/timeout discarded unread data
   uint8_t events_ = 0;

@@ -37,9 +37,14 @@ enum class FlowErrorKind {
   // marker). Code: kInvalidArgument (the peer's argument). Data before the
   // violation is still readable. Next: drop the flow.
   kProtocol,
-  // close() did not complete within the close timeout; the flow was aborted.
-  // Code: kDeadlineExceeded. Unread data was dropped.
+  // close() made no progress (no byte received or sent) for the close
+  // timeout; the flow was aborted. Code: kDeadlineExceeded. Unread data was
+  // dropped. Next: drop the flow.
   kCloseTimeout,
+  // Neither a byte received nor a byte sent for FlowOptions::idle_timeout:
+  // the peer (or the transport) has stopped. Code: kDeadlineExceeded.
+  // Unread data was dropped. Next: drop the flow.
+  kIdleTimeout,
   // The application aborted the flow. Code: kCancelled.
   kAborted,
   // The caller (usually a backend) gave an input that the current state does
@@ -49,7 +54,8 @@ enum class FlowErrorKind {
 
 absl::string_view FlowErrorKindName(FlowErrorKind kind);
 
-// Builds an error of `kind`; `message` should say what was expected and what
+// Builds an error of `kind` (the kind is stored as a payload; the name is
+// only for display); `message` should say what was expected and what
 // arrived.
 absl::Status FlowError(FlowErrorKind kind, absl::string_view message);
 

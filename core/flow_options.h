@@ -34,16 +34,25 @@ struct FlowOptions {
   // exceed it by at most one write); beyond it writes fail with kWouldBlock
   // until FlowEvent::kWritable.
   size_t send_limit = 256 * 1024;
-  // Framed: largest Data message sent / accepted.
+  // Framed: largest Data message sent / accepted. Both stay below the
+  // smallest control value (0xbeefdead), so no Data length is ever read as
+  // an end marker.
   uint32_t max_send_frame = kDefaultMaxSendFrame;
   uint32_t max_receive_frame = kDefaultMaxReceiveFrame;
-  // How long close() may wait for the flush and the peer's end before the
-  // flow is aborted with kCloseTimeout.
+  // Once closing (after close(), or the peer's ShutdownRead), how long the
+  // flow may go without progress (no byte received or sent) before it is
+  // aborted with kCloseTimeout. It bounds a peer that has stopped, not one
+  // that is slow: every byte that moves restarts it, as TCP's linger and
+  // FIN-wait timers do for live sockets. Must be positive.
   absl::Duration close_timeout = absl::Seconds(30);
-  // Fails the flow with kIdleTimeout after this long without progress (no byte received or sent). Off by default.
+  // Fails the flow with kIdleTimeout after this long without progress (no
+  // byte received or sent), in any state. Off (infinite) by default; must be
+  // positive.
   absl::Duration idle_timeout = absl::InfiniteDuration();
 
-  // OK if the options are usable; otherwise says which field is wrong.
+  // OK if the options are usable; otherwise says which field is wrong and
+  // what it holds. Flow::Create() checks this: no flow runs on invalid
+  // options.
   absl::Status Validate() const;
 };
 

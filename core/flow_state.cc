@@ -5,96 +5,197 @@ namespace {
 
 using S = FlowState;
 using I = FlowInput;
+
+// Effects, spelled as in the table.
 using A = FlowAction;
+constexpr FlowActions QueueData = Bit(A::kQueueData);
+constexpr FlowActions RejectClosed = Bit(A::kRejectClosed);
+constexpr FlowActions DropQueued = Bit(A::kDropQueued);
+constexpr FlowActions QueueEnd = Bit(A::kQueueEnd);
+constexpr FlowActions QueueClose = Bit(A::kQueueClose);
+constexpr FlowActions DeliverData = Bit(A::kDeliverData);
+constexpr FlowActions DeliverEnd = Bit(A::kDeliverEnd);
+constexpr FlowActions Complete = Bit(A::kComplete);
+constexpr FlowActions Ignore = Bit(A::kIgnore);
+constexpr FlowActions Discard = Bit(A::kDiscard);
+constexpr FlowActions None = Bit(A::kNone);
+constexpr FlowActions FailReset = Bit(A::kFailReset);
+constexpr FlowActions FailTruncated = Bit(A::kFailTruncated);
+constexpr FlowActions FailProtocol = Bit(A::kFailProtocol);
+constexpr FlowActions FailDataAfterEnd = Bit(A::kFailDataAfterEnd);
+constexpr FlowActions FailCloseTimeout = Bit(A::kFailCloseTimeout);
+constexpr FlowActions FailIdleTimeout = Bit(A::kFailIdleTimeout);
+constexpr FlowActions FailAborted = Bit(A::kFailAborted);
+constexpr FlowActions FailMisuse = Bit(A::kFailMisuse);
+
+// The rows every live (non-terminal) state shares: the ways a flow fails
+// whatever it is doing.
+#define HVSOCK_LIVE_FAILURES(state)                              \
+  {state, I::kAbort, S::kFailed, FailAborted},                  \
+  {state, I::kProtocolError, S::kFailed, FailProtocol},         \
+  {state, I::kIdleTimeout, S::kFailed, FailIdleTimeout},        \
+  {state, I::kBackendMisuse, S::kFailed, FailMisuse}
 
 // The whole state machine. Grouped by state; within a state, application
 // commands first, then the peer's and the transport's inputs.
 constexpr FlowTransition kTable[] = {
     // ── kOpen: both sides may write ──────────────────────────────────────
-    {S::kOpen, I::kWrite, S::kOpen, A::kQueueData},
-    {S::kOpen, I::kClose, S::kClosing, A::kQueueEnd},
-    {S::kOpen, I::kAbort, S::kFailed, A::kFailAborted},
-    {S::kOpen, I::kPeerData, S::kOpen, A::kDeliverData},
-    {S::kOpen, I::kPeerEnd, S::kRemoteEnded, A::kDeliverEnd},
-    {S::kOpen, I::kPeerShutdownRead, S::kOpen, A::kDropQueued},
-    {S::kOpen, I::kTransportEof, S::kFailed, A::kFailTruncated},
-    {S::kOpen, I::kTransportError, S::kFailed, A::kFailReset},
-    {S::kOpen, I::kProtocolError, S::kFailed, A::kFailProtocol},
+    {S::kOpen, I::kWrite, S::kOpen, QueueData},
+    {S::kOpen, I::kClose, S::kClosing, QueueEnd},
+    {S::kOpen, I::kPeerData, S::kOpen, DeliverData},
+    {S::kOpen, I::kPeerShutdownWrite, S::kRemoteEnded, DeliverEnd},
+    {S::kOpen, I::kPeerClose, S::kRemoteClosed, DeliverEnd},
+    {S::kOpen, I::kPeerShutdownRead, S::kClosing, DropQueued | QueueEnd},
+    {S::kOpen, I::kPeerEof, S::kRemoteClosed, DeliverEnd},
+    {S::kOpen, I::kTransportEof, S::kFailed, FailTruncated},
+    {S::kOpen, I::kTransportError, S::kFailed, FailReset},
+    {S::kOpen, I::kTransportErrorFlushed, S::kFailed, FailReset},
+    HVSOCK_LIVE_FAILURES(S::kOpen),
 
-    // ── kRemoteEnded: the peer ended its writes; ours stay open ──────────
-    {S::kRemoteEnded, I::kWrite, S::kRemoteEnded, A::kQueueData},
-    {S::kRemoteEnded, I::kClose, S::kClosingRemoteEnded, A::kQueueEnd},
-    {S::kRemoteEnded, I::kAbort, S::kFailed, A::kFailAborted},
-    {S::kRemoteEnded, I::kPeerData, S::kFailed, A::kFailProtocol},
-    {S::kRemoteEnded, I::kPeerEnd, S::kRemoteEnded, A::kIgnore},
-    {S::kRemoteEnded, I::kPeerShutdownRead, S::kRemoteEnded, A::kDropQueued},
-    {S::kRemoteEnded, I::kTransportEof, S::kRemoteEnded, A::kIgnore},
-    {S::kRemoteEnded, I::kTransportError, S::kFailed, A::kFailReset},
-    {S::kRemoteEnded, I::kProtocolError, S::kFailed, A::kFailProtocol},
+    // ── kRemoteEnded: framed peer sent ShutdownWrite; ours stay open ─────
+    {S::kRemoteEnded, I::kWrite, S::kRemoteEnded, QueueData},
+    {S::kRemoteEnded, I::kClose, S::kClosingRemoteEnded, QueueClose},
+    {S::kRemoteEnded, I::kPeerData, S::kFailed, FailDataAfterEnd},
+    {S::kRemoteEnded, I::kPeerShutdownWrite, S::kRemoteEnded, Ignore},
+    {S::kRemoteEnded, I::kPeerClose, S::kRemoteClosed, None},
+    {S::kRemoteEnded, I::kPeerShutdownRead, S::kClosingRemoteClosed,
+     DropQueued | QueueClose},
+    {S::kRemoteEnded, I::kTransportEof, S::kRemoteClosed, None},
+    {S::kRemoteEnded, I::kTransportError, S::kFailed, FailReset},
+    {S::kRemoteEnded, I::kTransportErrorFlushed, S::kFailed, FailReset},
+    HVSOCK_LIVE_FAILURES(S::kRemoteEnded),
 
-    // ── kClosing: close() called; data and end signal still leaving ──────
-    {S::kClosing, I::kWrite, S::kClosing, A::kRejectClosed},
-    {S::kClosing, I::kClose, S::kClosing, A::kIgnore},
-    {S::kClosing, I::kAbort, S::kFailed, A::kFailAborted},
-    {S::kClosing, I::kPeerData, S::kClosing, A::kDeliverData},
-    {S::kClosing, I::kPeerEnd, S::kClosingRemoteEnded, A::kDeliverEnd},
-    {S::kClosing, I::kPeerShutdownRead, S::kClosing, A::kDropQueued},
-    {S::kClosing, I::kTransportEof, S::kFailed, A::kFailTruncated},
-    {S::kClosing, I::kTransportError, S::kFailed, A::kFailReset},
-    {S::kClosing, I::kProtocolError, S::kFailed, A::kFailProtocol},
-    {S::kClosing, I::kEndTransmitted, S::kCloseWait, A::kNone},
-    {S::kClosing, I::kCloseTimeout, S::kFailed, A::kFailTimeout},
+    // ── kRemoteClosed: the peer is done; ours stay open ──────────────────
+    {S::kRemoteClosed, I::kWrite, S::kRemoteClosed, QueueData},
+    {S::kRemoteClosed, I::kClose, S::kClosingRemoteClosed, QueueClose},
+    {S::kRemoteClosed, I::kPeerData, S::kFailed, FailDataAfterEnd},
+    {S::kRemoteClosed, I::kPeerShutdownWrite, S::kRemoteClosed, Ignore},
+    {S::kRemoteClosed, I::kPeerClose, S::kRemoteClosed, Ignore},
+    {S::kRemoteClosed, I::kPeerShutdownRead, S::kClosingRemoteClosed,
+     DropQueued | QueueClose},
+    {S::kRemoteClosed, I::kPeerEof, S::kRemoteClosed, Ignore},
+    {S::kRemoteClosed, I::kTransportEof, S::kRemoteClosed, Ignore},
+    {S::kRemoteClosed, I::kTransportError, S::kFailed, FailReset},
+    {S::kRemoteClosed, I::kTransportErrorFlushed, S::kFailed, FailReset},
+    HVSOCK_LIVE_FAILURES(S::kRemoteClosed),
 
-    // ── kClosingRemoteEnded: flushing; the peer has already ended ────────
-    {S::kClosingRemoteEnded, I::kWrite, S::kClosingRemoteEnded,
-     A::kRejectClosed},
-    {S::kClosingRemoteEnded, I::kClose, S::kClosingRemoteEnded, A::kIgnore},
-    {S::kClosingRemoteEnded, I::kAbort, S::kFailed, A::kFailAborted},
-    {S::kClosingRemoteEnded, I::kPeerData, S::kFailed, A::kFailProtocol},
-    {S::kClosingRemoteEnded, I::kPeerEnd, S::kClosingRemoteEnded, A::kIgnore},
-    {S::kClosingRemoteEnded, I::kPeerShutdownRead, S::kClosingRemoteEnded,
-     A::kDropQueued},
-    {S::kClosingRemoteEnded, I::kTransportEof, S::kClosingRemoteEnded,
-     A::kIgnore},
-    {S::kClosingRemoteEnded, I::kTransportError, S::kFailed, A::kFailReset},
-    {S::kClosingRemoteEnded, I::kProtocolError, S::kFailed, A::kFailProtocol},
-    {S::kClosingRemoteEnded, I::kEndTransmitted, S::kClosed, A::kComplete},
-    {S::kClosingRemoteEnded, I::kCloseTimeout, S::kFailed, A::kFailTimeout},
+    // ── kClosing: our end is queued; the peer has not ended ──────────────
+    {S::kClosing, I::kWrite, S::kClosing, RejectClosed},
+    {S::kClosing, I::kClose, S::kClosing, Ignore},
+    {S::kClosing, I::kPeerData, S::kClosing, DeliverData},
+    {S::kClosing, I::kPeerShutdownWrite, S::kClosingRemoteEnded,
+     DeliverEnd | QueueClose},
+    {S::kClosing, I::kPeerClose, S::kClosingRemoteClosed,
+     DeliverEnd | QueueClose},
+    {S::kClosing, I::kPeerShutdownRead, S::kClosing, DropQueued},
+    {S::kClosing, I::kPeerEof, S::kClosingRemoteClosed, DeliverEnd},
+    {S::kClosing, I::kTransportEof, S::kFailed, FailTruncated},
+    {S::kClosing, I::kTransportError, S::kFailed, FailReset},
+    {S::kClosing, I::kTransportErrorFlushed, S::kFailed, FailReset},
+    {S::kClosing, I::kEndTransmitted, S::kCloseWait, None},
+    {S::kClosing, I::kCloseTimeout, S::kFailed, FailCloseTimeout},
+    HVSOCK_LIVE_FAILURES(S::kClosing),
 
-    // ── kCloseWait: our end has left; waiting for the peer's ─────────────
-    {S::kCloseWait, I::kWrite, S::kCloseWait, A::kRejectClosed},
-    {S::kCloseWait, I::kClose, S::kCloseWait, A::kIgnore},
-    {S::kCloseWait, I::kAbort, S::kFailed, A::kFailAborted},
-    {S::kCloseWait, I::kPeerData, S::kCloseWait, A::kDeliverData},
-    {S::kCloseWait, I::kPeerEnd, S::kClosed, A::kComplete},
-    {S::kCloseWait, I::kPeerShutdownRead, S::kCloseWait, A::kIgnore},
-    {S::kCloseWait, I::kTransportEof, S::kFailed, A::kFailTruncated},
-    {S::kCloseWait, I::kTransportError, S::kFailed, A::kFailReset},
-    {S::kCloseWait, I::kProtocolError, S::kFailed, A::kFailProtocol},
-    {S::kCloseWait, I::kCloseTimeout, S::kFailed, A::kFailTimeout},
+    // ── kClosingRemoteEnded: framed; our Close is queued, the peer ended ─
+    {S::kClosingRemoteEnded, I::kWrite, S::kClosingRemoteEnded, RejectClosed},
+    {S::kClosingRemoteEnded, I::kClose, S::kClosingRemoteEnded, Ignore},
+    {S::kClosingRemoteEnded, I::kPeerData, S::kFailed, FailDataAfterEnd},
+    {S::kClosingRemoteEnded, I::kPeerShutdownWrite, S::kClosingRemoteEnded,
+     Ignore},
+    {S::kClosingRemoteEnded, I::kPeerClose, S::kClosingRemoteClosed, None},
+    {S::kClosingRemoteEnded, I::kPeerShutdownRead, S::kClosingRemoteClosed,
+     DropQueued},
+    {S::kClosingRemoteEnded, I::kTransportEof, S::kClosingRemoteClosed, None},
+    {S::kClosingRemoteEnded, I::kTransportError, S::kFailed, FailReset},
+    {S::kClosingRemoteEnded, I::kTransportErrorFlushed, S::kFailed,
+     FailReset},
+    {S::kClosingRemoteEnded, I::kEndTransmitted, S::kAwaitingPeerClose, None},
+    {S::kClosingRemoteEnded, I::kCloseTimeout, S::kFailed, FailCloseTimeout},
+    HVSOCK_LIVE_FAILURES(S::kClosingRemoteEnded),
 
-    // ── kClosed: both ended; late transport news changes nothing ─────────
-    {S::kClosed, I::kWrite, S::kClosed, A::kRejectClosed},
-    {S::kClosed, I::kClose, S::kClosed, A::kIgnore},
-    {S::kClosed, I::kAbort, S::kClosed, A::kIgnore},
-    {S::kClosed, I::kPeerData, S::kClosed, A::kDiscard},
-    {S::kClosed, I::kPeerEnd, S::kClosed, A::kIgnore},
-    {S::kClosed, I::kPeerShutdownRead, S::kClosed, A::kIgnore},
-    {S::kClosed, I::kTransportEof, S::kClosed, A::kIgnore},
-    {S::kClosed, I::kTransportError, S::kClosed, A::kIgnore},
-    {S::kClosed, I::kProtocolError, S::kClosed, A::kIgnore},
+    // ── kClosingRemoteClosed: our end is queued; the peer is done ────────
+    {S::kClosingRemoteClosed, I::kWrite, S::kClosingRemoteClosed,
+     RejectClosed},
+    {S::kClosingRemoteClosed, I::kClose, S::kClosingRemoteClosed, Ignore},
+    {S::kClosingRemoteClosed, I::kPeerData, S::kFailed, FailDataAfterEnd},
+    {S::kClosingRemoteClosed, I::kPeerShutdownWrite, S::kClosingRemoteClosed,
+     Ignore},
+    {S::kClosingRemoteClosed, I::kPeerClose, S::kClosingRemoteClosed, Ignore},
+    {S::kClosingRemoteClosed, I::kPeerShutdownRead, S::kClosingRemoteClosed,
+     DropQueued},
+    {S::kClosingRemoteClosed, I::kPeerEof, S::kClosingRemoteClosed, Ignore},
+    {S::kClosingRemoteClosed, I::kTransportEof, S::kClosingRemoteClosed,
+     Ignore},
+    {S::kClosingRemoteClosed, I::kTransportError, S::kFailed, FailReset},
+    // The peer is done and every payload byte has left: a transport that
+    // fails now (a peer that closed its socket before our Close reached it)
+    // loses nothing.
+    {S::kClosingRemoteClosed, I::kTransportErrorFlushed, S::kClosed, Complete},
+    {S::kClosingRemoteClosed, I::kEndTransmitted, S::kClosed, Complete},
+    {S::kClosingRemoteClosed, I::kCloseTimeout, S::kFailed, FailCloseTimeout},
+    HVSOCK_LIVE_FAILURES(S::kClosingRemoteClosed),
+
+    // ── kCloseWait: our end is out; waiting for the peer's ───────────────
+    {S::kCloseWait, I::kWrite, S::kCloseWait, RejectClosed},
+    {S::kCloseWait, I::kClose, S::kCloseWait, Ignore},
+    {S::kCloseWait, I::kPeerData, S::kCloseWait, DeliverData},
+    {S::kCloseWait, I::kPeerShutdownWrite, S::kClosingRemoteEnded,
+     DeliverEnd | QueueClose},
+    {S::kCloseWait, I::kPeerClose, S::kClosingRemoteClosed,
+     DeliverEnd | QueueClose},
+    {S::kCloseWait, I::kPeerShutdownRead, S::kCloseWait, Ignore},
+    {S::kCloseWait, I::kPeerEof, S::kClosed, DeliverEnd | Complete},
+    {S::kCloseWait, I::kTransportEof, S::kFailed, FailTruncated},
+    {S::kCloseWait, I::kTransportError, S::kFailed, FailReset},
+    {S::kCloseWait, I::kTransportErrorFlushed, S::kFailed, FailReset},
+    {S::kCloseWait, I::kCloseTimeout, S::kFailed, FailCloseTimeout},
+    HVSOCK_LIVE_FAILURES(S::kCloseWait),
+
+    // ── kAwaitingPeerClose: framed; our Close is out, the peer ended ─────
+    {S::kAwaitingPeerClose, I::kWrite, S::kAwaitingPeerClose, RejectClosed},
+    {S::kAwaitingPeerClose, I::kClose, S::kAwaitingPeerClose, Ignore},
+    {S::kAwaitingPeerClose, I::kPeerData, S::kFailed, FailDataAfterEnd},
+    {S::kAwaitingPeerClose, I::kPeerShutdownWrite, S::kAwaitingPeerClose,
+     Ignore},
+    {S::kAwaitingPeerClose, I::kPeerClose, S::kClosed, Complete},
+    {S::kAwaitingPeerClose, I::kPeerShutdownRead, S::kClosed, Complete},
+    {S::kAwaitingPeerClose, I::kTransportEof, S::kClosed, Complete},
+    {S::kAwaitingPeerClose, I::kTransportErrorFlushed, S::kClosed, Complete},
+    {S::kAwaitingPeerClose, I::kCloseTimeout, S::kFailed, FailCloseTimeout},
+    HVSOCK_LIVE_FAILURES(S::kAwaitingPeerClose),
+
+    // ── kClosed: both ended; late news changes nothing ───────────────────
+    {S::kClosed, I::kWrite, S::kClosed, RejectClosed},
+    {S::kClosed, I::kClose, S::kClosed, Ignore},
+    {S::kClosed, I::kAbort, S::kClosed, Ignore},
+    {S::kClosed, I::kPeerData, S::kClosed, Discard},
+    {S::kClosed, I::kPeerShutdownWrite, S::kClosed, Ignore},
+    {S::kClosed, I::kPeerClose, S::kClosed, Ignore},
+    {S::kClosed, I::kPeerShutdownRead, S::kClosed, Ignore},
+    {S::kClosed, I::kPeerEof, S::kClosed, Ignore},
+    {S::kClosed, I::kTransportEof, S::kClosed, Ignore},
+    {S::kClosed, I::kTransportError, S::kClosed, Ignore},
+    {S::kClosed, I::kTransportErrorFlushed, S::kClosed, Ignore},
+    {S::kClosed, I::kProtocolError, S::kClosed, Ignore},
+    {S::kClosed, I::kBackendMisuse, S::kClosed, Ignore},
 
     // ── kFailed: the first error stays; commands report it ───────────────
-    {S::kFailed, I::kWrite, S::kFailed, A::kRejectClosed},
-    {S::kFailed, I::kClose, S::kFailed, A::kIgnore},
-    {S::kFailed, I::kAbort, S::kFailed, A::kIgnore},
-    {S::kFailed, I::kPeerData, S::kFailed, A::kDiscard},
-    {S::kFailed, I::kPeerEnd, S::kFailed, A::kIgnore},
-    {S::kFailed, I::kPeerShutdownRead, S::kFailed, A::kIgnore},
-    {S::kFailed, I::kTransportEof, S::kFailed, A::kIgnore},
-    {S::kFailed, I::kTransportError, S::kFailed, A::kIgnore},
-    {S::kFailed, I::kProtocolError, S::kFailed, A::kIgnore},
+    {S::kFailed, I::kWrite, S::kFailed, RejectClosed},
+    {S::kFailed, I::kClose, S::kFailed, Ignore},
+    {S::kFailed, I::kAbort, S::kFailed, Ignore},
+    {S::kFailed, I::kPeerData, S::kFailed, Discard},
+    {S::kFailed, I::kPeerShutdownWrite, S::kFailed, Ignore},
+    {S::kFailed, I::kPeerClose, S::kFailed, Ignore},
+    {S::kFailed, I::kPeerShutdownRead, S::kFailed, Ignore},
+    {S::kFailed, I::kPeerEof, S::kFailed, Ignore},
+    {S::kFailed, I::kTransportEof, S::kFailed, Ignore},
+    {S::kFailed, I::kTransportError, S::kFailed, Ignore},
+    {S::kFailed, I::kTransportErrorFlushed, S::kFailed, Ignore},
+    {S::kFailed, I::kProtocolError, S::kFailed, Ignore},
+    {S::kFailed, I::kBackendMisuse, S::kFailed, Ignore},
 };
+
+#undef HVSOCK_LIVE_FAILURES
 
 }  // namespace
 
@@ -112,9 +213,12 @@ absl::string_view FlowStateName(FlowState state) {
   switch (state) {
     case S::kOpen: return "Open";
     case S::kRemoteEnded: return "RemoteEnded";
+    case S::kRemoteClosed: return "RemoteClosed";
     case S::kClosing: return "Closing";
     case S::kClosingRemoteEnded: return "ClosingRemoteEnded";
+    case S::kClosingRemoteClosed: return "ClosingRemoteClosed";
     case S::kCloseWait: return "CloseWait";
+    case S::kAwaitingPeerClose: return "AwaitingPeerClose";
     case S::kClosed: return "Closed";
     case S::kFailed: return "Failed";
   }
@@ -127,13 +231,18 @@ absl::string_view FlowInputName(FlowInput input) {
     case I::kClose: return "Close";
     case I::kAbort: return "Abort";
     case I::kPeerData: return "PeerData";
-    case I::kPeerEnd: return "PeerEnd";
+    case I::kPeerShutdownWrite: return "PeerShutdownWrite";
+    case I::kPeerClose: return "PeerClose";
     case I::kPeerShutdownRead: return "PeerShutdownRead";
+    case I::kPeerEof: return "PeerEof";
     case I::kTransportEof: return "TransportEof";
     case I::kTransportError: return "TransportError";
+    case I::kTransportErrorFlushed: return "TransportErrorFlushed";
     case I::kProtocolError: return "ProtocolError";
     case I::kEndTransmitted: return "EndTransmitted";
     case I::kCloseTimeout: return "CloseTimeout";
+    case I::kIdleTimeout: return "IdleTimeout";
+    case I::kBackendMisuse: return "BackendMisuse";
   }
   return "?";
 }
@@ -143,18 +252,22 @@ absl::string_view FlowActionName(FlowAction action) {
     case A::kNone: return "None";
     case A::kQueueData: return "QueueData";
     case A::kRejectClosed: return "RejectClosed";
+    case A::kDropQueued: return "DropQueued";
     case A::kQueueEnd: return "QueueEnd";
+    case A::kQueueClose: return "QueueClose";
     case A::kDeliverData: return "DeliverData";
     case A::kDeliverEnd: return "DeliverEnd";
-    case A::kDropQueued: return "DropQueued";
     case A::kComplete: return "Complete";
     case A::kIgnore: return "Ignore";
     case A::kDiscard: return "Discard";
     case A::kFailReset: return "FailReset";
     case A::kFailTruncated: return "FailTruncated";
     case A::kFailProtocol: return "FailProtocol";
-    case A::kFailTimeout: return "FailTimeout";
+    case A::kFailDataAfterEnd: return "FailDataAfterEnd";
+    case A::kFailCloseTimeout: return "FailCloseTimeout";
+    case A::kFailIdleTimeout: return "FailIdleTimeout";
     case A::kFailAborted: return "FailAborted";
+    case A::kFailMisuse: return "FailMisuse";
   }
   return "?";
 }

@@ -103,7 +103,8 @@ INSTANTIATE_TEST_SUITE_P(Flow, BothCodecs,
                          });
 
 TEST_P(BothCodecs, HalfCloseThenCloseWaitThenBothComplete) {
-  Flow a(Options(GetParam())), b(Options(GetParam()));
+  Flow a = Flow::Create(Options(GetParam())).value();
+  Flow b = Flow::Create(Options(GetParam())).value();
   ASSERT_TRUE(a.Write(absl::string_view("request")).ok());
   ASSERT_TRUE(a.Close(kT0).ok());
   Exchange(a, b);
@@ -114,7 +115,11 @@ TEST_P(BothCodecs, HalfCloseThenCloseWaitThenBothComplete) {
   EXPECT_TRUE(eof);
   // a is in close-wait: its close has not completed, b may still write.
   EXPECT_EQ(a.state(), FlowState::kCloseWait);
-  EXPECT_EQ(b.state(), FlowState::kRemoteEnded);
+  // The native peer's end is its EOF: nothing more comes. A framed peer
+  // still owes its Close.
+  EXPECT_EQ(b.state(), GetParam() == Codec::kNative
+                           ? FlowState::kRemoteClosed
+                           : FlowState::kRemoteEnded);
   ASSERT_TRUE(b.Write(absl::string_view("response")).ok());
   ASSERT_TRUE(b.Close(kT0).ok());
   Exchange(a, b);
@@ -129,7 +134,8 @@ TEST_P(BothCodecs, HalfCloseThenCloseWaitThenBothComplete) {
 }
 
 TEST_P(BothCodecs, EofOnlyAfterInFlightDataIsRead) {
-  Flow a(Options(GetParam())), b(Options(GetParam()));
+  Flow a = Flow::Create(Options(GetParam())).value();
+  Flow b = Flow::Create(Options(GetParam())).value();
   std::string big(300'000, 'x');
   ASSERT_TRUE(a.Write(std::string(big)).ok());
   ASSERT_TRUE(a.Close(kT0).ok());
@@ -146,7 +152,7 @@ TEST_P(BothCodecs, EofOnlyAfterInFlightDataIsRead) {
 }
 
 TEST_P(BothCodecs, WritesAfterCloseReportClosed) {
-  Flow a(Options(GetParam()));
+  Flow a = Flow::Create(Options(GetParam())).value();
   ASSERT_TRUE(a.Close(kT0).ok());
   absl::Status status = a.Write(absl::string_view("late"));
   EXPECT_TRUE(IsFlowError(status, FlowErrorKind::kClosed)) << status;
@@ -155,7 +161,8 @@ TEST_P(BothCodecs, WritesAfterCloseReportClosed) {
 TEST_P(BothCodecs, CloseTimesOutWhenThePeerNeverEnds) {
   FlowOptions options = Options(GetParam());
   options.close_timeout = absl::Seconds(5);
-  Flow a(options), b(options);
+  Flow a = Flow::Create(options).value();
+  Flow b = Flow::Create(options).value();
   ASSERT_TRUE(a.Close(kT0).ok());
   Exchange(a, b);
   EXPECT_EQ(a.state(), FlowState::kCloseWait);
@@ -171,14 +178,15 @@ TEST_P(BothCodecs, CloseTimesOutWhenThePeerNeverEnds) {
 TEST_P(BothCodecs, TimeNeverGoesBackwards) {
   FlowOptions options = Options(GetParam());
   options.close_timeout = absl::Seconds(5);
-  Flow a(options);
+  Flow a = Flow::Create(options).value();
   a.HandleTimeout(kT0 + absl::Seconds(100));
   ASSERT_TRUE(a.Close(kT0).ok());  // an older `now` counts as the newest
   EXPECT_EQ(a.NextDeadline(), kT0 + absl::Seconds(105));
 }
 
 TEST_P(BothCodecs, AbortDropsEverythingAtOnce) {
-  Flow a(Options(GetParam())), b(Options(GetParam()));
+  Flow a = Flow::Create(Options(GetParam())).value();
+  Flow b = Flow::Create(Options(GetParam())).value();
   ASSERT_TRUE(b.Write(absl::string_view("unread")).ok());
   Exchange(a, b);
   a.Abort();
@@ -192,7 +200,8 @@ TEST_P(BothCodecs, AbortDropsEverythingAtOnce) {
 // the flow was aborted: the space must still be there, and what lands in it
 // is discarded. Under ASan a freed block would be reported here.
 TEST_P(BothCodecs, ReceiveSpaceOutlivesAnAbortUntilCommitted) {
-  Flow a(Options(GetParam())), b(Options(GetParam()));
+  Flow a = Flow::Create(Options(GetParam())).value();
+  Flow b = Flow::Create(Options(GetParam())).value();
   ASSERT_TRUE(b.Write(absl::string_view("in flight")).ok());
   std::string wire = Transmit(b);
   absl::Span<char> space = a.ReceiveSpace();
@@ -208,7 +217,7 @@ TEST_P(BothCodecs, ReceiveSpaceOutlivesAnAbortUntilCommitted) {
 }
 
 TEST_P(BothCodecs, ReceiveSpaceOutlivesACloseTimeoutUntilCommitted) {
-  Flow a(Options(GetParam()));
+  Flow a = Flow::Create(Options(GetParam())).value();
   ASSERT_TRUE(a.Close(kT0).ok());
   Transmit(a);
   absl::Span<char> space = a.ReceiveSpace();
@@ -221,7 +230,8 @@ TEST_P(BothCodecs, ReceiveSpaceOutlivesACloseTimeoutUntilCommitted) {
 }
 
 TEST_P(BothCodecs, ResetIsAnErrorAfterTheDataReceivedBeforeIt) {
-  Flow a(Options(GetParam())), b(Options(GetParam()));
+  Flow a = Flow::Create(Options(GetParam())).value();
+  Flow b = Flow::Create(Options(GetParam())).value();
   ASSERT_TRUE(a.Write(absl::string_view("partial")).ok());
   Exchange(a, b);
   b.HandleTransportError(absl::UnavailableError("ECONNRESET"));
@@ -235,7 +245,8 @@ TEST_P(BothCodecs, ResetIsAnErrorAfterTheDataReceivedBeforeIt) {
 TEST_P(BothCodecs, ReceiveLimitStopsReadingTheTransport) {
   FlowOptions options = Options(GetParam());
   options.receive_limit = 1000;
-  Flow a(Options(GetParam())), b(options);
+  Flow a = Flow::Create(Options(GetParam())).value();
+  Flow b = Flow::Create(options).value();
   ASSERT_TRUE(a.Write(std::string(5000, 'z')).ok());
   std::string wire = Transmit(a);
   size_t taken = b.HandleReceived(wire);
@@ -250,7 +261,7 @@ TEST_P(BothCodecs, ReceiveLimitStopsReadingTheTransport) {
 TEST_P(BothCodecs, SendLimitPushesBackAndSignalsWhenDrained) {
   FlowOptions options = Options(GetParam());
   options.send_limit = 100;
-  Flow a(options);
+  Flow a = Flow::Create(options).value();
   ASSERT_TRUE(a.Write(std::string(150, 'q')).ok());  // below limit: taken
   absl::Cord more("more");
   absl::Status status = a.Write(std::move(more));
@@ -267,7 +278,8 @@ TEST_P(BothCodecs, SendLimitPushesBackAndSignalsWhenDrained) {
 }
 
 TEST_P(BothCodecs, OneByteAtATimeDeliversTheSameBytes) {
-  Flow a(Options(GetParam())), b(Options(GetParam()));
+  Flow a = Flow::Create(Options(GetParam())).value();
+  Flow b = Flow::Create(Options(GetParam())).value();
   std::string message = "hello, byte by byte";
   ASSERT_TRUE(a.Write(absl::string_view(message)).ok());
   ASSERT_TRUE(a.Close(kT0).ok());
@@ -280,7 +292,8 @@ TEST_P(BothCodecs, OneByteAtATimeDeliversTheSameBytes) {
 }
 
 TEST_P(BothCodecs, PartialSendsAtAnyByteBoundary) {
-  Flow a(Options(GetParam())), b(Options(GetParam()));
+  Flow a = Flow::Create(Options(GetParam())).value();
+  Flow b = Flow::Create(Options(GetParam())).value();
   ASSERT_TRUE(a.Write(std::string(10000, 'p')).ok());
   ASSERT_TRUE(a.Close(kT0).ok());
   std::string wire;
@@ -301,7 +314,7 @@ TEST_P(BothCodecs, PartialSendsAtAnyByteBoundary) {
 }
 
 TEST_P(BothCodecs, ConsumingMoreThanWasHandedOutIsAnUnexpectedInput) {
-  Flow a(Options(GetParam()));
+  Flow a = Flow::Create(Options(GetParam())).value();
   ASSERT_TRUE(a.Write(absl::string_view("abc")).ok());
   a.ConsumeTransmitted(3);  // nothing was peeked yet
   EXPECT_TRUE(IsFlowError(a.error(), FlowErrorKind::kUnexpectedInput));
@@ -309,7 +322,7 @@ TEST_P(BothCodecs, ConsumingMoreThanWasHandedOutIsAnUnexpectedInput) {
 }
 
 TEST(FlowNative, LargeWritesAreTransmittedWithoutCopying) {
-  Flow a(Options(Codec::kNative));
+  Flow a = Flow::Create(Options(Codec::kNative)).value();
   std::string payload(100'000, 'c');
   const char* original = payload.data();
   ASSERT_TRUE(a.Write(std::move(payload)).ok());
@@ -319,7 +332,7 @@ TEST(FlowNative, LargeWritesAreTransmittedWithoutCopying) {
 }
 
 TEST(FlowNative, SmallWritesAreCoalescedUntilSeen) {
-  Flow a(Options(Codec::kNative));
+  Flow a = Flow::Create(Options(Codec::kNative)).value();
   for (int i = 0; i < 100; ++i) {
     ASSERT_TRUE(a.Write(absl::string_view("0123456789abcdef0123456789abcdef"
                                           "0123456789abcdef0123456789abcdef"))
@@ -334,7 +347,7 @@ TEST(FlowNative, SmallWritesAreCoalescedUntilSeen) {
 }
 
 TEST(FlowFramed, SplitsIntoDataFramesOfAtMost4096Bytes) {
-  Flow a(Options(Codec::kFramed));
+  Flow a = Flow::Create(Options(Codec::kFramed)).value();
   ASSERT_TRUE(a.Write(std::string(10000, 'f')).ok());
   ASSERT_TRUE(a.Close(kT0).ok());
   std::string wire = Transmit(a);
@@ -348,7 +361,7 @@ TEST(FlowFramed, SplitsIntoDataFramesOfAtMost4096Bytes) {
 }
 
 TEST(FlowFramed, LargeWritesAreFramedWithoutCopying) {
-  Flow a(Options(Codec::kFramed));
+  Flow a = Flow::Create(Options(Codec::kFramed)).value();
   std::string payload(100'000, 'c');
   const char* original = payload.data();
   ASSERT_TRUE(a.Write(std::move(payload)).ok());
@@ -362,7 +375,7 @@ TEST(FlowFramed, LargeWritesAreFramedWithoutCopying) {
 }
 
 TEST(FlowFramed, SpansStayValidAcrossLaterWritesAndMoves) {
-  Flow a(Options(Codec::kFramed));
+  Flow a = Flow::Create(Options(Codec::kFramed)).value();
   ASSERT_TRUE(a.Write(std::string(5000, 'a')).ok());
   absl::string_view spans[3];
   ASSERT_EQ(a.PeekTransmit(absl::MakeSpan(spans)), 3u);  // H, 4096, H
@@ -385,7 +398,7 @@ TEST(FlowFramed, SpansStayValidAcrossLaterWritesAndMoves) {
 }
 
 TEST(FlowFramed, ShutdownReadKeepsAFrameInProgressWhole) {
-  Flow a(Options(Codec::kFramed));
+  Flow a = Flow::Create(Options(Codec::kFramed)).value();
   ASSERT_TRUE(a.Write(std::string(10000, 'd')).ok());
   absl::string_view spans[3];
   ASSERT_EQ(a.PeekTransmit(absl::MakeSpan(spans)), 3u);  // H, 4096, H
@@ -394,23 +407,29 @@ TEST(FlowFramed, ShutdownReadKeepsAFrameInProgressWhole) {
   // Frames 1 and 2 were (partly) handed out: they leave whole; frame 3 not.
   EXPECT_EQ(a.stats().bytes_dropped, 10000u - 8192u);
   std::string rest = Transmit(a);
+  // ShutdownRead closed our write side for us: our end follows the data.
   EXPECT_EQ(rest, std::string(3996, 'd') + FrameHeader(4096) +
-                      std::string(4096, 'd'));
+                      std::string(4096, 'd') +
+                      FrameHeader(kFrameShutdownWrite));
   EXPECT_EQ(a.stats().bytes_out, 8192u);
-  EXPECT_EQ(a.stats().frames_out, 2u);
+  EXPECT_EQ(a.stats().frames_out, 3u);  // two Data, one ShutdownWrite
+  EXPECT_EQ(a.state(), FlowState::kCloseWait);
 }
 
 TEST(FlowFramed, ClosesWithCloseWhenThePeerHasAlreadyEnded) {
-  Flow a(Options(Codec::kFramed));
+  Flow a = Flow::Create(Options(Codec::kFramed)).value();
   std::string peer_end = FrameHeader(kFrameShutdownWrite);
   ASSERT_EQ(a.HandleReceived(peer_end), 4u);
   ASSERT_TRUE(a.Close(kT0).ok());
   EXPECT_EQ(Transmit(a), FrameHeader(kFrameClose));
+  // Our Close is out; the close completes when the peer's Close arrives.
+  EXPECT_EQ(a.state(), FlowState::kAwaitingPeerClose);
+  ASSERT_EQ(a.HandleReceived(FrameHeader(kFrameClose)), 4u);
   EXPECT_EQ(a.state(), FlowState::kClosed);
 }
 
 TEST(FlowFramed, TransportEofWithoutEndMarkerIsTruncation) {
-  Flow b(Options(Codec::kFramed));
+  Flow b = Flow::Create(Options(Codec::kFramed)).value();
   std::string wire = FrameHeader(3) + "abc";
   ASSERT_EQ(b.HandleReceived(wire), wire.size());
   b.HandleTransportEof();
@@ -422,7 +441,7 @@ TEST(FlowFramed, TransportEofWithoutEndMarkerIsTruncation) {
 }
 
 TEST(FlowFramed, TransportEofMidFrameIsTruncation) {
-  Flow b(Options(Codec::kFramed));
+  Flow b = Flow::Create(Options(Codec::kFramed)).value();
   std::string wire = FrameHeader(10) + "abc";
   ASSERT_EQ(b.HandleReceived(wire), wire.size());
   b.HandleTransportEof();
@@ -432,7 +451,7 @@ TEST(FlowFramed, TransportEofMidFrameIsTruncation) {
 }
 
 TEST(FlowFramed, OversizedLengthIsAProtocolErrorFromTheHeaderAlone) {
-  Flow b(Options(Codec::kFramed));
+  Flow b = Flow::Create(Options(Codec::kFramed)).value();
   std::string wire = FrameHeader(3) + "abc" + FrameHeader(64 * 1024 + 1);
   ASSERT_EQ(b.HandleReceived(wire), wire.size());
   EXPECT_TRUE(IsFlowError(b.error(), FlowErrorKind::kProtocol));
@@ -443,14 +462,14 @@ TEST(FlowFramed, OversizedLengthIsAProtocolErrorFromTheHeaderAlone) {
 }
 
 TEST(FlowFramed, DataAfterThePeersEndIsAProtocolError) {
-  Flow b(Options(Codec::kFramed));
+  Flow b = Flow::Create(Options(Codec::kFramed)).value();
   std::string wire = FrameHeader(kFrameShutdownWrite) + FrameHeader(1) + "x";
   b.HandleReceived(wire);
   EXPECT_TRUE(IsFlowError(b.error(), FlowErrorKind::kProtocol));
 }
 
 TEST(FlowFramed, ZeroLengthDataIsIgnored) {
-  Flow b(Options(Codec::kFramed));
+  Flow b = Flow::Create(Options(Codec::kFramed)).value();
   std::string wire = FrameHeader(0) + FrameHeader(0) + FrameHeader(2) + "ok" + FrameHeader(0);
   ASSERT_EQ(b.HandleReceived(wire), wire.size());
   EXPECT_TRUE(b.error().ok());
@@ -458,7 +477,7 @@ TEST(FlowFramed, ZeroLengthDataIsIgnored) {
 }
 
 TEST(FlowFramed, ShutdownReadDropsQueuedDataAndCountsIt) {
-  Flow a(Options(Codec::kFramed));
+  Flow a = Flow::Create(Options(Codec::kFramed)).value();
   ASSERT_TRUE(a.Write(std::string(5000, 'd')).ok());
   absl::string_view spans[1];
   ASSERT_EQ(a.PeekTransmit(absl::MakeSpan(spans)), 1u);  // seals frame 1
@@ -471,14 +490,15 @@ TEST(FlowFramed, ShutdownReadDropsQueuedDataAndCountsIt) {
 }
 
 TEST(FlowEvents, AreEdgeTriggeredAndReportedOnce) {
-  Flow a(Options(Codec::kNative));
+  Flow a = Flow::Create(Options(Codec::kNative)).value();
   a.HandleReceived("hi");
   ASSERT_EQ(a.PollEvent(), FlowEvent::kReadable);
   EXPECT_FALSE(a.PollEvent().has_value());
 }
 
 TEST(FlowStats, CountBytesBothWays) {
-  Flow a(Options(Codec::kFramed)), b(Options(Codec::kFramed));
+  Flow a = Flow::Create(Options(Codec::kFramed)).value();
+  Flow b = Flow::Create(Options(Codec::kFramed)).value();
   ASSERT_TRUE(a.Write(absl::string_view("12345")).ok());
   Exchange(a, b);
   ReadAvailable(b);

@@ -10,6 +10,12 @@ namespace hvsock {
 absl::Span<char> ReceiveBuffer::Space(size_t max) {
   lent_ = false;
   if (max == 0) return {};
+  if (block_ == nullptr) {
+    // Go on filling a released block that Cords still keep alive.
+    block_ = released_.lock();
+    released_.reset();
+    if (block_ == nullptr) filled_ = 0;
+  }
   if (block_ != nullptr && filled_ > 0 && block_.use_count() == 1) {
     // No Cord references the block any more (committed bytes were copied or
     // their Cords freed): reuse it from the start instead of allocating a
@@ -102,8 +108,8 @@ absl::string_view ReceiveBuffer::Commit(size_t n) {
 
 void ReceiveBuffer::Release() {
   if (lent_) return;
+  released_ = block_;
   block_.reset();
-  filled_ = 0;
 }
 
 void ReceiveBuffer::Deliver(absl::string_view piece) {

@@ -11,7 +11,14 @@
 // Blocks are allocated lazily and released when full or on Release(), so an
 // idle flow holds no receive memory. A block that no handed-out Cord still
 // references is reused from its start, so a reader that keeps up works in
-// one block's memory. A block freed by its last reference (the buffer's or
+// one block's memory. A block released while Cords still reference it is
+// not abandoned half empty: the buffer keeps a weak reference and the next
+// Space() goes on filling it after its last committed byte if it is still
+// alive. So blocks are filled densely whatever the read sizes (a peer that
+// trickles 1 KiB pieces, each followed by a drained transport, cannot make
+// every piece pin a block of its own): received bytes, in the buffer or in
+// Cords handed out, pin at most their own size plus one partly filled block
+// per flow. A block freed by its last reference (the buffer's or
 // a Cord's) goes to a small process-wide cache of free blocks (at most
 // kCachedBlocks, shared by every flow, thread-safe; off under ASan) rather
 // than back to malloc, whose heap trimming would return its pages to the
@@ -73,7 +80,10 @@ class ReceiveBuffer {
   void NextBlock();
 
   std::shared_ptr<char[]> block_;
-  size_t filled_ = 0;  // bytes of block_ already committed
+  // The block released while Cords still referenced it: filled on from
+  // filled_ if it is still alive at the next Space().
+  std::weak_ptr<char[]> released_;
+  size_t filled_ = 0;  // bytes of block_ (or released_) already committed
   bool lent_ = false;  // a Space() awaits its Commit()
   absl::Cord readable_;
 };

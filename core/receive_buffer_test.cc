@@ -12,12 +12,17 @@
 namespace hvsock {
 namespace {
 
-// Receives `bytes` as the backend would: read into Space(), Commit, Deliver.
+// Receives `bytes` as the backend would: read into Space(), Commit, Deliver
+// (several reads where a block's end cuts the bytes).
 void Receive(ReceiveBuffer& buffer, const std::string& bytes) {
-  absl::Span<char> space = buffer.Space(bytes.size());
-  ASSERT_GE(space.size(), bytes.size());
-  std::copy(bytes.begin(), bytes.end(), space.begin());
-  buffer.Deliver(buffer.Commit(bytes.size()));
+  size_t at = 0;
+  while (at < bytes.size()) {
+    absl::Span<char> space = buffer.Space(bytes.size() - at);
+    ASSERT_FALSE(space.empty());
+    std::copy_n(bytes.data() + at, space.size(), space.begin());
+    buffer.Deliver(buffer.Commit(space.size()));
+    at += space.size();
+  }
 }
 
 TEST(ReceiveBuffer, ReusesTheBlockOnceTheApplicationHasDroppedItsData) {
@@ -93,6 +98,31 @@ TEST(ReceiveBuffer, BlocksFreedAndReusedKeepEveryCordIntact) {
   std::string all;
   for (const absl::Cord& cord : held) all += std::string(cord);
   EXPECT_TRUE(all == expected);
+}
+
+TEST(ReceiveBuffer, ABlockReleasedWhileCordsHoldItIsFilledOnNotAbandoned) {
+  // A trickling peer: one piece per read, the transport drained after each.
+  ReceiveBuffer buffer;
+  Receive(buffer, std::string(2000, 'a'));
+  absl::Cord first = buffer.Take(SIZE_MAX);
+  const char* first_byte = first.Flatten().data();
+  buffer.Release();
+  Receive(buffer, std::string(2000, 'b'));
+  absl::Cord second = buffer.Take(SIZE_MAX);
+  // The second piece went right behind the first, in the same block.
+  EXPECT_EQ(second.Flatten().data(), first_byte + 2000);
+  EXPECT_EQ(std::string(first), std::string(2000, 'a'));
+}
+
+TEST(ReceiveBuffer, AReleasedBlockNobodyHoldsIsFreedNotResumed) {
+  ReceiveBuffer buffer;
+  Receive(buffer, std::string(2000, 'a'));
+  buffer.Take(SIZE_MAX);  // dropped at once
+  buffer.Release();
+  EXPECT_EQ(buffer.block_bytes(), 0u);  // an idle buffer holds nothing
+  absl::Span<char> space = buffer.Space(10);
+  EXPECT_EQ(space.size(), 10u);
+  buffer.Commit(0);
 }
 
 }  // namespace

@@ -82,21 +82,43 @@ void SendQueue::AppendShared(absl::Cord data) {
   tail->payload.Append(std::move(data));
 }
 
+void SendQueue::AppendEndNode(uint32_t marker) {
+  Node& node = NewNode();
+  node.is_end = true;
+  node.end_marker = marker;
+  node.wire = framed_ ? kFrameHeaderSize : 0;
+  wire_bytes_ += node.wire;
+  end_sent_ = false;
+}
+
 void SendQueue::AppendEnd() {
   if (end_queued_) return;
   end_queued_ = true;
-  Node& node = NewNode();
-  node.is_end = true;
-  node.wire = framed_ ? kFrameHeaderSize : 0;
-  wire_bytes_ += node.wire;
+  AppendEndNode(kFrameShutdownWrite);
 }
 
-void SendQueue::Seal(Node& node, uint32_t end_marker) {
+void SendQueue::AppendClose() {
+  if (!framed_) {
+    AppendEnd();
+    return;
+  }
+  if (close_queued_) return;
+  close_queued_ = true;
+  if (end_queued_ && !nodes_.empty() && nodes_.back().is_end &&
+      !nodes_.back().sealed) {
+    nodes_.back().end_marker = kFrameClose;
+    return;
+  }
+  end_queued_ = true;
+  AppendEndNode(kFrameClose);
+}
+
+void SendQueue::Seal(Node& node) {
   if (node.sealed) return;
   node.sealed = true;
   if (!framed_) return;
   if (node.is_end) {
-    EncodeFrameHeader(end_marker, node.last_header);
+    EncodeFrameHeader(node.end_marker, node.last_header);
     return;
   }
   EncodeFrameHeader(max_frame_, node.full_header);
@@ -152,13 +174,12 @@ size_t SendQueue::PeekNode(Node& node, size_t from,
   return filled;
 }
 
-size_t SendQueue::Peek(absl::Span<absl::string_view> out,
-                       uint32_t end_marker) {
+size_t SendQueue::Peek(absl::Span<absl::string_view> out) {
   size_t filled = 0;
   size_t from = front_offset_;
   for (Node& node : nodes_) {
     if (filled == out.size()) break;
-    Seal(node, end_marker);
+    Seal(node);
     filled += PeekNode(node, from, out.subspan(filled));
     from = 0;
   }
@@ -232,7 +253,7 @@ void SendQueue::Clear() {
 }
 
 bool SendQueue::AtEnd() const {
-  if (framed_) return end_sent_;
+  if (framed_) return end_sent_ && nodes_.empty();
   return end_queued_ && nodes_.size() == 1 && nodes_.front().is_end;
 }
 

@@ -17,10 +17,11 @@
 // to what Peek has exposed, in the middle of a header or a payload alike.
 
 // The end signal is a queue entry too, so it always leaves after the data
-// written before close. For the framed codec it is a 4-byte marker whose
-// value is chosen when it is sealed (ShutdownWrite, or Close if the peer has
-// already ended); for the native codec it carries no bytes and AtEnd()
-// tells the flow to ask for the transport's shutdown.
+// written before close. For the framed codec it is a 4-byte marker,
+// ShutdownWrite or Close; a ShutdownWrite that has not been handed out yet
+// becomes Close when Close is queued, and one already handed out is followed
+// by Close. For the native codec it carries no bytes and AtEnd() tells the
+// flow to ask for the transport's shutdown.
 //
 // Thread-compatible.
 #ifndef HVSOCK_CORE_SEND_QUEUE_H_
@@ -51,14 +52,17 @@ class SendQueue {
   // shared, so that many small writes leave as a few large spans.
   static constexpr size_t kCopyBelow = 512;
   static constexpr size_t kCoalesceBlock = 4096;
-  // Queues the end signal behind everything queued so far.
+  // Queues the end signal behind everything queued so far: framed,
+  // ShutdownWrite. Idempotent.
   void AppendEnd();
+  // Framed: queues Close behind everything (an unsealed ShutdownWrite turns
+  // into Close instead). Native: AppendEnd(). Idempotent.
+  void AppendClose();
 
   // Fills `out` with spans covering the next unsent wire bytes, in order,
-  // and returns how many it filled. `end_marker` is the framed header value
-  // to use if the end marker gets sealed now. Spans stay valid until their
-  // bytes are consumed (or the queue is cleared).
-  size_t Peek(absl::Span<absl::string_view> out, uint32_t end_marker);
+  // and returns how many it filled. Spans stay valid until their bytes are
+  // consumed (or the queue is cleared).
+  size_t Peek(absl::Span<absl::string_view> out);
 
   // Marks `n` wire bytes as sent. `n` must not exceed sealed_bytes().
   struct Consumed {
@@ -74,7 +78,8 @@ class SendQueue {
   void Clear();
 
   bool end_queued() const { return end_queued_; }
-  // True when the end signal is queued and every byte before it has left.
+  // True when the end signal is queued and every byte before it has left
+  // (framed: every end marker queued has left too).
   bool AtEnd() const;
   // Wire bytes still to send (headers included) / payload bytes queued.
   size_t wire_bytes() const { return wire_bytes_; }
@@ -94,6 +99,7 @@ class SendQueue {
     size_t exposed = 0;   // wire bytes Peek has exposed (from the start)
     bool sealed = false;  // exposed at least once: size and headers fixed
     bool is_end = false;
+    uint32_t end_marker = kFrameShutdownWrite;  // framed end nodes
     char full_header[kFrameHeaderSize] = {};
     char last_header[kFrameHeaderSize] = {};
   };
@@ -107,7 +113,8 @@ class SendQueue {
   size_t PayloadBefore(const Node& node, size_t wire) const;
   // Data frames that end at or before wire offset `wire` within a node.
   size_t FramesBefore(const Node& node, size_t wire) const;
-  void Seal(Node& node, uint32_t end_marker);
+  void Seal(Node& node);
+  void AppendEndNode(uint32_t marker);
   // Fills `out` from wire offset `from` of `node`; returns spans filled.
   size_t PeekNode(Node& node, size_t from, absl::Span<absl::string_view> out);
 
@@ -119,7 +126,8 @@ class SendQueue {
   size_t payload_bytes_ = 0;
   size_t sealed_bytes_ = 0;  // unsent wire bytes Peek has exposed
   bool end_queued_ = false;
-  bool end_sent_ = false;
+  bool close_queued_ = false;
+  bool end_sent_ = false;    // the last end node queued has left
 };
 
 }  // namespace hvsock

@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.codec = hvsock::Codec::kFramed;
   options.receive_limit = 4096;
   options.max_receive_frame = 1024;
-  hvsock::Flow flow(options);
+  hvsock::Flow flow = hvsock::Flow::Create(options).value();
   for (size_t at = 0; at < wire.size(); at += chunk) {
     flow.HandleReceived(wire.substr(at, chunk));
     if (flow.stats().receive_buffered > options.receive_limit) {

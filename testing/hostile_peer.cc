@@ -1,5 +1,6 @@
 #include "testing/hostile_peer.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/frame.h"
@@ -14,6 +15,7 @@ using Act = PeerAct::Kind;
 PeerAct Send(std::string bytes) { return {Act::kSend, std::move(bytes)}; }
 PeerAct End() { return {Act::kEnd, ""}; }
 PeerAct Reset() { return {Act::kReset, ""}; }
+PeerAct Expect(std::string bytes) { return {Act::kExpect, std::move(bytes)}; }
 
 // `wire` sent in pieces of 1, 2 and 3 bytes in turn, so every 4-byte header
 // is split across reads somewhere.
@@ -122,6 +124,34 @@ std::vector<HostileCase> MakeCases() {
        .peer = {Send(FrameHeader(10) + "12345"), End()},
        .delivered = "12345", .error = K::kTruncated});
 
+  // ── Close handshakes of other implementations ─────────────────────────
+  // ocaml-hvsock's close: ShutdownWrite, wait for the peer's, send Close,
+  // wait for the peer's Close (or ShutdownRead, or EOF), then close the
+  // socket. (Written from that description, not from its code.)
+  add({.story = "closes like ocaml-hvsock after our close", .codec = F,
+       .local_sends = "request", .local_closes = true,
+       .peer = {Expect(DataFrame("request") + kShutdownWrite),
+                Send(DataFrame("response") + kShutdownWrite),
+                Expect(kClose), Send(kClose), End()},
+       .delivered = "response", .completes = true});
+  add({.story = "closes like ocaml-hvsock before our end arrives", .codec = F,
+       .local_sends = "response", .local_closes = true,
+       // Our end marker is ShutdownWrite or Close, whichever the peer's
+       // ShutdownWrite finds: the peer waits for our data, then closes.
+       .peer = {Send(DataFrame("request") + kShutdownWrite),
+                Expect(DataFrame("response")), Send(kClose), End()},
+       .delivered = "request", .completes = true});
+  add({.story = "closes its socket once both have ended", .codec = F,
+       .local_sends = "request", .local_closes = true,
+       .peer = {Expect(DataFrame("request") + kShutdownWrite),
+                Send(DataFrame("response") + kShutdownWrite),
+                Expect(kClose), End()},
+       .delivered = "response", .completes = true});
+  add({.story = "ends with Close at once", .codec = F,
+       .local_sends = "request", .local_closes = true,
+       .peer = {Send(DataFrame("response") + kClose), End()},
+       .delivered = "response", .completes = true});
+
   // ── Resets ─────────────────────────────────────────────────────────
   add({.story = "resets after data", .codec = F, .local_sends = kUnread,
        .peer = {Send(DataFrame("before")), Reset()},
@@ -198,8 +228,19 @@ void ExpectWithinLimits(const Flow& flow) {
   ASSERT_LE(stats.send_queued, flow.options().send_limit);
 }
 
+void PeerReader::Check() const {
+  const size_t n = std::min(received_.size(), expected_.size());
+  EXPECT_TRUE(received_.compare(0, n, expected_, 0, n) == 0)
+      << "the peer read other bytes than it waits for";
+}
+
 void ExpectOutcome(const HostileCase& c, const Observed& seen,
-                   const Flow& flow) {
+                   const Flow& flow, bool peer_write_refused) {
+  if (c.completes) {
+    EXPECT_EQ(flow.state(), FlowState::kClosed) << flow.error();
+    EXPECT_FALSE(peer_write_refused)
+        << "the flow closed the transport before the peer's last write";
+  }
   EXPECT_EQ(seen.delivered.size(), c.delivered.size());
   EXPECT_TRUE(seen.delivered == c.delivered) << "delivered bytes differ";
   ASSERT_TRUE(seen.done()) << "the flow neither ended nor failed: state "

@@ -24,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/flow.h"
 #include "core/flow_error.h"
@@ -36,6 +37,8 @@ struct PeerAct {
     kSend,      // writes `bytes` (the runner pushes them as the flow reads)
     kEnd,       // shuts down its write side: the flow sees transport EOF
     kReset,     // drops the connection abruptly
+    kExpect,    // reads what the flow sent until it has `bytes` more, which
+                // must be exactly these (a peer that waits for our markers)
   };
   Kind kind;
   std::string bytes;
@@ -59,6 +62,10 @@ struct HostileCase {
   std::optional<FlowErrorKind> fails_after_eof = {};
   // If set, a Write() after the peer's script reports this error.
   std::optional<FlowErrorKind> late_write_error = {};
+  // The close completes cleanly (kClosed, no timeout), and no write of the
+  // peer's ever meets a transport we already closed (ocaml-hvsock's Close
+  // write failing with EPIPE, or killing it with SIGPIPE).
+  bool completes = false;
 };
 
 // Options for the flow under attack: default limits, except a short close
@@ -90,9 +97,29 @@ struct Observed {
 // step).
 void ExpectWithinLimits(const Flow& flow);
 // gtest expectations: what the application saw and the flow's end match
-// the case.
+// the case. `peer_write_refused`: a write of the peer's met a transport the
+// flow had already closed.
 void ExpectOutcome(const HostileCase& c, const Observed& seen,
-                   const Flow& flow);
+                   const Flow& flow, bool peer_write_refused = false);
+
+// What a peer that reads (kExpect acts) has received, against what it
+// expects.
+class PeerReader {
+ public:
+  // The bytes the next kExpect waits for are added to what is expected.
+  void Expect(const std::string& bytes) { expected_ += bytes; }
+  void Received(absl::string_view bytes) {
+    received_.append(bytes.data(), bytes.size());
+  }
+  // Everything expected so far has arrived.
+  bool satisfied() const { return received_.size() >= expected_.size(); }
+  // gtest expectations: the bytes received so far are what was expected.
+  void Check() const;
+
+ private:
+  std::string expected_;
+  std::string received_;
+};
 
 // ── Wire helpers ───────────────────────────────────────────────────────
 // A Data frame carrying `payload`.

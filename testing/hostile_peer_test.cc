@@ -31,10 +31,12 @@ class HostilePeerOverLoopback
 
 TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
   const HostileCase& c = story();
-  Flow flow(HostileCaseOptions(c.codec));
+  Flow flow = Flow::Create(HostileCaseOptions(c.codec)).value();
   BytePipe to_flow, from_flow;
   LoopbackDriver driver(flow, to_flow, from_flow);
   Observed app;
+  PeerReader peer_reader;
+  bool peer_write_refused = false;
   absl::Time now = kT0;
   if (!c.local_sends.empty()) {
     ASSERT_TRUE(flow.Write(c.local_sends).ok());
@@ -66,8 +68,25 @@ TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
   for (const PeerAct& act : c.peer) {
     switch (act.kind) {
       case PeerAct::Kind::kSend:
+        // A transport the flow has closed refuses the peer's bytes, as a
+        // socket would with EPIPE.
+        if (driver.transport_closed()) peer_write_refused = true;
         ASSERT_TRUE(to_flow.Write(act.bytes).ok());
         break;
+      case PeerAct::Kind::kExpect: {
+        peer_reader.Expect(act.bytes);
+        pump();
+        char buffer[4096];
+        while (true) {
+          absl::StatusOr<size_t> n = from_flow.Read(absl::MakeSpan(buffer));
+          if (!n.ok() || *n == 0) break;
+          peer_reader.Received(absl::string_view(buffer, *n));
+        }
+        EXPECT_TRUE(peer_reader.satisfied())
+            << "the flow never sent what the peer waits for";
+        peer_reader.Check();
+        break;
+      }
       case PeerAct::Kind::kEnd:
         to_flow.CloseWrite();
         break;
@@ -88,7 +107,7 @@ TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
     pump();
   }
 
-  ExpectOutcome(c, app, flow);
+  ExpectOutcome(c, app, flow, peer_write_refused);
 }
 
 // One-byte reads of the multi-megabyte floods would take millions of steps

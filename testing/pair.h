@@ -103,7 +103,9 @@ class Pair {
   struct End {
     End(const FlowOptions& options, const AppScript& script, BytePipe& in,
         BytePipe& out)
-        : flow(options), script(script), driver(flow, in, out) {}
+        : flow(Flow::Create(options).value()),
+          script(script),
+          driver(flow, in, out) {}
     Flow flow;
     AppScript script;
     LoopbackDriver driver;

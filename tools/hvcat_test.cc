@@ -533,7 +533,8 @@ TEST_F(HvcatTest, CloseTimesOutWhenThePeerNeverEnds) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "still here");
   EXPECT_EQ(r.err,
-            "hvcat: close timed out: close did not complete within 300ms; "
+            "hvcat: close timed out: close made no progress for 300ms (state "
+            "CloseWait); "
             "the flow was aborted\n");
 }
 

@@ -120,7 +120,7 @@ if port="$(listening_port "$d/listener.err")"; then
   wait "$listener"
   listener_exit=$?
   [[ $client_exit -eq 1 ]] || fail "close timeout: client exit $client_exit, expected 1"
-  [[ "$(cat "$d/client.err")" == "hvcat: close timed out: close did not complete within 300ms; the flow was aborted" ]] ||
+  [[ "$(cat "$d/client.err")" == "hvcat: close timed out: close made no progress for 300ms (state CloseWait); the flow was aborted" ]] ||
     fail "close timeout: client said: $(cat "$d/client.err")"
   [[ $listener_exit -eq 1 ]] || fail "close timeout: listener exit $listener_exit, expected 1"
   [[ "$(cat "$d/listener.out")" == "bye" ]] || fail "close timeout: listener wrote \"$(cat "$d/listener.out")\""

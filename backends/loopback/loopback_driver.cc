@@ -9,12 +9,7 @@ namespace hvsock {
 
 bool LoopbackDriver::CanTransmit() const {
   if (transport_closed_) return false;
-  if (flow_.HasTransmit()) return true;
-  // A pending shutdown request: the flow's close has reached its end.
-  FlowState s = flow_.state();
-  return flow_.options().codec == Codec::kNative &&
-         (s == FlowState::kClosing || s == FlowState::kClosingRemoteEnded) &&
-         !flow_.HasTransmit();
+  return flow_.HasTransmit() || flow_.WantsShutdownWrite();
 }
 
 bool LoopbackDriver::CanReceive() const {

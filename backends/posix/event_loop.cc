@@ -36,11 +36,11 @@ Readiness ReadinessOf(uint32_t events) {
 
 // ── LoopFlow ───────────────────────────────────────────────────────────
 
-LoopFlow::LoopFlow(EventLoop& loop, const FlowOptions& options, UniqueFd fd,
+LoopFlow::LoopFlow(EventLoop& loop, Flow flow, UniqueFd fd,
                    FlowCallback on_event)
     : LoopEntry(Kind::kFlow),
       loop_(loop),
-      flow_(options),
+      flow_(std::move(flow)),
       driver_(flow_, std::move(fd)),
       on_event_(std::move(on_event)) {}
 
@@ -147,10 +147,11 @@ EventLoop::~EventLoop() {
 absl::StatusOr<LoopFlow*> EventLoop::AddFlow(UniqueFd fd,
                                             const FlowOptions& options,
                                             FlowCallback on_event) {
-  if (absl::Status valid = options.Validate(); !valid.ok()) return valid;
+  absl::StatusOr<Flow> core = Flow::Create(options);
+  if (!core.ok()) return core.status();
   int raw_fd = fd.get();
-  std::unique_ptr<LoopFlow> flow(
-      new LoopFlow(*this, options, std::move(fd), std::move(on_event)));
+  std::unique_ptr<LoopFlow> flow(new LoopFlow(
+      *this, *std::move(core), std::move(fd), std::move(on_event)));
   epoll_event event{};
   event.events = kFlowEpollEvents;
   event.data.ptr = static_cast<internal::LoopEntry*>(flow.get());

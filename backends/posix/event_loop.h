@@ -100,7 +100,7 @@ class LoopFlow : private internal::LoopEntry {
 
  private:
   friend class EventLoop;
-  LoopFlow(EventLoop& loop, const FlowOptions& options, UniqueFd fd,
+  LoopFlow(EventLoop& loop, Flow flow, UniqueFd fd,
            FlowCallback on_event);
 
   EventLoop& loop_;

@@ -37,6 +37,8 @@ TEST_P(HostilePeerOverSockets, ApplicationSeesTheStatedOutcome) {
   UniqueFd peer = std::move(fds[1]);
 
   Observed app;
+  PeerReader peer_reader;
+  bool peer_write_refused = false;
   bool script_done = false;
   absl::StatusOr<LoopFlow*> added = (*loop)->AddFlow(
       std::move(fds[0]), HostileCaseOptions(c.codec), nullptr);
@@ -71,7 +73,10 @@ TEST_P(HostilePeerOverSockets, ApplicationSeesTheStatedOutcome) {
                                    MSG_NOSIGNAL);
                 if (n < 0) {
                   // The flow may rightly have failed and closed its end.
-                  if (errno != EAGAIN) return true;
+                  if (errno != EAGAIN) {
+                    peer_write_refused = true;
+                    return true;
+                  }
                   pushed_back = true;
                   break;
                 }
@@ -87,6 +92,27 @@ TEST_P(HostilePeerOverSockets, ApplicationSeesTheStatedOutcome) {
       case PeerAct::Kind::kEnd:
         ASSERT_EQ(::shutdown(peer.get(), SHUT_WR), 0);
         break;
+      case PeerAct::Kind::kExpect: {
+        peer_reader.Expect(act.bytes);
+        absl::Status run = (*loop)->RunUntil(
+            [&] {
+              char buffer[4096];
+              ssize_t n;
+              while ((n = ::recv(peer.get(), buffer, sizeof(buffer),
+                                 MSG_DONTWAIT)) > 0) {
+                peer_reader.Received(
+                    absl::string_view(buffer, static_cast<size_t>(n)));
+              }
+              turn();
+              return peer_reader.satisfied() || n == 0;
+            },
+            kLimit);
+        ASSERT_TRUE(run.ok()) << run;
+        EXPECT_TRUE(peer_reader.satisfied())
+            << "the flow never sent what the peer waits for";
+        peer_reader.Check();
+        break;
+      }
       case PeerAct::Kind::kReset: {
         // A Unix socket closed with unread bytes resets its peer: let the
         // local application's bytes arrive first.
@@ -125,7 +151,7 @@ TEST_P(HostilePeerOverSockets, ApplicationSeesTheStatedOutcome) {
       kLimit);
   ASSERT_TRUE(run.ok()) << run << " (state "
                         << FlowStateName(flow.flow().state()) << ")";
-  ExpectOutcome(c, app, flow.flow());
+  ExpectOutcome(c, app, flow.flow(), peer_write_refused);
   if (c.delivered.size() > (4u << 20) - 1) {
     EXPECT_TRUE(pushed_back) << "a flood larger than every buffer on the "
                                 "way never pushed back on the peer";

@@ -54,7 +54,7 @@ void MakeBlockingWithTimeouts(int fd) {
 // One end: a flow, its driver, and a scripted application.
 struct End {
   explicit End(const FlowOptions& options, UniqueFd fd)
-      : flow(options), driver(flow, std::move(fd)) {}
+      : flow(Flow::Create(options).value()), driver(flow, std::move(fd)) {}
 
   Flow flow;
   SocketDriver driver;
@@ -439,7 +439,7 @@ TEST(SocketDriverFramed, OversizedFrameIsAProtocolErrorNamingTheValue) {
 
 TEST(SocketDriver, InterestAsksOnlyForWhatItDoesNotKnow) {
   auto fds = SocketPair();
-  Flow flow{FlowOptions{}};
+  Flow flow = Flow::Create(FlowOptions{}).value();
   SocketDriver driver(flow, std::move(fds[0]));
   // Before any IO the driver assumes the socket may be ready.
   EXPECT_EQ(driver.interest(), Readiness::kNone);
@@ -460,7 +460,7 @@ TEST(SocketDriver, OneReadinessReportDeliversDataAndTheEofBehindIt) {
   // An edge-triggered loop reports bytes and the EOF queued behind them as
   // one edge; the driver must not stop at the short read of the bytes.
   auto fds = SocketPair();
-  Flow flow{FlowOptions{}};
+  Flow flow = Flow::Create(FlowOptions{}).value();
   SocketDriver driver(flow, std::move(fds[0]));
   driver.Drive(absl::UnixEpoch());  // EAGAIN: now waiting for an edge
   ASSERT_EQ(::write(fds[1].get(), "abc", 3), 3);
@@ -478,7 +478,7 @@ TEST(SocketDriver, AcceptsABlockingSocketAndMakesItNonBlocking) {
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
   UniqueFd other(fds[1]);
-  Flow flow{FlowOptions{}};
+  Flow flow = Flow::Create(FlowOptions{}).value();
   SocketDriver driver(flow, UniqueFd(fds[0]));
   EXPECT_NE(::fcntl(driver.fd(), F_GETFL) & O_NONBLOCK, 0);
   driver.Drive(absl::UnixEpoch());  // must not block

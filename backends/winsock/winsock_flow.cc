@@ -15,11 +15,10 @@ constexpr size_t kMaxSendBuffers = 16;
 
 class WinsockFlow::Driver : public DeadlineWatcher {
  public:
-  Driver(IoLoop& loop, UniqueSocket socket, const FlowOptions& options,
-         EventCallback on_event)
+  Driver(IoLoop& loop, UniqueSocket socket, Flow flow, EventCallback on_event)
       : loop_(loop),
         socket_(std::move(socket)),
-        flow_(options),
+        flow_(std::move(flow)),
         on_event_(std::move(on_event)) {
     for (IoOperation* op : {&send_, &recv_}) {
       op->socket = socket_.get();
@@ -264,12 +263,13 @@ class WinsockFlow::Driver : public DeadlineWatcher {
 absl::StatusOr<std::unique_ptr<WinsockFlow>> WinsockFlow::Create(
     IoLoop& loop, UniqueSocket socket, const FlowOptions& options,
     EventCallback on_event) {
-  if (absl::Status valid = options.Validate(); !valid.ok()) return valid;
+  absl::StatusOr<Flow> flow = Flow::Create(options);
+  if (!flow.ok()) return flow.status();
   if (!socket.valid()) {
     return absl::InvalidArgumentError("WinsockFlow needs a connected socket");
   }
-  auto* driver =
-      new Driver(loop, std::move(socket), options, std::move(on_event));
+  auto* driver = new Driver(loop, std::move(socket), *std::move(flow),
+                            std::move(on_event));
   if (absl::Status started = driver->Start(); !started.ok()) {
     delete driver;
     return started;

@@ -22,7 +22,7 @@ namespace {
 struct Endpoint {
   Endpoint(const char* name, const FlowOptions& options, BytePipe& in,
            BytePipe& out)
-      : name(name), flow(options), driver(flow, in, out) {}
+      : name(name), flow(Flow::Create(options).value()), driver(flow, in, out) {}
   const char* name;
   Flow flow;
   LoopbackDriver driver;

@@ -360,8 +360,9 @@ TEST(Hvstress, AServerThatNeverClosesIsCaughtByTheCloseTimeout) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(NumberIn(r.out, "connections_failed"), 3);
   EXPECT_THAT(ErrorsIn(r.out),
-              ElementsAre(Pair("close timed out: close did not complete "
-                               "within 300ms; the flow was aborted",
+              ElementsAre(Pair("close timed out: close made no progress "
+                               "for 300ms (state CloseWait); the flow was "
+                               "aborted",
                                3)));
 }
 
