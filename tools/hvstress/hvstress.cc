@@ -94,7 +94,9 @@ int Serve(const Options& options) {
                           } else {
                             Complain(absl::StrCat(
                                 "accepting again after ",
-                                absl::FormatDuration(report.paused), " (",
+                                absl::FormatDuration(absl::Trunc(
+                                    report.paused, absl::Milliseconds(1))),
+                                " (",
                                 report.failed_retries, " retries failed)"));
                           }
                         });
