@@ -35,8 +35,9 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view option,
                                              absl::string_view text);
 
 // `duration` as a decimal number of seconds that ParseDuration reads back as
-// exactly the same duration: "10", "0.25", "0.000000001". For replay
-// command lines. `duration` must be finite, whole nanoseconds.
+// exactly the same duration, as it is or with "s" appended: "10", "0.25",
+// "0.000000001". For replay command lines ("--close-timeout=0.25s") and
+// JSON. `duration` must be finite, whole nanoseconds.
 std::string FormatSeconds(absl::Duration duration);
 
 // "native" or "framed".

@@ -58,6 +58,7 @@ TEST(FormatSeconds, ReadsBackAsTheSameDuration) {
        {absl::Nanoseconds(1), absl::Milliseconds(1234), absl::Seconds(7),
         kMaxOptionDuration, absl::Seconds(3) + absl::Nanoseconds(999999999)}) {
     EXPECT_EQ(*ParseDuration("--t", FormatSeconds(d)), d) << d;
+    EXPECT_EQ(*ParseDuration("--t", FormatSeconds(d) + "s"), d) << d;
   }
 }
 

@@ -77,8 +77,8 @@ std::vector<std::string> ReplayArguments(const Options& options,
     arguments.push_back(absl::StrCat("--connections=", options.connections));
   }
   if (options.duration.has_value()) {
-    arguments.push_back(
-        absl::StrCat("--duration=", tools::FormatSeconds(*options.duration)));
+    arguments.push_back(absl::StrCat(
+        "--duration=", tools::FormatSeconds(*options.duration), "s"));
   }
   arguments.push_back(absl::StrCat("--parallel=", options.parallel));
   arguments.push_back(absl::StrCat("--bytes=", RangeOption(options.bytes)));
@@ -86,11 +86,12 @@ std::vector<std::string> ReplayArguments(const Options& options,
       absl::StrCat("--write-size=", RangeOption(options.write_size)));
   arguments.push_back(absl::StrCat("--protocol=", CodecName(options.codec)));
   arguments.push_back(absl::StrCat(
-      "--connect-timeout=", tools::FormatSeconds(options.connect_timeout)));
+      "--connect-timeout=", tools::FormatSeconds(options.connect_timeout),
+      "s"));
   arguments.push_back(absl::StrCat(
-      "--close-timeout=", tools::FormatSeconds(options.close_timeout)));
+      "--close-timeout=", tools::FormatSeconds(options.close_timeout), "s"));
   arguments.push_back(absl::StrCat(
-      "--idle-timeout=", tools::FormatSeconds(options.idle_timeout)));
+      "--idle-timeout=", tools::FormatSeconds(options.idle_timeout), "s"));
   arguments.push_back(absl::StrCat("--seed=", seed));
   return arguments;
 }

@@ -38,7 +38,8 @@ std::string FormatBytes(double bytes);
 
 // The options that repeat the run of `options` with `seed`, each as
 // "--name=value", values as ParseCommandLine reads them back to the same
-// Options: every option that changes behaviour (not --json or --quiet).
+// Options (times in seconds with their unit, "--close-timeout=0.25s"):
+// every option that changes behaviour (not --json or --quiet).
 std::vector<std::string> ReplayArguments(const Options& options,
                                          uint64_t seed);
 

@@ -56,8 +56,9 @@ TEST(Report, AFailedRunNamesEachErrorWithItsCount) {
                               "\n"));
   EXPECT_THAT(text, HasSubstr("  replay      hvstress --connections=2000 "
                               "--parallel=32 --bytes=0-2M --write-size=1-64K "
-                              "--protocol=native --connect-timeout=10 "
-                              "--close-timeout=10 --idle-timeout=30 --seed=9\n"));
+                              "--protocol=native --connect-timeout=10s "
+                              "--close-timeout=10s --idle-timeout=30s "
+                              "--seed=9\n"));
 }
 
 TEST(Report, FoldedErrorsAreCountedNotListed) {
@@ -128,9 +129,9 @@ TEST(Report, TheReplayLineChangesWithEveryTimeout) {
   options.idle_timeout = absl::Seconds(2);
   options.connect_timeout = absl::Seconds(3);
   std::string line = absl::StrJoin(ReplayArguments(options, 1), " ");
-  EXPECT_THAT(line, HasSubstr("--close-timeout=0.25"));
-  EXPECT_THAT(line, HasSubstr("--idle-timeout=2"));
-  EXPECT_THAT(line, HasSubstr("--connect-timeout=3"));
+  EXPECT_THAT(line, HasSubstr("--close-timeout=0.25s"));
+  EXPECT_THAT(line, HasSubstr("--idle-timeout=2s"));
+  EXPECT_THAT(line, HasSubstr("--connect-timeout=3s"));
 }
 
 TEST(Report, ShellWordsQuoteOnlyWhatAShellWouldSplitOrExpand) {
