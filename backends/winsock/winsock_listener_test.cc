@@ -74,6 +74,7 @@ TEST(WinsockListener, OutOfSocketsItBacksOffReportsOnceAndRecovers) {
   EXPECT_FALSE((*listener)->paused());
   // Three failed opens, one for the accepted connection, one for the next.
   EXPECT_EQ(opens, 5);
+  (*loop)->Detach((*client)->get());  // the connector attached it; unused
 }
 
 TEST(WinsockListener, BackoffsMustMakeSense) {
