@@ -496,6 +496,45 @@ TEST(FlowEvents, AreEdgeTriggeredAndReportedOnce) {
   EXPECT_FALSE(a.PollEvent().has_value());
 }
 
+// The contract in flow.h: an event is reported at most once until polled,
+// not once per occurrence.
+TEST(FlowEvents, SeveralOccurrencesBeforeAPollAreReportedOnce) {
+  Flow a = Flow::Create(Options(Codec::kNative)).value();
+  a.HandleReceived("one");
+  a.HandleReceived("two");
+  a.HandleReceived("three");
+  ASSERT_EQ(a.PollEvent(), FlowEvent::kReadable);
+  EXPECT_FALSE(a.PollEvent().has_value());
+  EXPECT_EQ(ReadAvailable(a), "onetwothree");
+}
+
+// The rule for loops that run several flows: on kReadable, read until
+// WouldBlock. Data still unread raises no new event while nothing new
+// arrives, so an application that reads one piece per event stalls.
+TEST(FlowEvents, UnreadDataRaisesNoNewEventUntilMoreArrives) {
+  Flow a = Flow::Create(Options(Codec::kNative)).value();
+  a.HandleReceived("first");
+  ASSERT_EQ(a.PollEvent(), FlowEvent::kReadable);
+  absl::StatusOr<ReadResult> part = a.Read(2);  // reads only part of it
+  ASSERT_TRUE(part.ok() && part->is_data());
+  EXPECT_FALSE(a.PollEvent().has_value());  // "rst" waits, unannounced
+  EXPECT_TRUE(a.Readable());
+  a.HandleReceived("second");
+  EXPECT_EQ(a.PollEvent(), FlowEvent::kReadable);
+  EXPECT_EQ(ReadAvailable(a), "rstsecond");
+}
+
+// Different events pending at once are each reported, lowest first.
+TEST(FlowEvents, DifferentPendingEventsAreEachReported) {
+  Flow a = Flow::Create(Options(Codec::kNative)).value();
+  a.HandleReceived("x");
+  a.Abort();
+  std::vector<FlowEvent> events;
+  while (std::optional<FlowEvent> e = a.PollEvent()) events.push_back(*e);
+  EXPECT_EQ(events, (std::vector<FlowEvent>{FlowEvent::kReadable,
+                                            FlowEvent::kFailed}));
+}
+
 TEST(FlowStats, CountBytesBothWays) {
   Flow a = Flow::Create(Options(Codec::kFramed)).value();
   Flow b = Flow::Create(Options(Codec::kFramed)).value();

@@ -40,44 +40,26 @@ LoopFlow::LoopFlow(EventLoop& loop, Flow flow, UniqueFd fd,
                    FlowCallback on_event)
     : LoopEntry(Kind::kFlow),
       loop_(loop),
-      flow_(std::move(flow)),
-      driver_(flow_, std::move(fd)),
+      driver_(std::move(flow), std::move(fd),
+              [this] {
+                if (!released) loop_.MarkDirty(this);
+              }),
       on_event_(std::move(on_event)) {}
 
-// Commands schedule IO only when they changed something, so that an
-// application polling a quiet flow does not keep the loop from sleeping.
-
 absl::Status LoopFlow::Write(absl::Cord data) {
-  absl::Status status = flow_.Write(std::move(data));
-  if (status.ok() || flow_.IsFinished()) Kick();
-  return status;
+  return driver_.Write(std::move(data));
 }
 
 absl::Status LoopFlow::Writev(absl::Span<absl::Cord> buffers) {
-  absl::Status status = flow_.Writev(buffers);
-  if (status.ok() || flow_.IsFinished()) Kick();
-  return status;
+  return driver_.Writev(buffers);
 }
 
-absl::Status LoopFlow::Close() {
-  absl::Status status = flow_.Close(loop_.Now());
-  Kick();
-  return status;
-}
+absl::Status LoopFlow::Close() { return driver_.Close(loop_.Now()); }
 
-void LoopFlow::Abort() {
-  flow_.Abort();
-  Kick();
-}
+void LoopFlow::Abort() { driver_.Abort(); }
 
 absl::StatusOr<ReadResult> LoopFlow::Read(size_t max_bytes) {
-  absl::StatusOr<ReadResult> result = flow_.Read(max_bytes);
-  if (result.ok() && result->is_data()) Kick();  // made room to receive
-  return result;
-}
-
-void LoopFlow::Kick() {
-  if (!released) loop_.MarkDirty(this);
+  return driver_.Read(max_bytes);
 }
 
 void LoopFlow::Release() {
@@ -226,26 +208,27 @@ void EventLoop::MarkDirty(LoopFlow* flow) {
 void EventLoop::Service(LoopFlow* flow, absl::Time now, Readiness ready) {
   if (flow->released) return;
   SocketDriver& driver = flow->driver_;
-  driver.Drive(now, ready);
-  if (driver.transport_finished()) {
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, driver.fd(), nullptr);
+  const int fd = driver.fd();
+  DriveResult result = driver.Drive(now, ready);
+  if (result.finished && fd >= 0) {
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     driver.CloseTransport();
   }
   while (!flow->released) {
-    std::optional<FlowEvent> event = flow->flow_.PollEvent();
+    std::optional<FlowEvent> event = driver.PollEvent();
     if (!event.has_value()) break;
     if (flow->on_event_) flow->on_event_(*flow, *event);
   }
   if (flow->released) return;
-  if (driver.wants_drive()) MarkDirty(flow);
-  Rearm(flow);
+  if (result.drive_again) MarkDirty(flow);
+  // The fd stays registered edge-triggered for both directions, so the
+  // result's interest needs no epoll_ctl: the driver remembers readiness.
+  Rearm(flow, result.finished ? std::nullopt : result.deadline);
 }
 
-void EventLoop::Rearm(LoopFlow* flow) {
+void EventLoop::Rearm(LoopFlow* flow, std::optional<absl::Time> when) {
   absl::Time deadline = absl::InfiniteFuture();
-  if (!flow->released && !flow->flow_.IsFinished()) {
-    deadline = flow->driver_.NextDeadline().value_or(absl::InfiniteFuture());
-  }
+  if (!flow->released && when.has_value()) deadline = *when;
   if (deadline == flow->armed_deadline_) return;
   if (flow->armed_deadline_ != absl::InfiniteFuture()) {
     timers_.erase({flow->armed_deadline_, flow});
@@ -256,12 +239,12 @@ void EventLoop::Rearm(LoopFlow* flow) {
 
 void EventLoop::ReleaseFlow(LoopFlow* flow) {
   flow->released = true;
-  if (!flow->flow_.IsFinished()) flow->flow_.Abort();
+  if (!flow->driver_.flow().IsFinished()) flow->driver_.Abort();
   if (flow->driver_.fd() >= 0) {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, flow->driver_.fd(), nullptr);
     flow->driver_.CloseTransport();
   }
-  Rearm(flow);
+  Rearm(flow, std::nullopt);
   if (flow->prev_ != nullptr) flow->prev_->next_ = flow->next_;
   if (flow->next_ != nullptr) flow->next_->prev_ = flow->prev_;
   if (flows_ == flow) flows_ = flow->next_;

@@ -86,11 +86,9 @@ class LoopFlow : private internal::LoopEntry {
   void Abort();
   absl::StatusOr<ReadResult> Read(size_t max_bytes = SIZE_MAX);
 
-  // The flow itself, for getters. After calling a command on it directly,
-  // call Kick() so the loop does the IO.
-  Flow& flow() { return flow_; }
-  const Flow& flow() const { return flow_; }
-  void Kick();
+  // The flow itself, for getters: commands go through the methods above,
+  // which schedule the IO they need.
+  const Flow& flow() const { return driver_.flow(); }
   const SocketDriver& driver() const { return driver_; }
 
   // The application is done with this flow: it is aborted unless finished,
@@ -104,8 +102,7 @@ class LoopFlow : private internal::LoopEntry {
            FlowCallback on_event);
 
   EventLoop& loop_;
-  Flow flow_;
-  SocketDriver driver_;
+  SocketDriver driver_;  // owns the flow; its wake marks this flow dirty
   FlowCallback on_event_;
   absl::Time armed_deadline_ = absl::InfiniteFuture();
   bool dirty_ = false;
@@ -239,7 +236,7 @@ class EventLoop {
 
   void MarkDirty(LoopFlow* flow);
   void Service(LoopFlow* flow, absl::Time now, Readiness ready);
-  void Rearm(LoopFlow* flow);
+  void Rearm(LoopFlow* flow, std::optional<absl::Time> deadline);
   void ReleaseFlow(LoopFlow* flow);
   void ReleaseWatch(FdWatch* watch);
   int WaitMilliseconds(absl::Time now, absl::Duration max_wait) const;

@@ -11,8 +11,9 @@
 
 namespace hvsock {
 
-SocketDriver::SocketDriver(Flow& flow, UniqueFd fd)
-    : flow_(flow), fd_(std::move(fd)) {
+SocketDriver::SocketDriver(Flow flow, UniqueFd fd,
+                           absl::AnyInvocable<void()> wake)
+    : flow_(std::move(flow)), wake_(std::move(wake)), fd_(std::move(fd)) {
   if (fd_.valid()) {
     int flags = ::fcntl(fd_.get(), F_GETFL);
     if (flags >= 0 && (flags & O_NONBLOCK) == 0) {
@@ -21,7 +22,7 @@ SocketDriver::SocketDriver(Flow& flow, UniqueFd fd)
   }
 }
 
-Readiness SocketDriver::interest() const {
+Readiness SocketDriver::Interest() const {
   if (!fd_.valid() || flow_.IsFinished()) return Readiness::kNone;
   Readiness wanted = Readiness::kNone;
   if (!readable_ && !eof_ && flow_.WantsRead()) {
@@ -33,13 +34,28 @@ Readiness SocketDriver::interest() const {
   return wanted;
 }
 
-bool SocketDriver::wants_drive() const {
+bool SocketDriver::WantsDrive() const {
   return fd_.valid() && !flow_.IsFinished() && budget_spent_ && readable_ &&
          !eof_ && flow_.WantsRead();
 }
 
-void SocketDriver::Drive(absl::Time now, Readiness ready) {
-  if (!fd_.valid()) return;
+DriveResult SocketDriver::Drive(absl::Time now, Readiness ready) {
+  DriveResult result;
+  if (!fd_.valid()) {
+    result.finished = true;  // CloseTransport() has run
+    return result;
+  }
+  DoIo(now, ready);
+  result.finished = flow_.IsFinished();
+  if (!result.finished) {
+    result.interest = Interest();
+    result.deadline = flow_.NextDeadline();
+    result.drive_again = WantsDrive();
+  }
+  return result;
+}
+
+void SocketDriver::DoIo(absl::Time now, Readiness ready) {
   flow_.HandleTimeout(now);
   if (Any(ready & Readiness::kReadable)) readable_ = true;
   if (Any(ready & Readiness::kWritable)) writable_ = true;
@@ -174,6 +190,45 @@ void SocketDriver::CheckSocketError() {
 
 void SocketDriver::Fail(int error, const char* what) {
   flow_.HandleTransportError(PosixError(error, what));
+}
+
+// ── Application commands ───────────────────────────────────────────────
+// Each wakes the loop only when it changed something, so that an
+// application polling a quiet flow does not keep the loop from sleeping.
+
+absl::Status SocketDriver::Write(absl::Cord data) {
+  absl::Status status = flow_.Write(std::move(data));
+  if (status.ok() || flow_.IsFinished()) Wake();
+  return status;
+}
+
+absl::Status SocketDriver::Write(absl::string_view data) {
+  absl::Status status = flow_.Write(data);
+  if (status.ok() || flow_.IsFinished()) Wake();
+  return status;
+}
+
+absl::Status SocketDriver::Writev(absl::Span<absl::Cord> buffers) {
+  absl::Status status = flow_.Writev(buffers);
+  if (status.ok() || flow_.IsFinished()) Wake();
+  return status;
+}
+
+absl::Status SocketDriver::Close(absl::Time now) {
+  absl::Status status = flow_.Close(now);
+  Wake();
+  return status;
+}
+
+void SocketDriver::Abort() {
+  flow_.Abort();
+  Wake();
+}
+
+absl::StatusOr<ReadResult> SocketDriver::Read(size_t max_bytes) {
+  absl::StatusOr<ReadResult> result = flow_.Read(max_bytes);
+  if (result.ok() && result->is_data()) Wake();  // made room to receive
+  return result;
 }
 
 void SocketDriver::CloseTransport() {

@@ -12,38 +12,53 @@
 // of IO and then says what it waits for.
 //
 // The seam for any event loop (epoll, poll, io_uring readiness, libuv
-// uv_poll_t, Asio's async_wait):
+// uv_poll_t, Asio's async_wait) is two calls and one result:
 //
-//   fd()            the socket to watch
-//   interest()      what to wait for now: readable, writable, both, neither
-//   NextDeadline()  when to call Drive() even if the socket is quiet
-//   Drive(now, r)   the socket reported readiness `r` (or none, for a timer
-//                   or after the application used the flow): do the IO
-//   transport_finished() / CloseTransport()
-//                   once the flow is finished: stop watching fd(), then
-//                   close it (gracefully after a completed close, with a
-//                   reset where the transport supports one after a failure)
+//   Drive(now, ready) -> DriveResult
+//       Call it when the socket reported readiness `ready`, when the
+//       result's deadline has come, when the result asked for another drive
+//       at once, and after the wake callback ran (an application command).
+//       It does the IO possible now and returns everything the loop needs:
+//         interest     what to wait for now (readable, writable, both,
+//                      neither); watch the fd for exactly that
+//         deadline     when to call Drive() even if the socket is quiet
+//         drive_again  Drive() stopped at its read budget with bytes known
+//                      to be waiting: call it again soon, without waiting
+//                      for readiness (an edge-triggered or uv_poll user
+//                      gets no new edge for those bytes)
+//         finished     the flow is finished: stop watching fd(), then call
+//                      CloseTransport()
+//   fd()  the socket to watch.
+//
+// Application commands go through the driver (Write, Writev, Close, Abort,
+// Read, PollEvent), never to the flow directly (flow() is const): each
+// command that leaves IO to do calls the `wake` callback given at
+// construction, so the loop integration cannot forget the Drive() a
+// command needs. `wake` runs inside the command: it should only schedule
+// the Drive (mark the flow dirty, uv_async_send, asio::post), not run it.
 //
 // Readiness may be level- or edge-triggered: the driver remembers what it
 // was told (readable, writable) until EAGAIN says the socket is drained (or
-// a short send says it is full), and interest() asks only for what it does
-// not already know. Call Drive(now) after every application command on the flow
-// (Write, Close, Read, Abort): it sends what was queued and resumes reading
-// once the application has made room.
+// a short send says it is full), and `interest` asks only for what it does
+// not already know. A loop that registers the fd edge-triggered for both
+// directions once may ignore `interest`; every other loop watches exactly
+// `interest` (poll(2), uv_poll_start, async_wait). A loop whose poll reports
+// hang-ups even for an fd with no interest (poll(2) reports POLLHUP always)
+// should stop watching the fd while `interest` is kNone, or it will wake up
+// for nothing.
 //
-// The driver does not poll the flow's application events; that is the
-// application's (or the event loop's) business.
+// Several flows on one loop: the flow's kReadable event is edge-triggered
+// (reported at most once until polled), so on kReadable the application
+// must read until WouldBlock, or data already in the flow raises no new
+// event while the socket stays quiet. A flow whose application has made
+// room (by reading) asks for more through the wake callback.
 //
 // Memory: a few bytes beyond the Flow. When a read finds the socket drained
 // (EAGAIN) the flow's unused receive block is released, so an idle flow
 // holds none.
 //
-// Hang-ups: a loop whose poll reports hang-ups even for an fd with no
-// interest (poll(2) always reports POLLHUP) should stop watching the fd
-// while interest() is kNone, or it will wake up for nothing.
-//
 // Thread-compatible: the driver and its flow are used by one thread at a
-// time.
+// time (the wake callback runs on the thread that gave the command).
 #ifndef HVSOCK_BACKENDS_POSIX_SOCKET_DRIVER_H_
 #define HVSOCK_BACKENDS_POSIX_SOCKET_DRIVER_H_
 
@@ -51,7 +66,10 @@
 #include <cstdint>
 #include <optional>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
 #include "absl/time/time.h"
 #include "backends/posix/unique_fd.h"
 #include "core/flow.h"
@@ -77,6 +95,14 @@ constexpr Readiness operator&(Readiness a, Readiness b) {
 }
 constexpr bool Any(Readiness r) { return r != Readiness::kNone; }
 
+// Everything a loop needs to know after Drive().
+struct DriveResult {
+  Readiness interest = Readiness::kNone;
+  std::optional<absl::Time> deadline;
+  bool drive_again = false;
+  bool finished = false;
+};
+
 // Counters, for tests and benchmarks.
 struct SocketDriverStats {
   uint32_t reads = 0;           // read() calls that returned bytes
@@ -96,8 +122,10 @@ class SocketDriver {
   static constexpr size_t kReadBudget = 256 * 1024;
 
   // `fd` is a connected stream socket; it is made non-blocking if it is not.
-  // `flow` must outlive the driver.
-  SocketDriver(Flow& flow, UniqueFd fd);
+  // `wake` is called when an application command leaves IO to do (see the
+  // header comment); it may be empty only if the caller drives after every
+  // command itself (tests).
+  SocketDriver(Flow flow, UniqueFd fd, absl::AnyInvocable<void()> wake);
 
   SocketDriver(const SocketDriver&) = delete;
   SocketDriver& operator=(const SocketDriver&) = delete;
@@ -105,28 +133,24 @@ class SocketDriver {
   // ── The seam ────────────────────────────────────────────────────────
   // The socket; -1 after CloseTransport().
   int fd() const { return fd_.get(); }
-  // What to wait for now. kNone when the flow needs nothing from the socket
-  // (backpressure, idle, or finished).
-  Readiness interest() const;
-  // The flow's next deadline (close timeout), if any.
-  std::optional<absl::Time> NextDeadline() const {
-    return flow_.NextDeadline();
-  }
-  // Does whatever IO is possible now. `ready` is what the loop observed
-  // (kNone when called for a timer or after an application command). Also
-  // passes `now` to the flow's timers.
-  void Drive(absl::Time now, Readiness ready = Readiness::kNone);
-  // Drive() stopped early (read budget) with more bytes known to be
-  // waiting: call it again soon, without waiting for readiness.
-  bool wants_drive() const;
-  // The flow is finished: stop watching fd(), then call CloseTransport().
-  bool transport_finished() const { return fd_.valid() && flow_.IsFinished(); }
+  // Does whatever IO is possible now; see the header comment. `ready` is
+  // what the loop observed (kNone for a timer, a wake or drive_again).
+  DriveResult Drive(absl::Time now, Readiness ready = Readiness::kNone);
   // Closes the socket. After a failure, it first sets SO_LINGER to zero so
   // that a TCP peer sees a reset rather than a clean end. Idempotent.
   void CloseTransport();
 
+  // ── Application commands (each wakes the loop when IO is due) ──────
+  absl::Status Write(absl::Cord data);
+  absl::Status Write(absl::string_view data);
+  absl::Status Writev(absl::Span<absl::Cord> buffers);
+  // Starts the close at `now` (see Flow::Close).
+  absl::Status Close(absl::Time now);
+  void Abort();
+  absl::StatusOr<ReadResult> Read(size_t max_bytes = SIZE_MAX);
+  std::optional<FlowEvent> PollEvent() { return flow_.PollEvent(); }
+
   // ── Getters ─────────────────────────────────────────────────────────
-  Flow& flow() { return flow_; }
   const Flow& flow() const { return flow_; }
   const SocketDriverStats& stats() const { return stats_; }
 
@@ -136,8 +160,16 @@ class SocketDriver {
   void SendFailed(int error, const char* what);
   void CheckSocketError();
   void Fail(int error, const char* what);
+  void DoIo(absl::Time now, Readiness ready);
+  Readiness Interest() const;
+  bool WantsDrive() const;
+  // An application command changed something: the loop must drive.
+  void Wake() {
+    if (wake_) wake_();
+  }
 
-  Flow& flow_;
+  Flow flow_;
+  absl::AnyInvocable<void()> wake_;
   UniqueFd fd_;
   SocketDriverStats stats_;
   bool readable_ = true;   // not known to be drained: try reading

@@ -51,13 +51,17 @@ void MakeBlockingWithTimeouts(int fd) {
                sizeof(five_seconds));
 }
 
-// One end: a flow, its driver, and a scripted application.
+// One end: a driver with its flow, and a scripted application. Commands go
+// through the driver, whose wake callback records that a drive is due.
 struct End {
   explicit End(const FlowOptions& options, UniqueFd fd)
-      : flow(Flow::Create(options).value()), driver(flow, std::move(fd)) {}
+      : driver(Flow::Create(options).value(), std::move(fd),
+               [this] { woken = true; }) {}
 
-  Flow flow;
   SocketDriver driver;
+  const Flow& flow = driver.flow();
+  bool woken = true;  // a new driver is driven once to start
+  DriveResult last;   // what the last Drive() asked for
   std::string to_send;
   size_t sent = 0;
   bool close_when_done = true;
@@ -78,7 +82,8 @@ struct End {
     const std::string before = Describe();
     while (sent < to_send.size() && write_error.ok()) {
       size_t n = std::min<size_t>(to_send.size() - sent, 16 * 1024 + 7);
-      absl::Status status = flow.Write(absl::string_view(to_send).substr(sent, n));
+      absl::Status status =
+          driver.Write(absl::string_view(to_send).substr(sent, n));
       if (IsFlowError(status, FlowErrorKind::kWouldBlock)) break;
       if (!status.ok()) {
         write_error = status;
@@ -89,12 +94,12 @@ struct End {
     if (sent == to_send.size() && close_when_done && !closed &&
         write_error.ok()) {
       closed = true;
-      if (absl::Status status = flow.Close(now); !status.ok()) {
+      if (absl::Status status = driver.Close(now); !status.ok()) {
         write_error = status;
       }
     }
     while (reads && !eof && read_error.ok()) {
-      absl::StatusOr<ReadResult> result = flow.Read();
+      absl::StatusOr<ReadResult> result = driver.Read();
       if (!result.ok()) {
         read_error = result.status();
         break;
@@ -109,7 +114,7 @@ struct End {
       }
       received += std::string(result->data());
     }
-    while (std::optional<FlowEvent> event = flow.PollEvent()) {
+    while (std::optional<FlowEvent> event = driver.PollEvent()) {
       if (*event == FlowEvent::kCloseCompleted) close_completed = true;
       if (*event == FlowEvent::kFailed) failed_event = true;
     }
@@ -119,7 +124,7 @@ struct End {
   std::string Describe() const {
     return absl::StrCat(
         "state=", FlowStateName(flow.state()), " fd=", driver.fd(),
-        " interest=", static_cast<int>(driver.interest()), " sent=", sent, "/",
+        " interest=", static_cast<int>(last.interest), " sent=", sent, "/",
         to_send.size(), " received=", received.size(), " eof=", eof,
         " wants_read=", flow.WantsRead(), " has_transmit=", flow.HasTransmit(),
         " buffered=", flow.stats().receive_buffered,
@@ -127,8 +132,9 @@ struct End {
   }
 
   void Drive(absl::Time now, Readiness ready) {
-    driver.Drive(now, ready);
-    if (driver.transport_finished()) driver.CloseTransport();
+    woken = false;
+    last = driver.Drive(now, ready);
+    if (last.finished) driver.CloseTransport();
   }
 };
 
@@ -139,12 +145,14 @@ template <typename Done>
 bool RunUntil(std::array<End*, 2> ends, absl::Time now, Done done) {
   for (int iteration = 0; iteration < 200000; ++iteration) {
     // The applications act, then the drivers do the IO their commands
-    // need (the seam's contract: Drive after every command).
+    // asked for through the wake callback, or that the last drive left
+    // (its read budget spent).
     for (End* end : ends) {
       for (int round = 0; round < 100; ++round) {
         bool acted = end->Act(now);
-        end->Drive(now, Readiness::kNone);
-        if (!acted && round > 0) break;
+        const bool due = end->woken || end->last.drive_again;
+        if (due) end->Drive(now, Readiness::kNone);
+        if (!acted && !due) break;
       }
     }
     if (done()) return true;
@@ -152,7 +160,7 @@ bool RunUntil(std::array<End*, 2> ends, absl::Time now, Done done) {
     int count = 0;
     End* polled[2];
     for (End* end : ends) {
-      Readiness interest = end->driver.interest();
+      Readiness interest = end->last.interest;
       if (end->driver.fd() < 0 || !Any(interest)) continue;
       fds[count].fd = end->driver.fd();
       fds[count].events =
@@ -250,7 +258,7 @@ TEST_P(SocketDriverTest, HalfCloseLetsThePeerAnswerAfterEof) {
   }));
   // The client's write side is closed; its read side still works.
   EXPECT_TRUE(client.closed);
-  EXPECT_TRUE(IsFlowError(client.flow.Write("late"), FlowErrorKind::kClosed));
+  EXPECT_TRUE(IsFlowError(client.driver.Write("late"), FlowErrorKind::kClosed));
   EXPECT_FALSE(client.flow.IsFinished());
   server.close_when_done = true;
   ASSERT_TRUE(RunUntil({&client, &server}, now_, [&] {
@@ -273,7 +281,7 @@ TEST_P(SocketDriverTest, CloseWaitsForThePeerThenTimesOut) {
   ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
     return a.flow.state() == FlowState::kCloseWait && b.eof;
   }));
-  EXPECT_EQ(a.driver.NextDeadline(), now_ + absl::Seconds(5));
+  EXPECT_EQ(a.last.deadline, now_ + absl::Seconds(5));
   // Early timer calls do nothing.
   a.Drive(now_ + absl::Seconds(4), Readiness::kNone);
   EXPECT_EQ(a.flow.state(), FlowState::kCloseWait);
@@ -359,10 +367,10 @@ TEST_P(SocketDriverTest, AStalledReaderStopsReadingTheSocket) {
   // b fills a's receive buffer, then the socket, then its own send queue.
   ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
     return a.flow.stats().receive_buffered >= opts.receive_limit &&
-           Any(b.driver.interest() & Readiness::kWritable);
+           Any(b.last.interest & Readiness::kWritable);
   }));
   EXPECT_FALSE(a.flow.WantsRead());
-  EXPECT_FALSE(Any(a.driver.interest() & Readiness::kReadable));
+  EXPECT_FALSE(Any(a.last.interest & Readiness::kReadable));
   EXPECT_LT(b.sent, b.to_send.size());
   // Reading again resumes the stream.
   a.reads = true;
@@ -382,7 +390,8 @@ TEST_P(SocketDriverTest, AbortIsNeverMistakenForACleanEndByAFramedPeer) {
   a.close_when_done = false;
   b.close_when_done = false;
   ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] { return b.received == "partial"; }));
-  a.flow.Abort();
+  a.driver.Abort();
+  EXPECT_TRUE(a.woken);
   a.Drive(now_, Readiness::kNone);
   EXPECT_EQ(a.driver.fd(), -1);
   ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
@@ -439,37 +448,38 @@ TEST(SocketDriverFramed, OversizedFrameIsAProtocolErrorNamingTheValue) {
 
 TEST(SocketDriver, InterestAsksOnlyForWhatItDoesNotKnow) {
   auto fds = SocketPair();
-  Flow flow = Flow::Create(FlowOptions{}).value();
-  SocketDriver driver(flow, std::move(fds[0]));
-  // Before any IO the driver assumes the socket may be ready.
-  EXPECT_EQ(driver.interest(), Readiness::kNone);
-  driver.Drive(absl::UnixEpoch());
-  // The read found nothing: now it waits for readability.
-  EXPECT_EQ(driver.interest(), Readiness::kReadable);
+  SocketDriver driver(Flow::Create(FlowOptions{}).value(), std::move(fds[0]),
+                      nullptr);
+  // Before any IO the driver assumes the socket may be ready; the read
+  // finds nothing, so now it waits for readability.
+  DriveResult first = driver.Drive(absl::UnixEpoch());
+  EXPECT_EQ(first.interest, Readiness::kReadable);
+  EXPECT_FALSE(first.drive_again);
+  EXPECT_FALSE(first.finished);
   EXPECT_EQ(driver.stats().would_block, 1u);
   EXPECT_EQ(::write(fds[1].get(), "x", 1), 1);
-  driver.Drive(absl::UnixEpoch(), Readiness::kReadable);
-  absl::StatusOr<ReadResult> read = flow.Read();
+  DriveResult second = driver.Drive(absl::UnixEpoch(), Readiness::kReadable);
+  absl::StatusOr<ReadResult> read = driver.Read();
   ASSERT_TRUE(read.ok());
   ASSERT_TRUE(read->is_data());
   EXPECT_EQ(std::string(read->data()), "x");
-  EXPECT_EQ(driver.interest(), Readiness::kReadable);
+  EXPECT_EQ(second.interest, Readiness::kReadable);
 }
 
 TEST(SocketDriver, OneReadinessReportDeliversDataAndTheEofBehindIt) {
   // An edge-triggered loop reports bytes and the EOF queued behind them as
   // one edge; the driver must not stop at the short read of the bytes.
   auto fds = SocketPair();
-  Flow flow = Flow::Create(FlowOptions{}).value();
-  SocketDriver driver(flow, std::move(fds[0]));
+  SocketDriver driver(Flow::Create(FlowOptions{}).value(), std::move(fds[0]),
+                      nullptr);
   driver.Drive(absl::UnixEpoch());  // EAGAIN: now waiting for an edge
   ASSERT_EQ(::write(fds[1].get(), "abc", 3), 3);
   ASSERT_EQ(::shutdown(fds[1].get(), SHUT_WR), 0);
   driver.Drive(absl::UnixEpoch(), Readiness::kReadable);
-  absl::StatusOr<ReadResult> data = flow.Read();
+  absl::StatusOr<ReadResult> data = driver.Read();
   ASSERT_TRUE(data.ok() && data->is_data());
   EXPECT_EQ(std::string(data->data()), "abc");
-  absl::StatusOr<ReadResult> eof = flow.Read();
+  absl::StatusOr<ReadResult> eof = driver.Read();
   ASSERT_TRUE(eof.ok());
   EXPECT_TRUE(eof->is_eof());
 }
@@ -478,11 +488,61 @@ TEST(SocketDriver, AcceptsABlockingSocketAndMakesItNonBlocking) {
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
   UniqueFd other(fds[1]);
-  Flow flow = Flow::Create(FlowOptions{}).value();
-  SocketDriver driver(flow, UniqueFd(fds[0]));
+  SocketDriver driver(Flow::Create(FlowOptions{}).value(), UniqueFd(fds[0]),
+                      nullptr);
   EXPECT_NE(::fcntl(driver.fd(), F_GETFL) & O_NONBLOCK, 0);
-  driver.Drive(absl::UnixEpoch());  // must not block
-  EXPECT_EQ(driver.interest(), Readiness::kReadable);
+  // Must not block.
+  EXPECT_EQ(driver.Drive(absl::UnixEpoch()).interest, Readiness::kReadable);
+}
+
+// The seam cannot be misused by forgetting a drive: every command that
+// leaves IO to do calls the loop's wake callback; a command that changed
+// nothing (a read that would block) does not, so a quiet flow lets the loop
+// sleep.
+TEST(SocketDriver, CommandsThatLeaveIoToDoWakeTheLoop) {
+  auto fds = SocketPair();
+  int wakes = 0;
+  SocketDriver driver(Flow::Create(FlowOptions{}).value(), std::move(fds[0]),
+                      [&] { ++wakes; });
+  driver.Drive(absl::UnixEpoch());
+  ASSERT_TRUE(driver.Read().ok());  // WouldBlock: nothing to do
+  EXPECT_EQ(wakes, 0);
+  ASSERT_TRUE(driver.Write(absl::string_view("hello")).ok());
+  EXPECT_EQ(wakes, 1);
+  ASSERT_TRUE(driver.Close(absl::UnixEpoch()).ok());
+  EXPECT_EQ(wakes, 2);
+  DriveResult sent = driver.Drive(absl::UnixEpoch());
+  EXPECT_EQ(driver.flow().stats().bytes_out, 5u);
+  EXPECT_FALSE(sent.finished);
+  driver.Abort();
+  EXPECT_EQ(wakes, 3);
+  EXPECT_TRUE(driver.Drive(absl::UnixEpoch()).finished);
+}
+
+// A flow that stops at its read budget with bytes still waiting says so: an
+// edge-triggered loop gets no new edge for them. (A pipe holds more than
+// the budget at once, which an AF_UNIX socket buffer does not.)
+TEST(SocketDriver, ASpentReadBudgetAsksForAnotherDriveAtOnce) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  UniqueFd writer(pipe_fds[1]);
+  ASSERT_GE(::fcntl(writer.get(), F_SETPIPE_SZ, 1 << 20), 1 << 20);
+  const std::string bytes = RandomBytes(2 * SocketDriver::kReadBudget, 9);
+  ASSERT_EQ(::write(writer.get(), bytes.data(), bytes.size()),
+            static_cast<ssize_t>(bytes.size()));
+  FlowOptions options;
+  options.receive_limit = 4 * SocketDriver::kReadBudget;
+  SocketDriver driver(Flow::Create(options).value(), UniqueFd(pipe_fds[0]),
+                      nullptr);
+  DriveResult first = driver.Drive(absl::UnixEpoch(), Readiness::kReadable);
+  EXPECT_TRUE(first.drive_again);
+  EXPECT_EQ(driver.flow().stats().receive_buffered, SocketDriver::kReadBudget);
+  DriveResult second = driver.Drive(absl::UnixEpoch());
+  EXPECT_EQ(driver.flow().stats().receive_buffered, bytes.size());
+  EXPECT_TRUE(second.drive_again);  // not yet known to be drained
+  DriveResult third = driver.Drive(absl::UnixEpoch());
+  EXPECT_FALSE(third.drive_again);  // EAGAIN: drained
+  EXPECT_EQ(third.interest, Readiness::kReadable);
 }
 
 }  // namespace

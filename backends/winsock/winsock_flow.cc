@@ -34,7 +34,7 @@ class WinsockFlow::Driver : public DeadlineWatcher {
     }
     attached_ = true;
     loop_.WatchDeadline(this);
-    Pump();
+    Command();
     return absl::OkStatus();
   }
 
@@ -42,60 +42,56 @@ class WinsockFlow::Driver : public DeadlineWatcher {
   void Detach() {
     on_event_ = nullptr;
     detached_ = true;
-    if (!flow_.IsFinished()) abort_requested_ = true;
+    if (!flow_.IsFinished()) flow_.Abort();
     Pump();
   }
 
+  // ── Commands: the core's, then the IO they call for; events wait for
+  // the loop (events_due_), so none is delivered from inside a command.
   absl::Status Writev(absl::Span<absl::Cord> buffers) {
-    if (abort_requested_) return AbortedError();
     absl::Status status = flow_.Writev(buffers);
-    Pump();
+    Command();
     return status;
   }
 
   absl::StatusOr<ReadResult> Read(size_t max_bytes) {
-    if (abort_requested_ && !flow_.IsFinished()) return AbortedError();
     absl::StatusOr<ReadResult> result = flow_.Read(max_bytes);
-    Pump();  // reading may make room for the next receive
+    Command();  // reading may make room for the next receive
     return result;
   }
 
   absl::Status Close() {
-    if (abort_requested_ && !flow_.IsFinished()) return AbortedError();
     absl::Status status = flow_.Close(loop_.Now());
-    Pump();
+    Command();
     return status;
   }
 
+  // The core keeps receive space it lent alive through an abort until it is
+  // committed, so the flow aborts at once; the receive in flight is
+  // cancelled and its completion commits into the still-valid space.
   void Abort() {
-    if (flow_.IsFinished()) return;
-    abort_requested_ = true;
-    Pump();
+    flow_.Abort();
+    Command();
   }
 
   const Flow& flow() const { return flow_; }
   bool transport_closed() const { return !socket_.valid(); }
   int in_flight() const { return int{send_.pending} + int{recv_.pending}; }
 
-  // DeadlineWatcher
+  // DeadlineWatcher: the flow's own deadline, or "now" while events wait
+  // for the loop to deliver them.
   std::optional<absl::Time> NextDeadline() const override {
-    if (flow_.IsFinished() || abort_requested_) return std::nullopt;
+    if (events_due_) return absl::InfinitePast();
+    if (flow_.IsFinished()) return std::nullopt;
     return flow_.NextDeadline();
   }
   void OnDeadline(absl::Time now) override {
-    std::optional<absl::Time> deadline = NextDeadline();
-    if (!deadline.has_value() || now < *deadline) return;
-    // The timeout drops the receive memory; the receive in flight must end
-    // first.
-    timeout_due_ = true;
-    Pump();
+    events_due_ = false;
+    flow_.HandleTimeout(now);
+    Pump();  // may delete this (detached)
   }
 
  private:
-  static absl::Status AbortedError() {
-    return FlowError(FlowErrorKind::kAborted, "the flow was aborted");
-  }
-
   static void SendDone(IoOperation* op, DWORD bytes, int error) {
     static_cast<Driver*>(op->owner)->OnSendDone(bytes, error);
   }
@@ -103,13 +99,12 @@ class WinsockFlow::Driver : public DeadlineWatcher {
     static_cast<Driver*>(op->owner)->OnRecvDone(bytes, error);
   }
 
-  bool Accepting() const { return !flow_.IsFinished() && !abort_requested_; }
-
   void OnSendDone(DWORD bytes, int error) {
     cancelled_ = false;
+    flow_.HandleTimeout(loop_.Now());  // progress is timed from now
     // A send cancelled for an abort or a timeout reports nothing: the flow
-    // is about to fail with the right error.
-    if (Accepting() && !timeout_due_ && error != WSA_OPERATION_ABORTED) {
+    // has already failed with the right error.
+    if (!flow_.IsFinished() && error != WSA_OPERATION_ABORTED) {
       if (error != 0) {
         flow_.HandleTransportError(WinsockStatus(error, "WSASend"));
       } else {
@@ -119,23 +114,51 @@ class WinsockFlow::Driver : public DeadlineWatcher {
     Pump();
   }
 
+  // Receives alternate between a zero-byte WSARecv, which waits for data
+  // without lending any memory (so an idle flow holds no receive block),
+  // and a WSARecv into the flow's receive space once data is there.
   void OnRecvDone(DWORD bytes, int error) {
     cancelled_ = false;
-    if (Accepting() && !timeout_due_) {
-      if (error == WSA_OPERATION_ABORTED) {
-        // Cancelled by us; nothing to report.
-      } else if (error != 0) {
+    flow_.HandleTimeout(loop_.Now());  // progress is timed from now
+    const bool was_probe = probing_;
+    probing_ = false;
+    if (was_probe) {
+      if (error != 0 && error != WSA_OPERATION_ABORTED &&
+          !flow_.IsFinished()) {
         flow_.HandleTransportError(WinsockStatus(error, "WSARecv"));
-      } else if (bytes == 0) {
-        transport_eof_ = true;
-        flow_.HandleTransportEof();
-      } else {
-        flow_.CommitReceived(bytes);
       }
-    } else if (timeout_due_ && error == 0 && bytes > 0 && Accepting()) {
-      flow_.CommitReceived(bytes);
+      // Data (or the EOF) is there: the next receive lends space for it.
+      data_ready_ = error == 0;
+      Pump();
+      return;
     }
+    data_ready_ = false;
+    if (error == 0 && bytes > 0) {
+      flow_.CommitReceived(bytes);  // discarded by the core if it failed
+      // A full buffer suggests more is waiting: receive into space again.
+      data_ready_ = bytes == last_space_;
+    } else {
+      flow_.CommitReceived(0);
+      if (!flow_.IsFinished() && error != WSA_OPERATION_ABORTED) {
+        if (error != 0) {
+          flow_.HandleTransportError(WinsockStatus(error, "WSARecv"));
+        } else {
+          transport_eof_ = true;
+          flow_.HandleTransportEof();
+        }
+      }
+    }
+    if (!data_ready_) flow_.ReleaseReceiveSpace();
     Pump();
+  }
+
+  // An application command: start the IO it needs; events wait for the
+  // loop.
+  void Command() {
+    events_due_ = true;
+    in_command_ = true;
+    Pump();
+    in_command_ = false;
   }
 
   // Polls the flow's outputs and starts the I/O they call for. Re-entrant
@@ -151,28 +174,23 @@ class WinsockFlow::Driver : public DeadlineWatcher {
       PumpOnce();
     } while (pump_again_);
     pumping_ = false;
-    if (detached_ && transport_closed() && in_flight() == 0) delete this;
+    if (transport_closed() && !events_due_) loop_.UnwatchDeadline(this);
+    if (detached_ && transport_closed() && in_flight() == 0) {
+      loop_.UnwatchDeadline(this);
+      delete this;
+    }
   }
 
   void PumpOnce() {
-    // Drops the core may make only once no receive is in flight.
-    if (!recv_.pending) {
-      if (abort_requested_ && !flow_.IsFinished()) flow_.Abort();
-      if (timeout_due_) {
-        timeout_due_ = false;
-        flow_.HandleTimeout(loop_.Now());
-      }
-    }
-    if (Accepting() && !timeout_due_) {
+    if (!flow_.IsFinished()) {
       StartSend();
       StartReceive();
     }
-    if ((abort_requested_ || timeout_due_ || flow_.IsFinished()) &&
-        in_flight() > 0 && !cancelled_) {
+    if (flow_.IsFinished() && in_flight() > 0 && !cancelled_) {
       CancelIoEx(reinterpret_cast<HANDLE>(socket_.get()), nullptr);
       cancelled_ = true;
     }
-    while (on_event_) {
+    while (on_event_ && !in_command_) {
       std::optional<FlowEvent> event = flow_.PollEvent();
       if (!event.has_value()) break;
       EventCallback callback = on_event_;  // it may destroy the handle
@@ -212,11 +230,16 @@ class WinsockFlow::Driver : public DeadlineWatcher {
 
   void StartReceive() {
     if (recv_.pending || transport_eof_ || !flow_.WantsRead()) return;
-    absl::Span<char> space = flow_.ReceiveSpace();
-    if (space.empty()) return;
-    WSABUF buffer;
-    buffer.buf = space.data();
-    buffer.len = static_cast<ULONG>(std::min<size_t>(space.size(), 1u << 30));
+    WSABUF buffer{};
+    if (data_ready_) {
+      absl::Span<char> space = flow_.ReceiveSpace();
+      if (space.empty()) return;
+      buffer.buf = space.data();
+      buffer.len = static_cast<ULONG>(std::min<size_t>(space.size(), 1u << 30));
+      last_space_ = buffer.len;
+    } else {
+      probing_ = true;  // zero bytes: wait for data without lending memory
+    }
     DWORD flags = 0;
     recv_.Start();
     if (WSARecv(socket_.get(), &buffer, 1, nullptr, &flags, &recv_.overlapped,
@@ -224,7 +247,8 @@ class WinsockFlow::Driver : public DeadlineWatcher {
       int error = WSAGetLastError();
       if (error != WSA_IO_PENDING) {
         recv_.pending = false;
-        flow_.CommitReceived(0);
+        probing_ = false;
+        if (data_ready_) flow_.CommitReceived(0);
         flow_.HandleTransportError(WinsockStatus(error, "WSARecv"));
       }
     }
@@ -236,11 +260,12 @@ class WinsockFlow::Driver : public DeadlineWatcher {
     } else {
       CloseWithReset(socket_);
     }
+    flow_.ReleaseReceiveSpace();
     if (attached_) {
       loop_.Detach(send_.socket);
       attached_ = false;
     }
-    loop_.UnwatchDeadline(this);
+    // The deadline watch ends in Pump(), once no event waits for the loop.
   }
 
   IoLoop& loop_;
@@ -250,12 +275,15 @@ class WinsockFlow::Driver : public DeadlineWatcher {
   IoOperation send_;
   IoOperation recv_;
   WSABUF buffers_[kMaxSendBuffers] = {};
+  ULONG last_space_ = 0;      // size of the last data receive
   bool attached_ = false;
   bool detached_ = false;
-  bool abort_requested_ = false;
-  bool timeout_due_ = false;
   bool transport_eof_ = false;
+  bool probing_ = false;      // the receive in flight is zero-byte
+  bool data_ready_ = false;   // the next receive lends space
   bool cancelled_ = false;
+  bool in_command_ = false;   // events wait: never delivered in a command
+  bool events_due_ = false;   // a command ran: the loop delivers its events
   bool pumping_ = false;
   bool pump_again_ = false;
 };

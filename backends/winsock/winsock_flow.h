@@ -18,11 +18,15 @@
 //
 // Application side: Write/Writev/Read/Close/Abort mirror the Flow's
 // commands and start whatever I/O they make necessary; `on_event` is called
-// from the loop (never from inside one of these calls) with the flow's
-// events. Use the driver's Abort(), never the flow's: the driver first
-// cancels the receive in flight (CancelIoEx) and only then lets the core
-// drop its receive memory, which that receive may still be writing into.
-// The same holds for the close timeout.
+// from the loop, never from inside one of these calls (a command leaves its
+// events for the loop's next pass). Abort and the timeouts act on the flow
+// at once: the core keeps the receive space it lent alive until the receive
+// in flight completes (it is cancelled with CancelIoEx) and commits.
+//
+// Receive memory: receives alternate between a zero-byte WSARecv, which
+// waits for data without lending any memory, and a WSARecv into the flow's
+// receive space once data is there; so an idle flow holds no 64 KiB
+// receive block (stats().receive_memory is 0).
 //
 // Destroying a WinsockFlow aborts the flow if it has not finished. In-flight
 // operations are cancelled; the Flow and the socket live on, detached, until

@@ -305,6 +305,55 @@ TEST_P(WinsockFlowTest, EventsArriveFromTheLoopNotFromCommands) {
   EXPECT_EQ(server.received, "ping");
 }
 
+// Our own Close() and Abort() never call back into the application: the
+// events they cause (a close completing at once, the abort's kFailed) come
+// from the loop's next pass, as on Linux.
+TEST_P(WinsockFlowTest, NoEventOnOurSideDuringOurOwnCloseOrAbort) {
+  FlowPair pair = Pair();
+  End& client = *pair.client;
+  End& server = *pair.server;
+  ASSERT_TRUE(server.flow->Close().ok());
+  ASSERT_TRUE(pair.RunUntil([&] {
+    client.Drain();
+    return client.eof;
+  }));
+  client.events.clear();
+  ASSERT_TRUE(client.flow->Close().ok());
+  EXPECT_TRUE(client.events.empty());
+  ASSERT_TRUE(pair.RunUntil(
+      [&] { return client.Saw(FlowEvent::kCloseCompleted); }));
+
+  FlowPair other = Pair();
+  End& aborter = *other.client;
+  ASSERT_TRUE(aborter.flow->Write(absl::Cord("unsent")).ok());
+  aborter.events.clear();
+  aborter.flow->Abort();
+  EXPECT_TRUE(aborter.events.empty());
+  ASSERT_TRUE(other.RunUntil([&] { return aborter.Saw(FlowEvent::kFailed); }));
+}
+
+// An idle flow holds no receive block: it waits for data with a zero-byte
+// receive (a regression: every idle Windows flow pinned 64 KiB).
+TEST_P(WinsockFlowTest, AnIdleFlowHoldsNoReceiveBlock) {
+  FlowPair pair = Pair();
+  End& client = *pair.client;
+  End& server = *pair.server;
+  const std::string data = Pattern(300 * 1000, 8);
+  ASSERT_TRUE(client.flow->Write(absl::Cord(data)).ok());
+  ASSERT_TRUE(pair.RunUntil([&] {
+    server.Drain();
+    return server.received.size() == data.size();
+  }));
+  EXPECT_TRUE(server.received == data);
+  // Both flows idle now, each with a receive (the zero-byte one) in flight.
+  ASSERT_TRUE(pair.RunUntil([&] {
+    return server.flow->operations_in_flight() == 1 &&
+           client.flow->operations_in_flight() == 1;
+  }));
+  EXPECT_EQ(server.flow->stats().receive_memory, 0u);
+  EXPECT_EQ(client.flow->stats().receive_memory, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothCodecs, WinsockFlowTest,
                          ::testing::Values(Codec::kNative, Codec::kFramed),
                          [](const ::testing::TestParamInfo<Codec>& info) {
