@@ -59,11 +59,11 @@ absl::StatusOr<std::optional<CommandLine>> ParseCommandLine(int argc,
       config.codec = *codec;
     } else if (name == "--connect-timeout") {
       absl::StatusOr<absl::Duration> d =
-          tools::ParseSeconds(name, value, false);
+          tools::ParseDuration(name, value);
       if (!d.ok()) return d.status();
       config.connect_timeout = *d;
     } else {
-      absl::StatusOr<absl::Duration> d = tools::ParseSeconds(name, value, true);
+      absl::StatusOr<absl::Duration> d = tools::ParseDuration(name, value);
       if (!d.ok()) return d.status();
       config.close_timeout = *d;
     }
@@ -84,11 +84,14 @@ std::string Usage(const UsageDetails& details) {
       "  --protocol=native|framed   wire protocol (default ",
       details.default_protocol,
       ")\n"
-      "  --connect-timeout=SECONDS  (default 10; fractions allowed)\n"
-      "  --close-timeout=SECONDS    (default 30; fractions allowed)\n"
+      "  --connect-timeout=TIME     (default 10s)\n"
+      "  --close-timeout=TIME       time without progress once closing\n"
+      "                             (default 30s)\n"
       "  --retry                    retry while the connection is refused,\n"
       "                             until the connect timeout\n"
       "  -h, --help                 this text\n"
+      "\n"
+      "Times: seconds (10, 0.25) or with a unit (250ms, 1.5s, 2m); positive.\n"
       "\n"
       "exit status: 0 the close completed and all received bytes were "
       "written;\n"

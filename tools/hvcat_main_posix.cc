@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <memory>
@@ -26,6 +27,7 @@
 #include "tools/hvcat_copy.h"
 #include "tools/hvcat_exit.h"
 #include "tools/hvcat_std_streams_posix.h"
+#include "tools/interrupt_signals.h"
 
 namespace hvsock::hvcat {
 namespace {
@@ -53,7 +55,13 @@ absl::StatusOr<Address> ParseAddress(absl::string_view uri) {
                   "hvcat takes vsock:// and unix://");
 }
 
-absl::StatusOr<UniqueFd> AcceptOne(const Address& address) {
+// Listens on `address` and accepts one connection. A SIGINT, SIGTERM or
+// SIGHUP while waiting (`interrupts`) ends the wait: the listener, and with
+// it its socket file, is gone when this returns, and `*interrupted` says
+// which signal came.
+absl::StatusOr<UniqueFd> AcceptOne(const Address& address,
+                                   tools::InterruptSignals* interrupts,
+                                   int* interrupted) {
   ListenOptions options;
   options.backlog = 1;
   absl::StatusOr<std::unique_ptr<Listener>> listener =
@@ -65,9 +73,19 @@ absl::StatusOr<UniqueFd> AcceptOne(const Address& address) {
                           FormatAddressUri((*listener)->local_address())));
   }
   while (true) {
-    pollfd pfd{(*listener)->fd(), POLLIN, 0};
-    if (::poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+    pollfd pfds[2] = {{(*listener)->fd(), POLLIN, 0},
+                      {interrupts != nullptr ? interrupts->fd() : -1, POLLIN,
+                       0}};
+    if (::poll(pfds, 2, -1) < 0 && errno != EINTR) {
       return absl::ErrnoToStatus(errno, "poll");
+    }
+    if (interrupts != nullptr) {
+      if (std::optional<int> signal = interrupts->Take()) {
+        *interrupted = *signal;
+        return absl::CancelledError(
+            absl::StrCat("interrupted by ", strsignal(*signal),
+                         " while waiting for a connection"));
+      }
     }
     absl::StatusOr<std::optional<AcceptedConnection>> accepted =
         (*listener)->Accept();
@@ -103,7 +121,13 @@ int Main(int argc, char** argv) {
 
   absl::StatusOr<UniqueFd> fd;
   if (config.listen) {
-    fd = AcceptOne(*address);
+    // Blocked before the socket file exists, unblocked once it is gone.
+    absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
+        tools::InterruptSignals::Block();
+    int interrupted = 0;
+    fd = AcceptOne(*address, interrupts.ok() ? interrupts->get() : nullptr,
+                   &interrupted);
+    if (interrupted != 0) tools::DieBySignal(interrupted);
   } else {
     ConnectOptions connect;
     connect.timeout = config.connect_timeout;

@@ -410,6 +410,23 @@ TEST_F(HvcatTest, ListensAndAcceptsOneConnection) {
   EXPECT_NE(stat(path_.c_str(), &info), 0) << "socket file left behind";
 }
 
+TEST_F(HvcatTest, ASignalWhileListeningRemovesTheSocketFile) {
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
+    SCOPED_TRACE(strsignal(signal));
+    ToolProcess hvcat(RunfilePath("tools/hvcat"), {"-l", uri_});
+    struct stat info;
+    for (int i = 0; i < 1000 && stat(path_.c_str(), &info) != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(stat(path_.c_str(), &info), 0) << "hvcat never listened";
+    hvcat.Signal(signal);
+    Result r = hvcat.Wait(kHvcatLimit);
+    EXPECT_EQ(r.exit_code, 128 + signal) << r.err;  // still ended by it
+    EXPECT_NE(stat(path_.c_str(), &info), 0) << "socket file left behind";
+    unlink(path_.c_str());
+  }
+}
+
 // ── Failures: exit status, one line on stderr, data before it kept ─────
 
 TEST_F(HvcatTest, RefusedConnection) {
@@ -533,8 +550,15 @@ TEST_F(HvcatTest, UsageErrorsExitTwoWithOneLine) {
   EXPECT_EQ(bad_seconds.exit_code, 2);
   EXPECT_THAT(bad_seconds.err, HasSubstr("--close-timeout: \"soon\""));
 
-  Result zero = RunHvcat({"--connect-timeout=0", uri_}, "");
-  EXPECT_EQ(zero.exit_code, 2);
+  for (const char* option : {"--connect-timeout", "--close-timeout"}) {
+    for (const char* value : {"0", "0s", "-1", "-2ms"}) {
+      std::string arg = std::string(option) + "=" + value;
+      Result zero = RunHvcat({arg, uri_}, "");
+      EXPECT_EQ(zero.exit_code, 2) << arg;
+      EXPECT_THAT(zero.err, HasSubstr(std::string(option) + ": \"" + value +
+                                      "\" is not a positive duration"));
+    }
+  }
 
   Result protocol = RunHvcat({"--protocol=tcp", uri_}, "");
   EXPECT_EQ(protocol.exit_code, 2);

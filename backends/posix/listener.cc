@@ -169,6 +169,7 @@ absl::StatusOr<std::optional<AcceptedConnection>> Listener::Accept() {
         case EPROTO:
           continue;
         default:
+          ++failed_accepts_;
           return PosixError(error,
                             absl::StrCat("accept on ", FormatAddressUri(local_)));
       }

@@ -82,11 +82,15 @@ class Listener {
 
   // The next admitted connection, or nullopt when none is pending. Rejected
   // connections are closed and reported on the way. Fails on listening
-  // socket errors (EMFILE, ENFILE, ENOBUFS...), which may be transient.
+  // socket errors (EMFILE, ENFILE, ENOBUFS...), which may be transient: the
+  // connection stays queued and the socket readable, so a caller that
+  // retries at once spins. LoopListener (loop_listener.h) backs off instead.
   absl::StatusOr<std::optional<AcceptedConnection>> Accept();
 
   uint64_t accepted_count() const { return accepted_; }
   uint64_t rejected_count() const { return rejected_; }
+  // Accept() calls that failed (each one failed accept4 call).
+  uint64_t failed_accept_count() const { return failed_accepts_; }
 
  private:
   Listener(UniqueFd fd, Address local, ListenOptions options)
@@ -101,6 +105,7 @@ class Listener {
   ino_t file_ino_ = 0;
   uint64_t accepted_ = 0;
   uint64_t rejected_ = 0;
+  uint64_t failed_accepts_ = 0;
 };
 
 }  // namespace hvsock

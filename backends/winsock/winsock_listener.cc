@@ -1,6 +1,7 @@
 #include "backends/winsock/winsock_listener.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,7 +17,7 @@ PeerFilter AllowVmIds(std::vector<HvGuid> vm_ids) {
   };
 }
 
-class WinsockListener::Acceptor {
+class WinsockListener::Acceptor : public DeadlineWatcher {
  public:
   Acceptor(IoLoop& loop, UniqueSocket socket, WinsockListenerOptions options,
            AcceptCallback on_accept, WinsockExtensions extensions,
@@ -44,6 +45,10 @@ class WinsockListener::Acceptor {
   void Detach() {
     detached_ = true;
     on_accept_ = nullptr;
+    if (retry_at_.has_value()) {
+      retry_at_.reset();
+      loop_.UnwatchDeadline(this);
+    }
     if (dispatching_) return;  // OnAccepted finishes the job
     if (op_.pending) {
       CancelIoEx(reinterpret_cast<HANDLE>(socket_.get()), &op_.overlapped);
@@ -54,6 +59,27 @@ class WinsockListener::Acceptor {
 
   const SocketAddress& local() const { return local_; }
   uint64_t rejected() const { return rejected_; }
+  bool paused() const { return paused_; }
+  uint64_t failed_retries() const { return failed_retries_; }
+  uint64_t pauses() const { return pauses_; }
+
+  // DeadlineWatcher: the retry after a backoff.
+  std::optional<absl::Time> NextDeadline() const override { return retry_at_; }
+  void OnDeadline(absl::Time now) override {
+    if (!retry_at_.has_value() || now < *retry_at_) return;
+    retry_at_.reset();
+    loop_.UnwatchDeadline(this);
+    dispatching_ = true;  // a report may destroy the listener meanwhile
+    StartAccept();
+    dispatching_ = false;
+    if (detached_) {
+      if (op_.pending) {
+        CancelIoEx(reinterpret_cast<HANDLE>(socket_.get()), &op_.overlapped);
+      } else {
+        Finish();
+      }
+    }
+  }
 
  private:
   // Room AcceptEx needs per address: the largest sockaddr plus 16.
@@ -76,11 +102,35 @@ class WinsockListener::Acceptor {
     callback(std::move(result));
   }
 
+  // Accepting cannot go on for now (`error`): report it if it starts an
+  // episode, and retry after the backoff.
+  void Pause(const absl::Status& error) {
+    if (paused_) {
+      ++failed_retries_;
+    } else {
+      paused_ = true;
+      ++pauses_;
+      backoff_ = options_.min_backoff;
+      Report(absl::Status(
+          error.code(),
+          absl::StrCat(error.message(), "; accepting paused, retrying after ",
+                       absl::FormatDuration(options_.min_backoff),
+                       ", backing off to every ",
+                       absl::FormatDuration(options_.max_backoff))));
+      if (detached_) return;  // the report destroyed the listener
+    }
+    retry_at_ = loop_.Now() + backoff_;
+    backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+    loop_.WatchDeadline(this);
+  }
+
   void StartAccept() {
     while (!detached_) {
-      absl::StatusOr<UniqueSocket> accepting = OpenStreamSocket(local_.family());
+      absl::StatusOr<UniqueSocket> accepting =
+          options_.open_socket ? options_.open_socket(local_.family())
+                               : OpenStreamSocket(local_.family());
       if (!accepting.ok()) {
-        Report(accepting.status());
+        Pause(accepting.status());
         return;
       }
       accepting_ = std::move(*accepting);
@@ -96,8 +146,8 @@ class WinsockListener::Acceptor {
       op_.pending = false;
       accepting_.reset();
       if (error == WSAECONNRESET) continue;  // that peer gave up; next
-      Report(WinsockStatus(error, absl::StrCat("AcceptEx on ",
-                                               local_.ToString())));
+      Pause(WinsockStatus(error, absl::StrCat("AcceptEx on ",
+                                              local_.ToString())));
       return;
     }
   }
@@ -108,16 +158,19 @@ class WinsockListener::Acceptor {
       return;
     }
     dispatching_ = true;
+    bool retry_now = true;
     if (error == WSAECONNRESET || error == ERROR_NETNAME_DELETED) {
       accepting_.reset();
     } else if (error != 0) {
       accepting_.reset();
-      Report(WinsockStatus(error, absl::StrCat("AcceptEx on ",
-                                               local_.ToString())));
+      Pause(WinsockStatus(error, absl::StrCat("AcceptEx on ",
+                                              local_.ToString())));
+      retry_now = false;  // after the backoff
     } else {
+      paused_ = false;  // an accept worked: the episode is over
       Accepted();
     }
-    if (!detached_) StartAccept();
+    if (!detached_ && retry_now) StartAccept();
     dispatching_ = false;
     if (detached_) {
       if (op_.pending) {
@@ -170,6 +223,11 @@ class WinsockListener::Acceptor {
   UniqueSocket accepting_;
   char addresses_[2 * kAddressSpace] = {};
   uint64_t rejected_ = 0;
+  bool paused_ = false;
+  absl::Duration backoff_;
+  std::optional<absl::Time> retry_at_;  // watched while set
+  uint64_t failed_retries_ = 0;
+  uint64_t pauses_ = 0;
   bool attached_ = false;
   bool detached_ = false;
   bool dispatching_ = false;
@@ -178,6 +236,15 @@ class WinsockListener::Acceptor {
 absl::StatusOr<std::unique_ptr<WinsockListener>> WinsockListener::Listen(
     IoLoop& loop, const SocketAddress& address, WinsockListenerOptions options,
     AcceptCallback on_accept) {
+  if (!(options.min_backoff > absl::ZeroDuration() &&
+        options.min_backoff <= options.max_backoff &&
+        options.max_backoff < absl::InfiniteDuration())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "WinsockListener: the backoffs must be 0 < min_backoff <= "
+        "max_backoff < infinity; got min_backoff ",
+        absl::FormatDuration(options.min_backoff), ", max_backoff ",
+        absl::FormatDuration(options.max_backoff)));
+  }
   absl::StatusOr<UniqueSocket> socket = OpenStreamSocket(address.family());
   if (!socket.ok()) return socket.status();
   std::string where = address.ToString();
@@ -219,5 +286,13 @@ const SocketAddress& WinsockListener::local_address() const {
 uint64_t WinsockListener::rejected_peers() const {
   return acceptor_->rejected();
 }
+
+bool WinsockListener::paused() const { return acceptor_->paused(); }
+
+uint64_t WinsockListener::failed_retries() const {
+  return acceptor_->failed_retries();
+}
+
+uint64_t WinsockListener::pauses() const { return acceptor_->pauses(); }
 
 }  // namespace hvsock

@@ -7,8 +7,17 @@
 // then the peer filter runs: a rejected peer's socket is reset and counted,
 // never reported. For Hyper-V listeners AllowVmIds() builds the usual filter
 // (an allowlist of VmIds). A connection that the peer reset before it was
-// accepted is skipped. Other accept failures are reported to `on_accept` and
-// the listener keeps accepting.
+// accepted is skipped. A failure of one accepted connection (its accept
+// context, its address) is reported to `on_accept` and the listener goes on.
+//
+// Out of sockets or buffers (WSAEMFILE, WSAENOBUFS: the socket to accept
+// into cannot be made, or AcceptEx fails), retrying at once would either
+// spin or, as before, stop accepting for good. Instead the listener pauses
+// and retries on a loop deadline after a backoff (min_backoff, doubling on
+// each failed retry up to max_backoff); the first failure of such an
+// episode is reported to `on_accept` (the later ones are only counted:
+// failed_retries()), and the first connection accepted ends the episode.
+// It recovers by itself once sockets free up.
 //
 // The address family is the listening address's: AF_HYPERV (bind to a
 // ServiceId with VmId wildcard, children, loopback...) or AF_INET in tests.
@@ -26,6 +35,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "backends/winsock/hv_guid.h"
 #include "backends/winsock/winsock_io_loop.h"
 #include "backends/winsock/winsock_socket.h"
@@ -47,6 +57,12 @@ PeerFilter AllowVmIds(std::vector<HvGuid> vm_ids);
 struct WinsockListenerOptions {
   int backlog = SOMAXCONN;
   PeerFilter accept_peer;  // empty: accept everyone
+  // The backoff while accepting fails (see above): 0 < min <= max.
+  absl::Duration min_backoff = absl::Milliseconds(10);
+  absl::Duration max_backoff = absl::Seconds(1);
+  // Opens each socket an AcceptEx accepts into (of the listener's family).
+  // Empty: OpenStreamSocket. Tests make it fail to run out of sockets.
+  std::function<absl::StatusOr<UniqueSocket>(int family)> open_socket;
 };
 
 class WinsockListener {
@@ -66,6 +82,11 @@ class WinsockListener {
   const SocketAddress& local_address() const;
   // Connections the peer filter turned away.
   uint64_t rejected_peers() const;
+  // True while accepting is paused after a failure (see above).
+  bool paused() const;
+  // Failed retries while paused, all episodes; episodes of pauses.
+  uint64_t failed_retries() const;
+  uint64_t pauses() const;
 
   class Acceptor;
 

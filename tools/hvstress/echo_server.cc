@@ -22,54 +22,57 @@ struct EchoServer::Echo {
 };
 
 absl::StatusOr<std::unique_ptr<EchoServer>> EchoServer::Start(
-    EventLoop& loop, const Address& address, const FlowOptions& flow_options) {
+    EventLoop& loop, const Address& address, const FlowOptions& flow_options,
+    std::function<void(const ListenerReport&)> on_listener_report) {
   if (absl::Status valid = flow_options.Validate(); !valid.ok()) return valid;
   ListenOptions listen_options;
   listen_options.backlog = 1024;
   absl::StatusOr<std::unique_ptr<Listener>> listener =
       Listener::Listen(address, std::move(listen_options));
   if (!listener.ok()) return listener.status();
-  std::unique_ptr<EchoServer> server(
-      new EchoServer(loop, *std::move(listener), flow_options));
+  std::unique_ptr<EchoServer> server(new EchoServer(loop, flow_options));
   EchoServer* raw = server.get();
-  absl::StatusOr<FdWatch*> watch =
-      loop.Watch(raw->listener_->fd(), Readiness::kReadable,
-                 [raw](Readiness) { raw->AcceptAll(); });
-  if (!watch.ok()) return watch.status();
-  raw->watch_ = *watch;
+  LoopListenerOptions accept_options;
+  accept_options.on_report = [raw, on_listener_report = std::move(
+                                       on_listener_report)](
+                                 const ListenerReport& report) {
+    if (report.kind == ListenerReport::Kind::kAcceptPaused) {
+      raw->stats_.errors.Add("accept paused", report.error.message());
+    }
+    if (on_listener_report) on_listener_report(report);
+  };
+  absl::StatusOr<std::unique_ptr<LoopListener>> accepting =
+      LoopListener::Start(
+          loop, *std::move(listener),
+          [raw](AcceptedConnection accepted) {
+            raw->Adopt(std::move(accepted));
+          },
+          std::move(accept_options));
+  if (!accepting.ok()) return accepting.status();
+  raw->accepting_ = *std::move(accepting);
   return server;
 }
 
 EchoServer::~EchoServer() {
-  if (watch_ != nullptr) watch_->Release();
+  accepting_.reset();
   for (LoopFlow* flow : open_) flow->Release();
 }
 
-void EchoServer::AcceptAll() {
-  // Bounded, so one busy listener cannot starve the flows.
-  for (int i = 0; i < 64; ++i) {
-    absl::StatusOr<std::optional<AcceptedConnection>> accepted =
-        listener_->Accept();
-    if (!accepted.ok()) {
-      stats_.errors.Add(absl::StrCat("accept: ", accepted.status().message()));
-      return;
-    }
-    if (!accepted->has_value()) return;
-    auto echo = std::make_unique<Echo>();
-    Echo* raw_echo = echo.get();
-    absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
-        std::move((*accepted)->fd), flow_options_,
-        [this, echo = std::move(echo)](LoopFlow& f, FlowEvent event) {
-          OnEvent(f, *echo, event);
-        });
-    if (!flow.ok()) {
-      stats_.errors.Add(absl::StrCat("accept: ", flow.status().message()));
-      continue;
-    }
-    ++stats_.accepted;
-    open_.insert(*flow);
-    Pump(**flow, *raw_echo);
+void EchoServer::Adopt(AcceptedConnection accepted) {
+  auto echo = std::make_unique<Echo>();
+  Echo* raw_echo = echo.get();
+  absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
+      std::move(accepted.fd), flow_options_,
+      [this, echo = std::move(echo)](LoopFlow& f, FlowEvent event) {
+        OnEvent(f, *echo, event);
+      });
+  if (!flow.ok()) {
+    stats_.errors.Add("accept", flow.status().message());
+    return;
   }
+  ++stats_.accepted;
+  open_.insert(*flow);
+  Pump(**flow, *raw_echo);
 }
 
 void EchoServer::OnEvent(LoopFlow& flow, Echo& echo, FlowEvent event) {
@@ -124,7 +127,7 @@ void EchoServer::Finish(LoopFlow& flow, Echo& echo, const absl::Status& error) {
     ++stats_.closed;
   } else {
     ++stats_.failed;
-    stats_.errors.Add(DescribeFlowError(error));
+    stats_.errors.Add(FlowErrorKindOf(error), DescribeFlowError(error));
   }
   flow.Release();
 }

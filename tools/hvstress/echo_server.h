@@ -7,6 +7,10 @@
 // the last byte — it closes, so its end follows the last echoed byte; the
 // flow is dropped once its close completes.
 //
+// Accepting is a LoopListener's: out of descriptors, the server pauses
+// accepting with backoff instead of spinning, tallies each episode as an
+// "accept paused" error, and resumes once flows close.
+//
 // It runs on an EventLoop the caller owns and drives (see
 // EchoServerThread for one on its own thread). Thread-compatible: use it
 // on the loop's thread only.
@@ -14,6 +18,7 @@
 #define HVSOCK_TOOLS_HVSTRESS_ECHO_SERVER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <unordered_set>
 
@@ -21,6 +26,7 @@
 #include "backends/address.h"
 #include "backends/posix/event_loop.h"
 #include "backends/posix/listener.h"
+#include "backends/posix/loop_listener.h"
 #include "core/flow_options.h"
 #include "tools/hvstress/error_tally.h"
 
@@ -31,15 +37,17 @@ struct EchoServerStats {
   uint64_t closed = 0;        // echoed everything; the close completed
   uint64_t failed = 0;
   uint64_t bytes_echoed = 0;
-  ErrorTally errors;          // why flows failed (and accept errors)
+  ErrorTally errors;          // why flows failed, by kind (and accept errors)
 };
 
 class EchoServer {
  public:
   // Listens on `address` and watches the listener on `loop`, which must
-  // outlive the server. Flows use `flow_options`.
+  // outlive the server. Flows use `flow_options`. `on_listener_report`, if
+  // given, also hears of accept pauses and recoveries as they happen.
   static absl::StatusOr<std::unique_ptr<EchoServer>> Start(
-      EventLoop& loop, const Address& address, const FlowOptions& flow_options);
+      EventLoop& loop, const Address& address, const FlowOptions& flow_options,
+      std::function<void(const ListenerReport&)> on_listener_report = {});
   // Stops accepting and drops the flows still open.
   ~EchoServer();
 
@@ -47,26 +55,25 @@ class EchoServer {
   EchoServer& operator=(const EchoServer&) = delete;
 
   // Where it listens (with the port the kernel chose, if any).
-  const Address& address() const { return listener_->local_address(); }
+  const Address& address() const {
+    return accepting_->listener().local_address();
+  }
   const EchoServerStats& stats() const { return stats_; }
   uint64_t open_flows() const { return open_.size(); }
 
  private:
   struct Echo;
-  EchoServer(EventLoop& loop, std::unique_ptr<Listener> listener,
-             const FlowOptions& flow_options)
-      : loop_(loop), listener_(std::move(listener)),
-        flow_options_(flow_options) {}
+  EchoServer(EventLoop& loop, const FlowOptions& flow_options)
+      : loop_(loop), flow_options_(flow_options) {}
 
-  void AcceptAll();
+  void Adopt(AcceptedConnection accepted);
   void Pump(LoopFlow& flow, Echo& echo);
   void OnEvent(LoopFlow& flow, Echo& echo, FlowEvent event);
   void Finish(LoopFlow& flow, Echo& echo, const absl::Status& error);
 
   EventLoop& loop_;
-  std::unique_ptr<Listener> listener_;
+  std::unique_ptr<LoopListener> accepting_;
   FlowOptions flow_options_;
-  FdWatch* watch_ = nullptr;
   EchoServerStats stats_;
   std::unordered_set<LoopFlow*> open_;
 };

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -24,7 +23,6 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "backends/posix/event_loop.h"
-#include "backends/posix/unique_fd.h"
 #include "backends/uri.h"
 #include "tools/hvstress/echo_server.h"
 #include "tools/hvstress/echo_server_thread.h"
@@ -33,6 +31,7 @@
 #include "tools/hvstress/report.h"
 #include "tools/hvstress/stream_pattern.h"
 #include "tools/hvstress/stress_run.h"
+#include "tools/interrupt_signals.h"
 
 namespace hvsock::hvstress {
 namespace {
@@ -58,21 +57,15 @@ void Complain(absl::string_view message) {
                         absl::StrReplaceAll(message, {{"\n", " "}}), "\n"));
 }
 
-// SIGINT and SIGTERM as a readable descriptor, so the loop handles them.
-// Blocks them first; call before starting threads so all inherit that.
-UniqueFd InterruptSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return UniqueFd(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
-}
-
-FlowOptions FlowOptionsFor(const Options& options) {
+// The echo server's flows. Its idle timeout drops clients that move no
+// byte for that long: --idle-timeout with --server, else the server default.
+FlowOptions ServerFlowOptions(const Options& options) {
   FlowOptions flow_options;
   flow_options.codec = options.codec;
   flow_options.close_timeout = options.close_timeout;
+  flow_options.idle_timeout = options.mode == Options::Mode::kServer
+                                  ? options.idle_timeout
+                                  : kServerIdleTimeout;
   return flow_options;
 }
 
@@ -83,25 +76,47 @@ int Serve(const Options& options) {
     Complain(absl::StrCat(address.status().message(), " (hvstress --help)"));
     return kExitUsage;
   }
-  UniqueFd interrupts = InterruptSignals();
+  // Before the listener exists, so that no signal finds its socket file
+  // without the handling that removes it.
+  absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
+      tools::InterruptSignals::Block();
   absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
   if (!loop.ok()) {
     Complain(loop.status().message());
     return kExitNoServer;
   }
   absl::StatusOr<std::unique_ptr<EchoServer>> server =
-      EchoServer::Start(**loop, *address, FlowOptionsFor(options));
+      EchoServer::Start(**loop, *address, ServerFlowOptions(options),
+                        [](const ListenerReport& report) {
+                          if (report.kind ==
+                              ListenerReport::Kind::kAcceptPaused) {
+                            Complain(report.error.message());
+                          } else {
+                            Complain(absl::StrCat(
+                                "accepting again after ",
+                                absl::FormatDuration(absl::Trunc(
+                                    report.paused, absl::Milliseconds(1))),
+                                " (",
+                                report.failed_retries, " retries failed)"));
+                          }
+                        });
   if (!server.ok()) {
     Complain(server.status().message());
     return kExitNoServer;
   }
   EventLoop* raw_loop = loop->get();
-  if (interrupts.valid()) {
-    (*loop)->Watch(interrupts.get(), Readiness::kReadable,
-                   [raw_loop](Readiness) { raw_loop->Stop(); })
+  if (interrupts.ok()) {
+    (*loop)->Watch((*interrupts)->fd(), Readiness::kReadable,
+                   [raw_loop, signals = interrupts->get()](Readiness) {
+                     if (signals->Take().has_value()) raw_loop->Stop();
+                   })
         .IgnoreError();
   }
   Complain(absl::StrCat("echo server (", CodecName(options.codec),
+                        ", idle timeout ",
+                        absl::FormatDuration(options.idle_timeout),
+                        ", close timeout ",
+                        absl::FormatDuration(options.close_timeout),
                         ") listening on ",
                         FormatAddressUri((*server)->address())));
   absl::Status run = (*loop)->Run();
@@ -109,8 +124,8 @@ int Serve(const Options& options) {
   Complain(absl::StrCat("stopped: ", stats.accepted, " flows accepted, ",
                         stats.closed, " echoed and closed, ", stats.failed,
                         " failed, ", stats.bytes_echoed, " bytes echoed"));
-  for (const auto& [error, entry] : stats.errors.entries()) {
-    Complain(absl::StrCat("  ", entry.count, " × ", error));
+  for (const auto& [kind, entry] : stats.errors.entries()) {
+    Complain(absl::StrCat("  ", ErrorLine(kind, entry)));
   }
   if (!run.ok()) {
     Complain(run.message());
@@ -160,7 +175,8 @@ int Stress(Options options) {
     target = *address;
     facts.target = FormatAddressUri(target);
   }
-  UniqueFd interrupts = InterruptSignals();
+  absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
+      tools::InterruptSignals::Block();
 
   TempDir temp_dir;  // outlives the server, which removes its socket first
   std::unique_ptr<EchoServerThread> server;
@@ -171,7 +187,7 @@ int Stress(Options options) {
     }
     absl::StatusOr<std::unique_ptr<EchoServerThread>> started =
         EchoServerThread::Start(UnixAddress{temp_dir.path() + "/echo.sock"},
-                                FlowOptionsFor(options));
+                                ServerFlowOptions(options));
     if (!started.ok()) {
       Complain(absl::StrCat("echo server: ", started.status().message()));
       return kExitNoServer;
@@ -191,9 +207,11 @@ int Stress(Options options) {
   int result_code = kExitOk;
   {
     StressRun run(**loop, options, target, pattern);
-    if (interrupts.valid()) {
-      (*loop)->Watch(interrupts.get(), Readiness::kReadable,
-                     [&run](Readiness) { run.Interrupt(); })
+    if (interrupts.ok()) {
+      (*loop)->Watch((*interrupts)->fd(), Readiness::kReadable,
+                     [&run, signals = interrupts->get()](Readiness) {
+                       if (signals->Take().has_value()) run.Interrupt();
+                     })
           .IgnoreError();
     }
     bool tty = ::isatty(STDERR_FILENO) == 1;
@@ -225,10 +243,7 @@ int Stress(Options options) {
       if (absl::Status stopped = server->Stop(); !stopped.ok()) {
         result.errors.Add(absl::StrCat("server: ", stopped.message()));
       }
-      for (const auto& [error, entry] : server->stats().errors.entries()) {
-        result.errors.Add(absl::StrCat("server: ", error), entry.example,
-                          entry.count);
-      }
+      result.errors.Merge("server: ", server->stats().errors);
     }
     std::string text = SummaryText(options, facts, result);
     if (options.json) {

@@ -294,6 +294,56 @@ TEST(Hvstress, ServerModeAndClientModeAreTheTwoHalves) {
                                     "0 failed"));
 }
 
+TEST(Hvstress, TheServerStoppedByAnySignalRemovesItsSocketFile) {
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
+    SCOPED_TRACE(strsignal(signal));
+    char pattern[] = "/tmp/hvstress-test-XXXXXX";
+    std::string dir = mkdtemp(pattern);
+    std::string path = dir + "/echo.sock";
+    ToolProcess server(HvstressPath(), {"--server", "unix://" + path});
+    for (int i = 0; i < 1000 && access(path.c_str(), F_OK) != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(access(path.c_str(), F_OK), 0) << "the server never listened";
+    server.Signal(signal);
+    Result served = server.Wait(kHvstressLimit);
+    EXPECT_EQ(served.exit_code, 0) << served.err;
+    EXPECT_THAT(served.err, HasSubstr("stopped: 0 flows accepted"));
+    EXPECT_NE(access(path.c_str(), F_OK), 0) << "socket file left behind";
+    unlink(path.c_str());
+    rmdir(dir.c_str());
+  }
+}
+
+TEST(Hvstress, TheServerDropsAClientThatNeverSendsAfterItsIdleTimeout) {
+  char pattern[] = "/tmp/hvstress-test-XXXXXX";
+  std::string dir = mkdtemp(pattern);
+  std::string path = dir + "/echo.sock";
+  ToolProcess server(HvstressPath(),
+                     {"--server", "unix://" + path, "--idle-timeout=0.3"});
+  for (int i = 0; i < 1000 && access(path.c_str(), F_OK) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  int client = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr = UnixAddr(path);
+  ASSERT_EQ(connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+            0);
+  // Connected, and then nothing: the server must hang up on us by itself.
+  pollfd pfd{client, POLLIN, 0};
+  EXPECT_EQ(poll(&pfd, 1, 20000), 1) << "the idle client was never dropped";
+  char byte;
+  ssize_t n = recv(client, &byte, 1, 0);
+  EXPECT_TRUE(n == 0 || (n < 0 && errno == ECONNRESET)) << n;
+  close(client);
+  server.Signal(SIGTERM);
+  Result served = server.Wait(kHvstressLimit);
+  rmdir(dir.c_str());
+  EXPECT_THAT(served.err, HasSubstr("idle timeout 300ms"));
+  EXPECT_THAT(served.err, HasSubstr("1 flows accepted, 0 echoed and closed, "
+                                    "1 failed"));
+  EXPECT_THAT(served.err, HasSubstr("1 × idle timeout"));
+}
+
 TEST(Hvstress, AServerThatDropsAByteIsCaught) {
   TestServer server([](int fd, const std::atomic<bool>& stopping) {
     EchoDroppingOneByte(fd, stopping, /*dropped=*/100);

@@ -29,19 +29,23 @@ const char kUsage[] =
     "  --bytes=MIN-MAX            bytes per connection (default 0-2M)\n"
     "  --write-size=MIN-MAX       bytes per write (default 1-64K)\n"
     "  --protocol=native|framed   wire protocol (default native)\n"
-    "  --duration=SECONDS         stop starting connections after this long\n"
+    "  --duration=TIME            stop starting connections after this long\n"
     "  --seed=N                   replay a run (default: from the clock;\n"
     "                             the summary prints it)\n"
-    "  --connect-timeout=SECONDS  per connect (default 10)\n"
-    "  --close-timeout=SECONDS    per close (default 10)\n"
-    "  --idle-timeout=SECONDS     abandon a connection idle this long before\n"
-    "                             its close (default 30)\n"
+    "  --connect-timeout=TIME     per connect (default 10s)\n"
+    "  --close-timeout=TIME       per close: time without progress once\n"
+    "                             closing (default 10s)\n"
+    "  --idle-timeout=TIME        a connection that moves no byte this long\n"
+    "                             is dropped: abandoned as stalled before its\n"
+    "                             close (default 30s); with --server, the\n"
+    "                             flows' idle timeout (default 60s)\n"
     "  --json                     print the summary as JSON on standard "
     "output\n"
     "  -q, --quiet                no progress lines\n"
     "  -h, --help                 this text\n"
     "\n"
     "Sizes: a number with an optional K, M or G (powers of 1024).\n"
+    "Times: seconds (10, 0.25) or with a unit (250ms, 1.5s, 2m); positive.\n"
     "\n"
     "exit status: 0 every connection verified; 1 some failed (the summary\n"
     "  names each error); 2 bad usage; 3 the echo server could not start\n";
@@ -108,6 +112,7 @@ absl::StatusOr<SizeRange> ParseSizeRange(absl::string_view text) {
 absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
   Options options;
   bool connections_given = false;
+  bool idle_timeout_given = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -203,13 +208,15 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
       if (!codec.ok()) return codec.status();
       options.codec = *codec;
     } else {
-      absl::StatusOr<absl::Duration> d =
-          tools::ParseSeconds(name, value, name == "--close-timeout");
+      absl::StatusOr<absl::Duration> d = tools::ParseDuration(name, value);
       if (!d.ok()) return d.status();
       if (name == "--duration") options.duration = *d;
       if (name == "--connect-timeout") options.connect_timeout = *d;
       if (name == "--close-timeout") options.close_timeout = *d;
-      if (name == "--idle-timeout") options.idle_timeout = *d;
+      if (name == "--idle-timeout") {
+        options.idle_timeout = *d;
+        idle_timeout_given = true;
+      }
     }
   }
   if (options.duration.has_value() && !connections_given) {
@@ -217,6 +224,9 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
   }
   if (options.mode == Options::Mode::kServer && options.uri.empty()) {
     return absl::InvalidArgumentError("--server needs a URI");
+  }
+  if (options.mode == Options::Mode::kServer && !idle_timeout_given) {
+    options.idle_timeout = kServerIdleTimeout;
   }
   return options;
 }

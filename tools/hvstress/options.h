@@ -28,6 +28,11 @@ struct SizeRange {
   friend bool operator==(const SizeRange&, const SizeRange&) = default;
 };
 
+// --idle-timeout's defaults. The library's default is off (an idle flow is
+// the application's business); a server open to anyone needs one.
+inline constexpr absl::Duration kClientIdleTimeout = absl::Seconds(30);
+inline constexpr absl::Duration kServerIdleTimeout = absl::Seconds(60);
+
 struct Options {
   enum class Mode { kStress, kServer };
   Mode mode = Mode::kStress;
@@ -52,13 +57,18 @@ struct Options {
   std::optional<uint64_t> seed;
   absl::Duration connect_timeout = absl::Seconds(10);
   absl::Duration close_timeout = absl::Seconds(10);
-  // A connection that moves no byte for this long is abandoned as stalled
-  // (before its close; afterwards the close timeout applies).
-  absl::Duration idle_timeout = absl::Seconds(30);
+  // kStress: a connection that moves no byte for this long is abandoned as
+  // stalled (before its close; afterwards the close timeout applies).
+  // kServer: the flows' FlowOptions::idle_timeout, which drops a client that
+  // moves no byte for this long (an idle or stalled peer), so that idle
+  // connections cannot pile up; kServerIdleTimeout unless given.
+  absl::Duration idle_timeout = kClientIdleTimeout;
 
   bool json = false;      // summary as one JSON object on standard output
   bool progress = true;   // progress lines on standard error
   bool help = false;
+
+  friend bool operator==(const Options&, const Options&) = default;
 };
 
 // The usage text (--help).

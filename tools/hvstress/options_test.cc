@@ -3,8 +3,10 @@
 #include "tools/hvstress/options.h"
 
 #include <limits>
+#include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -89,12 +91,45 @@ TEST(Options, MistakesNameTheOptionAndTheProblem) {
   EXPECT_EQ(Parse({"--protocol=tcp"}).status().message(),
             "--protocol: \"tcp\" is not native or framed");
   EXPECT_EQ(Parse({"--duration=soon"}).status().message(),
-            "--duration: \"soon\" is not a positive number of seconds (e.g. "
-            "10 or 0.25)");
+            "--duration: \"soon\" is not a positive duration of at most "
+            "1000000000s (seconds, e.g. 10 or 0.25, or with a unit: 250ms, "
+            "1.5s, 2m)");
   EXPECT_EQ(Parse({"--frobnicate"}).status().message(),
             "unknown option \"--frobnicate\"");
   EXPECT_EQ(Parse({"vsock://3:5000"}).status().message(),
             "unexpected argument \"vsock://3:5000\"");
+}
+
+TEST(Options, EveryDurationIsPositiveOrAUsageError) {
+  for (const char* option : {"--duration", "--connect-timeout",
+                             "--close-timeout", "--idle-timeout"}) {
+    for (const char* value : {"0", "0s", "-1", "-0.5s"}) {
+      std::string arg = absl::StrCat(option, "=", value);
+      absl::StatusOr<Options> options = Parse({arg.c_str()});
+      EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument)
+          << arg;
+      EXPECT_THAT(std::string(options.status().message()),
+                  ::testing::StartsWith(absl::StrCat(
+                      option, ": \"", value, "\" is not a positive duration")));
+    }
+    std::string arg = absl::StrCat(option, "=250ms");
+    EXPECT_TRUE(Parse({arg.c_str()}).ok()) << arg;
+  }
+}
+
+TEST(Options, TheServersIdleTimeoutDefaultsToAMinuteAndCanBeChanged) {
+  absl::StatusOr<Options> server = Parse({"--server=unix:///s"});
+  ASSERT_TRUE(server.ok());
+  EXPECT_EQ(server->idle_timeout, kServerIdleTimeout);
+  EXPECT_EQ(kServerIdleTimeout, absl::Seconds(60));
+
+  server = Parse({"--idle-timeout=2.5", "--server=unix:///s"});
+  ASSERT_TRUE(server.ok());
+  EXPECT_EQ(server->idle_timeout, absl::Milliseconds(2500));
+
+  absl::StatusOr<Options> client = Parse({});
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ(client->idle_timeout, kClientIdleTimeout);
 }
 
 }  // namespace

@@ -2,8 +2,12 @@
 
 #include <limits>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "tools/option_values.h"
 
 namespace hvsock::hvstress {
 
@@ -16,7 +20,7 @@ std::string FormatLatency(absl::Duration d) {
   return absl::StrFormat("%.2fs", us / 1e6);
 }
 
-std::string LatencyLine(Latencies& latencies) {
+std::string LatencyLine(const Latencies& latencies) {
   if (latencies.count() == 0) return "none";
   return absl::StrCat("p50 ", FormatLatency(latencies.Percentile(50)),
                       "  p90 ", FormatLatency(latencies.Percentile(90)),
@@ -24,7 +28,7 @@ std::string LatencyLine(Latencies& latencies) {
                       "  max ", FormatLatency(latencies.Max()));
 }
 
-std::string LatencyJson(Latencies& latencies) {
+std::string LatencyJson(const Latencies& latencies) {
   auto us = [&](double p) {
     return absl::StrFormat("%.1f",
                            absl::ToDoubleMicroseconds(latencies.Percentile(p)));
@@ -65,6 +69,54 @@ bool Passed(const StressResult& result) {
 
 }  // namespace
 
+std::vector<std::string> ReplayArguments(const Options& options,
+                                         uint64_t seed) {
+  std::vector<std::string> arguments;
+  if (!options.uri.empty()) arguments.push_back("--uri=" + options.uri);
+  if (options.connections != std::numeric_limits<uint64_t>::max()) {
+    arguments.push_back(absl::StrCat("--connections=", options.connections));
+  }
+  if (options.duration.has_value()) {
+    arguments.push_back(absl::StrCat(
+        "--duration=", tools::FormatSeconds(*options.duration), "s"));
+  }
+  arguments.push_back(absl::StrCat("--parallel=", options.parallel));
+  arguments.push_back(absl::StrCat("--bytes=", RangeOption(options.bytes)));
+  arguments.push_back(
+      absl::StrCat("--write-size=", RangeOption(options.write_size)));
+  arguments.push_back(absl::StrCat("--protocol=", CodecName(options.codec)));
+  arguments.push_back(absl::StrCat(
+      "--connect-timeout=", tools::FormatSeconds(options.connect_timeout),
+      "s"));
+  arguments.push_back(absl::StrCat(
+      "--close-timeout=", tools::FormatSeconds(options.close_timeout), "s"));
+  arguments.push_back(absl::StrCat(
+      "--idle-timeout=", tools::FormatSeconds(options.idle_timeout), "s"));
+  arguments.push_back(absl::StrCat("--seed=", seed));
+  return arguments;
+}
+
+std::string ShellWord(absl::string_view argument) {
+  bool plain = !argument.empty();
+  for (char c : argument) {
+    plain = plain && (absl::ascii_isalnum(c) ||
+                      absl::string_view("-_=/:.,@%+").find(c) !=
+                          absl::string_view::npos);
+  }
+  if (plain) return std::string(argument);
+  return absl::StrCat("'", absl::StrReplaceAll(argument, {{"'", "'\\''"}}),
+                      "'");
+}
+
+std::string ErrorLine(absl::string_view kind, const ErrorTally::Entry& entry) {
+  std::string line = absl::StrCat(entry.count, " × ", kind);
+  if (entry.examples.empty()) return line;
+  absl::StrAppend(&line, "  (e.g. ", absl::StrJoin(entry.examples, "; "));
+  if (entry.folded > 0) absl::StrAppend(&line, "; and ", entry.folded, " more");
+  absl::StrAppend(&line, ")");
+  return line;
+}
+
 std::string FormatBytes(double bytes) {
   static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int unit = 0;
@@ -92,7 +144,7 @@ std::string ProgressLine(const Options& options, const StressResult& result,
 }
 
 std::string SummaryText(const Options& options, const RunFacts& facts,
-                        StressResult& result) {
+                        const StressResult& result) {
   std::string out = absl::StrFormat(
       "hvstress: %s: %d connections verified, %d failed, in %.2fs\n",
       Passed(result) ? "PASS" : "FAIL", result.ok, result.failed,
@@ -107,26 +159,14 @@ std::string SummaryText(const Options& options, const RunFacts& facts,
                   "  (connected → close completed)\n");
   absl::StrAppend(&out, "  target      ", facts.target, "\n");
   absl::StrAppend(&out, "  replay      hvstress");
-  if (!options.uri.empty()) absl::StrAppend(&out, " --uri=", options.uri);
-  if (options.connections != std::numeric_limits<uint64_t>::max()) {
-    absl::StrAppend(&out, " --connections=", options.connections);
+  for (const std::string& argument : ReplayArguments(options, facts.seed)) {
+    absl::StrAppend(&out, " ", ShellWord(argument));
   }
-  if (options.duration.has_value()) {
-    absl::StrAppend(&out, " --duration=",
-                    absl::ToDoubleSeconds(*options.duration));
-  }
-  absl::StrAppend(&out, " --parallel=", options.parallel, " --bytes=",
-                  RangeOption(options.bytes), " --write-size=",
-                  RangeOption(options.write_size), " --protocol=",
-                  CodecName(options.codec), " --seed=", facts.seed, "\n");
+  absl::StrAppend(&out, "\n");
   if (!result.errors.empty()) {
     absl::StrAppend(&out, "  errors:\n");
-    for (const auto& [error, entry] : result.errors.entries()) {
-      absl::StrAppend(&out, "    ", entry.count, " × ", error);
-      if (!entry.example.empty()) {
-        absl::StrAppend(&out, "  (first: ", entry.example, ")");
-      }
-      absl::StrAppend(&out, "\n");
+    for (const auto& [kind, entry] : result.errors.entries()) {
+      absl::StrAppend(&out, "    ", ErrorLine(kind, entry), "\n");
     }
   }
   return out;
@@ -155,18 +195,28 @@ std::string JsonString(absl::string_view text) {
 }
 
 std::string SummaryJson(const Options& options, const RunFacts& facts,
-                        StressResult& result) {
+                        const StressResult& result) {
   std::string errors;
   std::string examples;
-  for (const auto& [error, entry] : result.errors.entries()) {
+  std::string folded;
+  for (const auto& [kind, entry] : result.errors.entries()) {
     if (!errors.empty()) {
       errors += ",";
       examples += ",";
+      folded += ",";
     }
-    absl::StrAppend(&errors, JsonString(error), ":", entry.count);
-    absl::StrAppend(&examples, JsonString(error), ":",
-                    JsonString(entry.example));
+    absl::StrAppend(&errors, JsonString(kind), ":", entry.count);
+    absl::StrAppend(&examples, JsonString(kind), ":[",
+                    absl::StrJoin(entry.examples, ",",
+                                  [](std::string* out, const std::string& e) {
+                                    out->append(JsonString(e));
+                                  }),
+                    "]");
+    absl::StrAppend(&folded, JsonString(kind), ":", entry.folded);
   }
+  auto seconds = [](absl::Duration d) {
+    return tools::FormatSeconds(d);  // a JSON number too
+  };
   return absl::StrCat(
       "{\"ok\":", Passed(result) ? "true" : "false",
       ",\"connections_ok\":", result.ok,
@@ -179,6 +229,7 @@ std::string SummaryJson(const Options& options, const RunFacts& facts,
       ",\"round_trip_latency_us\":", LatencyJson(result.round_trip),
       ",\"errors\":{", errors, "}",
       ",\"error_examples\":{", examples, "}",
+      ",\"error_folded\":{", folded, "}",
       ",\"seed\":", facts.seed,
       ",\"target\":", JsonString(facts.target),
       ",\"protocol\":", JsonString(CodecName(options.codec)),
@@ -186,7 +237,19 @@ std::string SummaryJson(const Options& options, const RunFacts& facts,
       ",\"bytes_min\":", options.bytes.min,
       ",\"bytes_max\":", options.bytes.max,
       ",\"write_size_min\":", options.write_size.min,
-      ",\"write_size_max\":", options.write_size.max, "}\n");
+      ",\"write_size_max\":", options.write_size.max,
+      ",\"connect_timeout_seconds\":", seconds(options.connect_timeout),
+      ",\"close_timeout_seconds\":", seconds(options.close_timeout),
+      ",\"idle_timeout_seconds\":", seconds(options.idle_timeout),
+      options.duration.has_value()
+          ? absl::StrCat(",\"duration_seconds\":", seconds(*options.duration))
+          : "",
+      ",\"replay\":[",
+      absl::StrJoin(ReplayArguments(options, facts.seed), ",",
+                    [](std::string* out, const std::string& argument) {
+                      out->append(JsonString(argument));
+                    }),
+      "]}\n");
 }
 
 }  // namespace hvsock::hvstress

@@ -2,6 +2,13 @@
 // required members) and text that names every error with its count.
 #include "tools/hvstress/report.h"
 
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -9,6 +16,7 @@ namespace hvsock::hvstress {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 TEST(Report, JsonStringsEscapeQuotesBackslashesAndControls) {
@@ -34,16 +42,104 @@ TEST(Report, AFailedRunNamesEachErrorWithItsCount) {
   EXPECT_THAT(json, HasSubstr("\"seconds\":2.000,"));
   EXPECT_THAT(json,
               HasSubstr("\"errors\":{\"echo differs from what was sent\":2}"));
-  EXPECT_THAT(json, HasSubstr("\"connection 4: at 7\""));
+  EXPECT_THAT(json, HasSubstr("\"error_examples\":{\"echo differs from what "
+                              "was sent\":[\"connection 4: at 7\","
+                              "\"connection 5: at 9\"]}"));
+  EXPECT_THAT(json, HasSubstr("\"error_folded\":{\"echo differs from what "
+                              "was sent\":0}"));
 
   std::string text = SummaryText(options, facts, result);
   EXPECT_THAT(text, StartsWith("hvstress: FAIL: 3 connections verified, 2 "
                                "failed, in 2.00s\n"));
   EXPECT_THAT(text, HasSubstr("    2 × echo differs from what was sent  "
-                              "(first: connection 4: at 7)\n"));
+                              "(e.g. connection 4: at 7; connection 5: at 9)"
+                              "\n"));
   EXPECT_THAT(text, HasSubstr("  replay      hvstress --connections=2000 "
                               "--parallel=32 --bytes=0-2M --write-size=1-64K "
-                              "--protocol=native --seed=9\n"));
+                              "--protocol=native --connect-timeout=10s "
+                              "--close-timeout=10s --idle-timeout=30s "
+                              "--seed=9\n"));
+}
+
+TEST(Report, FoldedErrorsAreCountedNotListed) {
+  StressResult result;
+  for (int i = 0; i < 1000; ++i) {
+    result.errors.Add("server: protocol", absl::StrCat("length ", i));
+  }
+  std::string text = SummaryText(Options(), RunFacts(), result);
+  EXPECT_THAT(text, HasSubstr("    1000 × server: protocol  (e.g. length 0; "
+                              "length 1; length 2; and 997 more)\n"));
+  EXPECT_THAT(text, Not(HasSubstr("length 3")));
+  std::string json = SummaryJson(Options(), RunFacts(), result);
+  EXPECT_THAT(json, HasSubstr("\"error_folded\":{\"server: protocol\":997}"));
+  EXPECT_THAT(json, Not(HasSubstr("length 3")));
+}
+
+// The replay line of `options`' summary, parsed back as a command line.
+absl::StatusOr<Options> ParseReplayLine(const Options& options, uint64_t seed) {
+  RunFacts facts;
+  facts.seed = seed;
+  std::string text = SummaryText(options, facts, StressResult());
+  const std::string kPrefix = "  replay      ";
+  size_t start = text.find(kPrefix);
+  EXPECT_NE(start, std::string::npos) << text;
+  start += kPrefix.size();
+  std::string line = text.substr(start, text.find('\n', start) - start);
+  std::vector<std::string> words = absl::StrSplit(line, ' ');
+  std::vector<const char*> argv;
+  for (const std::string& word : words) argv.push_back(word.c_str());
+  EXPECT_EQ(words.front(), "hvstress");
+  return ParseCommandLine(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(Report, TheReplayLineParsesBackToTheSameOptions) {
+  Options defaults;
+  defaults.seed = 1;
+
+  Options everything;
+  everything.uri = "unix:///run/echo.sock";
+  everything.connections = 12345;
+  everything.duration = absl::Milliseconds(1500);
+  everything.parallel = 7;
+  everything.bytes = {3, 5 * 1024 * 1024};
+  everything.write_size = {1000, 1000};
+  everything.codec = Codec::kFramed;
+  everything.seed = 77;
+  everything.connect_timeout = absl::Nanoseconds(1);
+  everything.close_timeout = absl::Seconds(90) + absl::Nanoseconds(10);
+  everything.idle_timeout = absl::Milliseconds(300);
+
+  Options duration_alone;  // no count: as many as fit in the duration
+  duration_alone.duration = absl::Seconds(20);
+  duration_alone.connections = std::numeric_limits<uint64_t>::max();
+  duration_alone.seed = 5;
+
+  for (const Options& options : {defaults, everything, duration_alone}) {
+    absl::StatusOr<Options> replayed = ParseReplayLine(options, *options.seed);
+    ASSERT_TRUE(replayed.ok()) << replayed.status();
+    EXPECT_TRUE(*replayed == options)
+        << absl::StrJoin(ReplayArguments(options, *options.seed), " ");
+  }
+}
+
+TEST(Report, TheReplayLineChangesWithEveryTimeout) {
+  // A timeout failure must reproduce: each timeout is on the line.
+  Options options;
+  options.close_timeout = absl::Milliseconds(250);
+  options.idle_timeout = absl::Seconds(2);
+  options.connect_timeout = absl::Seconds(3);
+  std::string line = absl::StrJoin(ReplayArguments(options, 1), " ");
+  EXPECT_THAT(line, HasSubstr("--close-timeout=0.25s"));
+  EXPECT_THAT(line, HasSubstr("--idle-timeout=2s"));
+  EXPECT_THAT(line, HasSubstr("--connect-timeout=3s"));
+}
+
+TEST(Report, ShellWordsQuoteOnlyWhatAShellWouldSplitOrExpand) {
+  EXPECT_EQ(ShellWord("--uri=unix:///run/echo.sock"),
+            "--uri=unix:///run/echo.sock");
+  EXPECT_EQ(ShellWord("--uri=unix:///my dir/it's.sock"),
+            "'--uri=unix:///my dir/it'\\''s.sock'");
+  EXPECT_EQ(ShellWord("--uri=unix:///a$b"), "'--uri=unix:///a$b'");
 }
 
 TEST(Report, BytesInBinaryUnits) {
