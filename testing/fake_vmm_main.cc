@@ -3,7 +3,7 @@
 // without one:
 //
 //   bazel run //testing:fake_vmm_main -- /tmp/vm/v.sock /tmp/vm [options]
-//   bazel run //tools:hvstress -- --server unix:///tmp/vm/guest_52 \
+//   bazel run //tools:hvstress -- --server unix:///tmp/vm/guest_52
 //       --protocol=framed &                  # the "guest", on port 52
 //   bazel run //tools:hvcat -- hybrid-vsock:///tmp/vm/v.sock:52
 //

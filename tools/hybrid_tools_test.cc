@@ -251,7 +251,8 @@ TEST_F(HybridToolsTest, HvcatHelpSaysFramedIsTheHybridVsockDefault) {
 // stresses it through the VMM.
 void StressThroughVmm(const std::string& target, const std::string& guest,
                       const std::string& guest_socket,
-                      const std::vector<std::string>& guest_flags) {
+                      const std::vector<std::string>& guest_flags,
+                      const std::vector<std::string>& host_flags = {}) {
   std::vector<std::string> server_args = {"--server", guest};
   server_args.insert(server_args.end(), guest_flags.begin(),
                      guest_flags.end());
@@ -267,9 +268,13 @@ void StressThroughVmm(const std::string& target, const std::string& guest,
     if (up) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  std::vector<std::string> client_args = {"--uri",  target,  "-n",
+                                          "200",    "-p",    "50",
+                                          "--bytes", "0-64K", "--seed",
+                                          "7",      "--json"};
+  client_args.insert(client_args.end(), host_flags.begin(), host_flags.end());
   Result client = ToolProcess(RunfilePath("tools/hvstress/hvstress"),
-                              {"--uri", target, "-n", "200", "-p", "50",
-                               "--bytes", "0-64K", "--seed", "7", "--json"})
+                              client_args)
                       .Wait(kToolLimit);
   EXPECT_EQ(client.exit_code, 0) << client.err << client.out;
   EXPECT_THAT(client.out, HasSubstr("\"connections_ok\":200"));
@@ -284,6 +289,15 @@ TEST_F(HybridToolsTest, HvstressThroughFirecrackerFramedByDefault) {
   StartVmm(options);
   StressThroughVmm(Hybrid(52), GuestUnix(52),
                    FakeVmm::GuestPortPath(dir_, 52), {"--protocol=framed"});
+}
+
+TEST_F(HybridToolsTest, HvstressHonoursAnExplicitNativeProtocol) {
+  FakeVmm::Options options;
+  options.close = FakeVmm::CloseSemantics::kHalfClose;  // Cloud Hypervisor
+  StartVmm(options);
+  StressThroughVmm(Hybrid(52), GuestUnix(52),
+                   FakeVmm::GuestPortPath(dir_, 52), {"--protocol=native"},
+                   {"--protocol=native"});
 }
 
 TEST_F(HybridToolsTest, HvstressThroughHyperkit) {
