@@ -92,21 +92,21 @@ int Main(int argc, char** argv) {
       config.codec.value_or(tools::DefaultCodecFor(*address));
   flow_options.close_timeout = config.close_timeout;
 
-  // The transport, and (hybrid vsock) stream bytes that came with the
-  // VMM's reply.
+  // The transport (for hybrid vsock and hyperkit, after the VMM's
+  // handshake).
   absl::StatusOr<VmmConnection> connection;
   ConnectOptions connect;
   connect.timeout = config.connect_timeout;
   connect.retry_refused = config.retry;
   if (config.listen) {
     absl::StatusOr<UniqueFd> fd = AcceptOne(*address);
-    if (fd.ok()) connection = VmmConnection{*std::move(fd), "", ""};
+    if (fd.ok()) connection = VmmConnection{*std::move(fd), ""};
     else connection = fd.status();
   } else if (const auto* vmm = std::get_if<VmmSocketAddress>(&*address)) {
     connection = ConnectVmm(*vmm, connect);
   } else {
     absl::StatusOr<UniqueFd> fd = Connect(std::get<Address>(*address), connect);
-    if (fd.ok()) connection = VmmConnection{*std::move(fd), "", ""};
+    if (fd.ok()) connection = VmmConnection{*std::move(fd), ""};
     else connection = fd.status();
   }
   if (!connection.ok()) {
@@ -127,8 +127,8 @@ int Main(int argc, char** argv) {
     Complain(loop.status().message());
     return kExitFlowFailed;
   }
-  absl::StatusOr<LoopFlow*> flow = AddVmmFlow(
-      **loop, *std::move(connection), flow_options, [](LoopFlow&, FlowEvent) {});
+  absl::StatusOr<LoopFlow*> flow = (*loop)->AddFlow(
+      std::move(connection->fd), flow_options, [](LoopFlow&, FlowEvent) {});
   if (!flow.ok()) {
     Complain(flow.status().message());
     return kExitFlowFailed;

@@ -12,9 +12,10 @@
 namespace hvsock::internal {
 namespace {
 
-// Reply bytes read per recv(). What follows the OK line in the same read is
-// the stream's (VmmConnection::leftover), so this bounds that too.
-constexpr size_t kReplyReadSize = 512;
+// Reply bytes peeked at per recv(): the longest reply line the handshake
+// accepts. Only the bytes it consumes are then taken from the socket, so
+// stream bytes after the OK line stay there for the flow.
+constexpr size_t kReplyPeekSize = ConnectHandshake::kMaxReplyBytes;
 
 bool IsHybridVsock(const VmmSocketAddress& address) {
   return std::holds_alternative<HybridVsockAddress>(address);
@@ -127,7 +128,6 @@ void VmmConnectSession::BeginHandshake(absl::Time now) {
     handshake_ = ConnectHandshake::Hyperkit(hyperkit.guest_cid, hyperkit.port,
                                             deadline_);
   }
-  leftover_.clear();
   phase_ = Phase::kHandshaking;
   Exchange(now);
 }
@@ -151,13 +151,17 @@ void VmmConnectSession::Exchange(absl::Time now) {
     }
   }
   while (handshake.WantsRead()) {
-    char buffer[kReplyReadSize];
-    ssize_t n = ::recv(fd_.get(), buffer, sizeof(buffer), MSG_DONTWAIT);
+    char buffer[kReplyPeekSize];
+    ssize_t n =
+        ::recv(fd_.get(), buffer, sizeof(buffer), MSG_PEEK | MSG_DONTWAIT);
     if (n > 0) {
-      absl::string_view received(buffer, static_cast<size_t>(n));
-      size_t consumed = handshake.HandleReceived(received);
-      if (handshake.established()) {
-        leftover_ = std::string(received.substr(consumed));
+      size_t consumed = handshake.HandleReceived(
+          absl::string_view(buffer, static_cast<size_t>(n)));
+      // Take exactly the reply bytes; they are in the socket already.
+      ssize_t taken = ::recv(fd_.get(), buffer, consumed, MSG_DONTWAIT);
+      if (consumed == 0) break;  // cannot happen while the reply is awaited
+      if (taken != static_cast<ssize_t>(consumed)) {
+        handshake.HandleTransportReset();
       }
     } else if (n == 0) {
       handshake.HandleTransportEof();
@@ -173,7 +177,6 @@ void VmmConnectSession::Exchange(absl::Time now) {
   if (handshake.established()) {
     VmmConnection connection;
     connection.fd = std::move(fd_);
-    connection.leftover = std::move(leftover_);
     connection.reply = handshake.reply();
     Finish(std::move(connection));
     return;

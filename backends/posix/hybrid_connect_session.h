@@ -101,7 +101,6 @@ class VmmConnectSession {
   UniqueFd fd_;
   std::vector<UniqueFd> retired_;
   std::optional<ConnectHandshake> handshake_;
-  std::string leftover_;
   // The last retried failure, for the final error once time is up.
   absl::StatusCode last_code_ = absl::StatusCode::kOk;
   std::string last_reason_;

@@ -1,12 +1,13 @@
 // VmmConnection: a Unix socket to a VMM whose connect handshake is done, so
-// that the socket now carries a guest port's byte stream; and AddVmmFlow(),
-// which runs a flow over it on an EventLoop.
+// that the socket now carries a guest port's byte stream from its first
+// byte. Run a flow over `fd` like any connected socket
+// (EventLoop::AddFlow, SocketDriver).
 //
 // The VMM may send stream bytes in the same segment as its OK line (the
-// guest wrote at once). The connector read them: they are `leftover`, and
-// they must reach the flow before any byte read from the socket, exactly
-// once. AddVmmFlow() does that; a caller driving a Flow by other means
-// hands `leftover` to Flow::HandleReceived() before its first read.
+// guest wrote at once). The connector peeks at the reply and takes from the
+// socket only the reply line itself, so those bytes are still in the
+// socket: the flow reads them first, exactly once, with nothing to feed by
+// hand.
 //
 // Thread-compatible.
 #ifndef HVSOCK_BACKENDS_POSIX_HYBRID_CONNECTION_H_
@@ -14,27 +15,16 @@
 
 #include <string>
 
-#include "absl/status/statusor.h"
-#include "backends/posix/event_loop.h"
 #include "backends/posix/unique_fd.h"
-#include "core/flow.h"
 
 namespace hvsock {
 
 struct VmmConnection {
-  UniqueFd fd;           // connected, non-blocking, close-on-exec
-  std::string leftover;  // the stream's first bytes, read with the reply
+  UniqueFd fd;  // connected, non-blocking, close-on-exec
   // "OK <number>" from a hybrid vsock VMM (empty for hyperkit). For logs:
   // the number means different things to different VMMs.
   std::string reply;
 };
-
-// EventLoop::AddFlow over `connection.fd`, with `connection.leftover`
-// received first. Fails as AddFlow does, or if the flow cannot take the
-// leftover bytes (a receive_limit smaller than them).
-absl::StatusOr<LoopFlow*> AddVmmFlow(EventLoop& loop, VmmConnection connection,
-                                     const FlowOptions& options,
-                                     FlowCallback on_event);
 
 }  // namespace hvsock
 

@@ -5,8 +5,9 @@
 //
 // Each attempt: a non-blocking Unix connect to the VMM socket
 // (backends/posix/hybrid_paths.h), the request in one write, then (hybrid
-// vsock) the reply "OK <number>\n", read without blocking. Stream bytes
-// that arrive with the reply are kept in VmmConnection::leftover. hyperkit
+// vsock) the reply "OK <number>\n", peeked at without blocking and taken
+// from the socket up to its "\n" only: stream bytes that arrive with the
+// reply stay in the socket for the flow (hybrid_connection.h). hyperkit
 // sends no reply: the connect is done once the request is written, and a
 // refused port shows later as the end of the flow.
 //

@@ -141,7 +141,7 @@ void StressRun::StartMore() {
           if (!fd.ok()) {
             OnConnected(*cp, fd.status());
           } else {
-            OnConnected(*cp, VmmConnection{*std::move(fd), "", ""});
+            OnConnected(*cp, VmmConnection{*std::move(fd), ""});
           }
         });
   }
@@ -155,8 +155,8 @@ void StressRun::OnConnected(Connection& c,
     return;
   }
   result_.connect.Add(absl::Now() - c.connect_started);
-  absl::StatusOr<LoopFlow*> flow = AddVmmFlow(
-      loop_, *std::move(connection), flow_options_,
+  absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
+      std::move(connection->fd), flow_options_,
       [this, cp = &c](LoopFlow&, FlowEvent event) { OnEvent(*cp, event); });
   if (!flow.ok()) {
     Fail(c, absl::StrCat("flow: ", flow.status().message()), "");
