@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 
 namespace hvsock {
 namespace {
@@ -92,6 +93,56 @@ absl::StatusOr<Address> ParseUnix(absl::string_view uri,
   if (!path.ok()) return path.status();
   return UnixAddress{*std::move(path)};
 }
+
+// The "/abs/path:PORT" of hybrid-vsock:// and hyperkit:// URIs: the port
+// is the number after the last ':' of the path; the path before it is
+// percent-decoded.
+struct PathAndPort {
+  std::string path;
+  uint32_t port = 0;
+};
+
+absl::StatusOr<PathAndPort> ParsePathAndPort(absl::string_view uri,
+                                             const UriParts& parts,
+                                             absl::string_view form,
+                                             absl::string_view what) {
+  if (!parts.authority.empty()) {
+    return UriError(
+        uri, parts.authority_column,
+        absl::StrCat(parts.scheme, " URIs have no host (found ",
+                     Quoted(parts.authority), "); write ", form,
+                     ", with three slashes"));
+  }
+  size_t colon = parts.path.rfind(':');
+  if (colon == absl::string_view::npos) {
+    return UriError(uri, parts.path_column + parts.path.size(),
+                    absl::StrCat("expected ':' and a port after the ", what,
+                                 " (", form, ")"));
+  }
+  absl::string_view path = parts.path.substr(0, colon);
+  if (path.empty() || path == "/") {
+    return UriError(uri, parts.path_column,
+                    absl::StrCat("missing ", what, " before the port (", form,
+                                 ")"));
+  }
+  absl::string_view port_text = parts.path.substr(colon + 1);
+  size_t port_column = parts.path_column + colon + 1;
+  if (port_text.empty()) {
+    return UriError(uri, port_column,
+                    absl::StrCat("missing port after ':' (", form, ")"));
+  }
+  absl::StatusOr<uint32_t> port =
+      ParseUriNumber(uri, port_text, port_column, "port");
+  if (!port.ok()) return port.status();
+  absl::StatusOr<std::string> decoded =
+      PercentDecode(uri, path, parts.path_column);
+  if (!decoded.ok()) return decoded.status();
+  return PathAndPort{*std::move(decoded), *port};
+}
+
+constexpr absl::string_view kHybridVsockForm =
+    "hybrid-vsock:///path/to/v.sock:PORT";
+constexpr absl::string_view kHyperkitForm = "hyperkit:///path/to/dir:PORT";
 
 }  // namespace
 
@@ -239,6 +290,83 @@ absl::StatusOr<Address> ParseAddressUri(absl::string_view uri) {
   return UriError(uri, 1,
                   absl::StrCat("unknown scheme \"", parts->scheme,
                                "\" (expected vsock or unix)"));
+}
+
+absl::StatusOr<HybridVsockAddress> ParseHybridVsockUri(absl::string_view uri) {
+  absl::StatusOr<UriParts> parts = SplitUri(uri);
+  if (!parts.ok()) return parts.status();
+  if (parts->scheme != kHybridVsockScheme) {
+    return UriError(uri, 1, absl::StrCat("expected the scheme \"",
+                                         kHybridVsockScheme, "://\""));
+  }
+  absl::StatusOr<PathAndPort> parsed =
+      ParsePathAndPort(uri, *parts, kHybridVsockForm, "socket path");
+  if (!parsed.ok()) return parsed.status();
+  return HybridVsockAddress{std::move(parsed->path), parsed->port};
+}
+
+absl::StatusOr<HyperkitAddress> ParseHyperkitUri(absl::string_view uri) {
+  // The one query anywhere: ?cid=N. SplitUri sees what precedes it.
+  size_t query = uri.find('?');
+  absl::string_view before_query = uri.substr(0, query);
+  if (before_query.find('#') != absl::string_view::npos) {
+    return SplitUri(uri).status();  // reports the fragment
+  }
+  absl::StatusOr<UriParts> parts = SplitUri(before_query);
+  if (!parts.ok()) {
+    // Errors name the whole URI; the column is the same.
+    return absl::InvalidArgumentError(absl::StrReplaceAll(
+        parts.status().message(),
+        {{Quoted(before_query), Quoted(uri)}}));
+  }
+  if (parts->scheme != kHyperkitScheme) {
+    return UriError(uri, 1, absl::StrCat("expected the scheme \"",
+                                         kHyperkitScheme, "://\""));
+  }
+  absl::StatusOr<PathAndPort> parsed =
+      ParsePathAndPort(uri, *parts, kHyperkitForm, "directory");
+  if (!parsed.ok()) return parsed.status();
+  HyperkitAddress address{std::move(parsed->path), parsed->port,
+                          HyperkitAddress::kDefaultGuestCid};
+  if (query == absl::string_view::npos) return address;
+  absl::string_view text = uri.substr(query + 1);
+  size_t column = query + 2;
+  if (size_t hash = text.find('#'); hash != absl::string_view::npos) {
+    return UriError(uri, column + hash,
+                    "fragments ('#') are not supported");
+  }
+  constexpr absl::string_view kCid = "cid=";
+  if (text.substr(0, kCid.size()) != kCid) {
+    return UriError(uri, column,
+                    absl::StrCat("unknown query ", Quoted(text),
+                                 " (the only one is ?cid=N, the guest's CID)"));
+  }
+  absl::StatusOr<uint32_t> cid = ParseUriNumber(
+      uri, text.substr(kCid.size()), column + kCid.size(), "CID");
+  if (!cid.ok()) return cid.status();
+  if (*cid <= VsockAddress::kCidHost || *cid == VsockAddress::kCidAny) {
+    return UriError(uri, column + kCid.size(),
+                    absl::StrCat("CID ", *cid,
+                                 " is not a guest's (guests have CIDs from 3 "
+                                 "to 4294967294)"));
+  }
+  address.guest_cid = *cid;
+  return address;
+}
+
+std::string FormatHybridVsockUri(const HybridVsockAddress& address) {
+  return absl::StrCat(kHybridVsockScheme, "://",
+                      PercentEncodePath(address.uds_path), ":", address.port);
+}
+
+std::string FormatHyperkitUri(const HyperkitAddress& address) {
+  std::string uri = absl::StrCat(kHyperkitScheme, "://",
+                                 PercentEncodePath(address.directory), ":",
+                                 address.port);
+  if (address.guest_cid != HyperkitAddress::kDefaultGuestCid) {
+    absl::StrAppend(&uri, "?cid=", address.guest_cid);
+  }
+  return uri;
 }
 
 std::string FormatVsockUri(const VsockAddress& address) {

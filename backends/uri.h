@@ -8,6 +8,15 @@
 //   vsock://:PORT             any CID (VsockAddress::kCidAny), for listening
 //   unix:///absolute/path     a Unix-domain socket; the path is
 //                             percent-decoded (%20 is a space)
+//   hybrid-vsock:///abs/path/v.sock:PORT
+//                             guest port PORT behind a hybrid vsock VMM's
+//                             socket (Firecracker, Cloud Hypervisor,
+//                             vhost-device-vsock); PORT is the number after
+//                             the last ':'
+//   hyperkit:///abs/dir:PORT[?cid=N]
+//                             guest port PORT behind hyperkit's socket
+//                             directory; guest CID 3 unless ?cid= says
+//                             otherwise (the only query accepted anywhere)
 //
 // Schemes are case-insensitive; formatting writes them in lower case and
 // round-trips: ParseAddressUri(FormatAddressUri(a)) == a for every vsock
@@ -38,6 +47,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "backends/address.h"
+#include "backends/vmm_socket_address.h"
 
 namespace hvsock {
 
@@ -45,6 +55,15 @@ absl::StatusOr<Address> ParseAddressUri(absl::string_view uri);
 std::string FormatAddressUri(const Address& address);
 std::string FormatVsockUri(const VsockAddress& address);
 std::string FormatUnixUri(const UnixAddress& address);
+
+// hybrid-vsock:// and hyperkit:// (backends/vmm_socket_address.h). Reached
+// through ParseUri (backends/uri_address.h) like every scheme.
+absl::StatusOr<HybridVsockAddress> ParseHybridVsockUri(absl::string_view uri);
+absl::StatusOr<HyperkitAddress> ParseHyperkitUri(absl::string_view uri);
+std::string FormatHybridVsockUri(const HybridVsockAddress& address);
+std::string FormatHyperkitUri(const HyperkitAddress& address);
+inline constexpr absl::string_view kHybridVsockScheme = "hybrid-vsock";
+inline constexpr absl::string_view kHyperkitScheme = "hyperkit";
 
 // ── Building blocks for scheme parsers ─────────────────────────────────
 

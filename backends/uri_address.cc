@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "backends/uri.h"
 #include "backends/winsock/hvsock_uri.h"
@@ -49,6 +50,10 @@ absl::StatusOr<UriAddress> ParseTcpLoopback(absl::string_view uri,
 }  // namespace
 
 absl::StatusOr<UriAddress> ParseUri(absl::string_view uri) {
+  // hyperkit:// first: its ?cid= query is one SplitUri refuses.
+  if (absl::StartsWithIgnoreCase(uri, absl::StrCat(kHyperkitScheme, "://"))) {
+    return ParseHyperkitUri(uri);
+  }
   absl::StatusOr<UriParts> parts = SplitUri(uri);
   if (!parts.ok()) return parts.status();
   if (parts->scheme == "vsock" || parts->scheme == "unix") {
@@ -63,9 +68,11 @@ absl::StatusOr<UriAddress> ParseUri(absl::string_view uri) {
     return *address;
   }
   if (parts->scheme == "tcp") return ParseTcpLoopback(uri, *parts);
+  if (parts->scheme == kHybridVsockScheme) return ParseHybridVsockUri(uri);
   return UriError(uri, 1,
                   absl::StrCat("unknown scheme \"", parts->scheme,
-                               "\" (expected vsock, unix, hvsock or tcp)"));
+                               "\" (expected vsock, unix, hvsock, tcp, "
+                               "hybrid-vsock or hyperkit)"));
 }
 
 std::string FormatUri(const UriAddress& address) {
@@ -77,6 +84,12 @@ std::string FormatUri(const UriAddress& address) {
   }
   if (const auto* hv = std::get_if<HvSocketAddress>(&address)) {
     return FormatHvsockUri(*hv);
+  }
+  if (const auto* hybrid = std::get_if<HybridVsockAddress>(&address)) {
+    return FormatHybridVsockUri(*hybrid);
+  }
+  if (const auto* hyperkit = std::get_if<HyperkitAddress>(&address)) {
+    return FormatHyperkitUri(*hyperkit);
   }
   return absl::StrCat("tcp://", kTcpLoopbackHost, ":",
                       std::get<TcpLoopbackAddress>(address).port);
@@ -90,8 +103,12 @@ absl::string_view UriScheme(const UriAddress& address) {
       return "unix";
     case 2:
       return kHvsockScheme;
-    default:
+    case 3:
       return "tcp";
+    case 4:
+      return kHybridVsockScheme;
+    default:
+      return kHyperkitScheme;
   }
 }
 

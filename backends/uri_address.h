@@ -5,6 +5,11 @@
 //   unix:///absolute/path             a Unix socket        (backends/uri.h)
 //   hvsock://VMID/SERVICEID           a Hyper-V socket     (hvsock_uri.h)
 //   tcp://127.0.0.1:PORT              TCP loopback, for tests only
+//   hybrid-vsock:///abs/v.sock:PORT   a guest port behind Firecracker,
+//                                     Cloud Hypervisor or vhost-device-vsock
+//                                     (backends/uri.h)
+//   hyperkit:///abs/dir:PORT[?cid=N]  a guest port behind hyperkit
+//                                     (backends/uri.h)
 //
 // Each backend takes the kinds it can use and rejects the others (the
 // posix backend: vsock and unix; the winsock backend: hvsock, and tcp where
@@ -28,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "backends/address.h"
+#include "backends/vmm_socket_address.h"
 #include "backends/winsock/hv_address.h"
 
 namespace hvsock {
@@ -42,7 +48,8 @@ struct TcpLoopbackAddress {
 };
 
 using UriAddress = std::variant<VsockAddress, UnixAddress, HvSocketAddress,
-                                TcpLoopbackAddress>;
+                                TcpLoopbackAddress, HybridVsockAddress,
+                                HyperkitAddress>;
 
 // Parses a URI of any scheme above (schemes are case-insensitive).
 absl::StatusOr<UriAddress> ParseUri(absl::string_view uri);
@@ -50,7 +57,8 @@ absl::StatusOr<UriAddress> ParseUri(absl::string_view uri);
 // The URI for `address`, in each scheme's canonical form.
 std::string FormatUri(const UriAddress& address);
 
-// The scheme of `address` ("vsock", "unix", "hvsock", "tcp").
+// The scheme of `address` ("vsock", "unix", "hvsock", "tcp",
+// "hybrid-vsock", "hyperkit").
 absl::string_view UriScheme(const UriAddress& address);
 
 }  // namespace hvsock

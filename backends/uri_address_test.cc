@@ -68,7 +68,8 @@ TEST(ParseUri, OneErrorFormatForEveryScheme) {
                          "the loopback address 127.0.0.1, found \"10.0.0.1\""));
   EXPECT_THAT(ErrorOf("ftp://x"),
               StartsWith("bad URI \"ftp://x\" at column 1: unknown scheme "
-                         "\"ftp\" (expected vsock, unix, hvsock or tcp)"));
+                         "\"ftp\" (expected vsock, unix, hvsock, tcp, "
+                         "hybrid-vsock or hyperkit)"));
 }
 
 TEST(ParseUri, TcpIsLoopbackOnlyWithAPort) {

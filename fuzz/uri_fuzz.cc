@@ -1,4 +1,5 @@
-// Fuzz target: address URI parsing (vsock://, unix://, hvsock://).
+// Fuzz target: address URI parsing (vsock://, unix://, hvsock://,
+// hybrid-vsock://, hyperkit://).
 //
 // Whatever the text, a parser either fails with InvalidArgument and a
 // message that locates the problem inside the text or just past it ("at
@@ -74,11 +75,29 @@ void CheckHvsockUri(absl::string_view uri) {
         uri);
 }
 
+template <typename Address>
+void CheckVmmSocketUri(
+    absl::string_view uri,
+    absl::StatusOr<Address> (*parse)(absl::string_view),
+    std::string (*format)(const Address&)) {
+  absl::StatusOr<Address> parsed = parse(uri);
+  if (!parsed.ok()) return CheckError(parsed.status(), uri);
+  std::string formatted = format(*parsed);
+  absl::StatusOr<Address> again = parse(formatted);
+  Check(again.ok(), "formatted VMM socket URI does not parse", uri);
+  Check(*again == *parsed, "formatted VMM socket URI parses to another address",
+        uri);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::string_view uri(reinterpret_cast<const char*>(data), size);
   CheckAddressUri(uri);
   CheckHvsockUri(uri);
+  CheckVmmSocketUri(uri, &hvsock::ParseHybridVsockUri,
+                    &hvsock::FormatHybridVsockUri);
+  CheckVmmSocketUri(uri, &hvsock::ParseHyperkitUri,
+                    &hvsock::FormatHyperkitUri);
   return 0;
 }

@@ -1,6 +1,7 @@
 // hvcat for Linux: netcat for hypervisor sockets on the epoll loop
 // (backends/posix), and the project's end-to-end check. URIs: vsock://,
-// unix://. See backends/posix/README.md; the copy itself is hvcat_copy.h.
+// unix://, hybrid-vsock://, hyperkit:// (tools/posix_endpoint.h). See
+// backends/posix/README.md; the copy itself is hvcat_copy.h.
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,6 +20,9 @@
 #include "absl/time/time.h"
 #include "backends/posix/connector.h"
 #include "backends/posix/event_loop.h"
+#include "backends/posix/hybrid_connection.h"
+#include "backends/posix/hybrid_connector.h"
+#include "backends/posix/hybrid_listener.h"
 #include "backends/posix/listener.h"
 #include "backends/uri.h"
 #include "backends/uri_address.h"
@@ -28,46 +32,31 @@
 #include "tools/hvcat_exit.h"
 #include "tools/hvcat_std_streams_posix.h"
 #include "tools/interrupt_signals.h"
+#include "tools/posix_endpoint.h"
 
 namespace hvsock::hvcat {
 namespace {
 
-constexpr UsageDetails kUsageDetails = {
-    "URIs:  vsock://CID:PORT   vsock://:PORT (listen on any CID)   "
-    "unix:///absolute/path\n",
-    "native"};
+constexpr UsageDetails kUsageDetails = {tools::kPosixUriForms,
+                                        tools::kPosixDefaultProtocol};
 
-// The address `uri` names, if this hvcat can use it: vsock:// or unix://.
-absl::StatusOr<Address> ParseAddress(absl::string_view uri) {
-  absl::StatusOr<UriAddress> address = ParseUri(uri);
-  if (!address.ok()) return address.status();
-  if (const auto* vsock = std::get_if<VsockAddress>(&*address)) return *vsock;
-  if (const auto* unix_address = std::get_if<UnixAddress>(&*address)) {
-    return *unix_address;
-  }
-  if (std::holds_alternative<TcpLoopbackAddress>(*address)) {
-    return UriError(uri, 1,
-                    "tcp:// is for tests of hvcat.exe only; this hvcat takes "
-                    "vsock:// and unix://");
-  }
-  return UriError(uri, 1,
-                  "hvsock:// addresses are Windows' (Hyper-V sockets); this "
-                  "hvcat takes vsock:// and unix://");
-}
-
-// Listens on `address` and accepts one connection. A SIGINT, SIGTERM or
+// Listens on `endpoint` and accepts one connection. A SIGINT, SIGTERM or
 // SIGHUP while waiting (`interrupts`) ends the wait: the listener, and with
 // it its socket file, is gone when this returns, and `*interrupted` says
 // which signal came.
-absl::StatusOr<UniqueFd> AcceptOne(const Address& address,
+absl::StatusOr<UniqueFd> AcceptOne(const tools::PosixEndpoint& endpoint,
                                    tools::InterruptSignals* interrupts,
                                    int* interrupted) {
   ListenOptions options;
   options.backlog = 1;
   absl::StatusOr<std::unique_ptr<Listener>> listener =
-      Listener::Listen(address, std::move(options));
+      std::holds_alternative<Address>(endpoint)
+          ? Listener::Listen(std::get<Address>(endpoint), std::move(options))
+          : ListenVmm(std::get<VmmSocketAddress>(endpoint));
   if (!listener.ok()) return listener.status();
-  if (const auto* vsock = std::get_if<VsockAddress>(&address);
+  const auto* address = std::get_if<Address>(&endpoint);
+  if (const auto* vsock =
+          address != nullptr ? std::get_if<VsockAddress>(address) : nullptr;
       vsock != nullptr && vsock->port == VsockAddress::kPortAny) {
     Complain(absl::StrCat("listening on ",
                           FormatAddressUri((*listener)->local_address())));
@@ -97,9 +86,10 @@ absl::StatusOr<UniqueFd> AcceptOne(const Address& address,
 int Main(int argc, char** argv) {
   absl::StatusOr<std::optional<CommandLine>> parsed =
       ParseCommandLine(argc, argv);
-  absl::StatusOr<Address> address = parsed.ok() && parsed->has_value()
-                                        ? ParseAddress((*parsed)->uri)
-                                        : absl::StatusOr<Address>(Address{});
+  absl::StatusOr<tools::PosixEndpoint> address =
+      parsed.ok() && parsed->has_value()
+          ? tools::ParsePosixEndpoint((*parsed)->uri, "hvcat")
+          : absl::StatusOr<tools::PosixEndpoint>(Address{});
   if (!parsed.ok() || !address.ok()) {
     const absl::Status& problem =
         parsed.ok() ? address.status() : parsed.status();
@@ -116,26 +106,35 @@ int Main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // EPIPE instead, reported as an error
 
   FlowOptions flow_options;
-  flow_options.codec = config.codec.value_or(Codec::kNative);
+  flow_options.codec =
+      config.codec.value_or(tools::DefaultCodecFor(*address));
   flow_options.close_timeout = config.close_timeout;
 
-  absl::StatusOr<UniqueFd> fd;
+  // The transport (for hybrid vsock and hyperkit, after the VMM's
+  // handshake).
+  absl::StatusOr<VmmConnection> connection;
+  ConnectOptions connect;
+  connect.timeout = config.connect_timeout;
+  connect.retry_refused = config.retry;
   if (config.listen) {
     // Blocked before the socket file exists, unblocked once it is gone.
     absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
         tools::InterruptSignals::Block();
     int interrupted = 0;
-    fd = AcceptOne(*address, interrupts.ok() ? interrupts->get() : nullptr,
-                   &interrupted);
+    absl::StatusOr<UniqueFd> fd = AcceptOne(
+        *address, interrupts.ok() ? interrupts->get() : nullptr, &interrupted);
     if (interrupted != 0) tools::DieBySignal(interrupted);
+    if (fd.ok()) connection = VmmConnection{*std::move(fd), ""};
+    else connection = fd.status();
+  } else if (const auto* vmm = std::get_if<VmmSocketAddress>(&*address)) {
+    connection = ConnectVmm(*vmm, connect);
   } else {
-    ConnectOptions connect;
-    connect.timeout = config.connect_timeout;
-    connect.retry_refused = config.retry;
-    fd = Connect(*address, connect);
+    absl::StatusOr<UniqueFd> fd = Connect(std::get<Address>(*address), connect);
+    if (fd.ok()) connection = VmmConnection{*std::move(fd), ""};
+    else connection = fd.status();
   }
-  if (!fd.ok()) {
-    Complain(fd.status().message());
+  if (!connection.ok()) {
+    Complain(connection.status().message());
     return kExitNoConnection;
   }
 
@@ -153,7 +152,7 @@ int Main(int argc, char** argv) {
     return kExitFlowFailed;
   }
   absl::StatusOr<LoopFlow*> flow = (*loop)->AddFlow(
-      *std::move(fd), flow_options, [](LoopFlow&, FlowEvent) {});
+      std::move(connection->fd), flow_options, [](LoopFlow&, FlowEvent) {});
   if (!flow.ok()) {
     Complain(flow.status().message());
     return kExitFlowFailed;

@@ -23,6 +23,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "backends/posix/event_loop.h"
+#include "backends/posix/hybrid_paths.h"
+#include "backends/posix/unique_fd.h"
 #include "backends/uri.h"
 #include "tools/hvstress/echo_server.h"
 #include "tools/hvstress/echo_server_thread.h"
@@ -32,6 +34,7 @@
 #include "tools/hvstress/stream_pattern.h"
 #include "tools/hvstress/stress_run.h"
 #include "tools/interrupt_signals.h"
+#include "tools/posix_endpoint.h"
 
 namespace hvsock::hvstress {
 namespace {
@@ -71,11 +74,17 @@ FlowOptions ServerFlowOptions(const Options& options) {
 
 // --server URI: echo until interrupted.
 int Serve(const Options& options) {
-  absl::StatusOr<Address> address = ParseAddressUri(options.uri);
-  if (!address.ok()) {
-    Complain(absl::StrCat(address.status().message(), " (hvstress --help)"));
+  absl::StatusOr<tools::PosixEndpoint> endpoint =
+      tools::ParsePosixEndpoint(options.uri, "hvstress");
+  if (!endpoint.ok()) {
+    Complain(absl::StrCat(endpoint.status().message(), " (hvstress --help)"));
     return kExitUsage;
   }
+  // A VMM delivers guest connections to host port P on its own path.
+  absl::StatusOr<Address> address =
+      std::holds_alternative<Address>(*endpoint)
+          ? std::get<Address>(*endpoint)
+          : Address(VmmListenSocket(std::get<VmmSocketAddress>(*endpoint)));
   // Before the listener exists, so that no signal finds its socket file
   // without the handling that removes it.
   absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
@@ -166,14 +175,20 @@ int Stress(Options options) {
   RunFacts facts;
   facts.seed = *options.seed;
   Address target;
+  std::optional<VmmSocketAddress> vmm_target;
   if (!options.uri.empty()) {
-    absl::StatusOr<Address> address = ParseAddressUri(options.uri);
-    if (!address.ok()) {
-      Complain(absl::StrCat(address.status().message(), " (hvstress --help)"));
+    absl::StatusOr<tools::PosixEndpoint> endpoint =
+        tools::ParsePosixEndpoint(options.uri, "hvstress");
+    if (!endpoint.ok()) {
+      Complain(absl::StrCat(endpoint.status().message(), " (hvstress --help)"));
       return kExitUsage;
     }
-    target = *address;
-    facts.target = FormatAddressUri(target);
+    if (const auto* address = std::get_if<Address>(&*endpoint)) {
+      target = *address;
+    } else {
+      vmm_target = std::get<VmmSocketAddress>(*endpoint);
+    }
+    facts.target = tools::FormatEndpoint(*endpoint);
   }
   absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
       tools::InterruptSignals::Block();
@@ -206,7 +221,9 @@ int Stress(Options options) {
   }
   int result_code = kExitOk;
   {
-    StressRun run(**loop, options, target, pattern);
+    StressRun run = vmm_target.has_value()
+                        ? StressRun(**loop, options, *vmm_target, pattern)
+                        : StressRun(**loop, options, target, pattern);
     if (interrupts.ok()) {
       (*loop)->Watch((*interrupts)->fd(), Readiness::kReadable,
                      [&run, signals = interrupts->get()](Readiness) {
@@ -270,6 +287,13 @@ int Main(int argc, char** argv) {
     return kExitOk;
   }
   ::signal(SIGPIPE, SIG_IGN);
+  if (!options->codec_given && !options->uri.empty()) {
+    // The URI's default protocol (framed for hybrid-vsock://); a bad URI
+    // is reported below.
+    absl::StatusOr<tools::PosixEndpoint> endpoint =
+        tools::ParsePosixEndpoint(options->uri, "hvstress");
+    if (endpoint.ok()) options->codec = tools::DefaultCodecFor(*endpoint);
+  }
   if (options->mode == Options::Mode::kServer) return Serve(*options);
   return Stress(*std::move(options));
 }

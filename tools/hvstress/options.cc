@@ -21,6 +21,10 @@ const char kUsage[] =
     "\n"
     "URIs:  vsock://CID:PORT   vsock://:PORT (server)   "
     "unix:///absolute/path\n"
+    "       hybrid-vsock:///path/to/v.sock:PORT (Firecracker, Cloud "
+    "Hypervisor,\n"
+    "         vhost-device-vsock; --server listens on <path>_<PORT>)\n"
+    "       hyperkit:///path/to/dir:PORT[?cid=N]\n"
     "\n"
     "options:\n"
     "  -n, --connections=N        connections in total (default 2000;\n"
@@ -28,7 +32,10 @@ const char kUsage[] =
     "  -p, --parallel=N           connections at once (default 32)\n"
     "  --bytes=MIN-MAX            bytes per connection (default 0-2M)\n"
     "  --write-size=MIN-MAX       bytes per write (default 1-64K)\n"
-    "  --protocol=native|framed   wire protocol (default native)\n"
+    "  --protocol=native|framed   wire protocol (default native; framed "
+    "for\n"
+    "                             hybrid-vsock://, where the VMMs lose\n"
+    "                             half-close otherwise)\n"
     "  --duration=TIME            stop starting connections after this long\n"
     "  --seed=N                   replay a run (default: from the clock;\n"
     "                             the summary prints it)\n"
@@ -207,6 +214,7 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
       absl::StatusOr<Codec> codec = tools::ParseCodec(name, value);
       if (!codec.ok()) return codec.status();
       options.codec = *codec;
+      options.codec_given = true;
     } else {
       absl::StatusOr<absl::Duration> d = tools::ParseDuration(name, value);
       if (!d.ok()) return d.status();

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "backends/posix/async_connector.h"
+#include "backends/posix/hybrid_async_connector.h"
 #include "core/flow_error.h"
 #include "tools/hvstress/echo_check.h"
 #include "tools/hvstress/random.h"
@@ -28,6 +29,7 @@ struct StressRun::Connection {
   uint64_t origin;
   EchoCheck check;
   PendingConnect connecting;  // until connected (destroying it cancels)
+  PendingVmmConnect connecting_vmm;  // the same, through a VMM
   absl::Time connect_started;
   LoopFlow* flow = nullptr;
   uint64_t written = 0;
@@ -39,8 +41,23 @@ struct StressRun::Connection {
 };
 
 StressRun::StressRun(EventLoop& loop, const Options& options,
+                     const VmmSocketAddress& target,
+                     const StreamPattern& pattern)
+    : StressRun(loop, options, Address{}, target, pattern) {}
+
+StressRun::StressRun(EventLoop& loop, const Options& options,
                      const Address& target, const StreamPattern& pattern)
-    : loop_(loop), options_(options), target_(target), pattern_(pattern) {
+    : StressRun(loop, options, target, std::nullopt, pattern) {}
+
+StressRun::StressRun(EventLoop& loop, const Options& options,
+                     const Address& target,
+                     std::optional<VmmSocketAddress> vmm_target,
+                     const StreamPattern& pattern)
+    : loop_(loop),
+      options_(options),
+      target_(target),
+      vmm_target_(std::move(vmm_target)),
+      pattern_(pattern) {
   flow_options_.codec = options.codec;
   flow_options_.close_timeout = options.close_timeout;
   connect_options_.timeout = options.connect_timeout;
@@ -110,23 +127,36 @@ void StressRun::StartMore() {
     Connection& c = *owned;
     active_.emplace(index, std::move(owned));
     c.connect_started = absl::Now();
+    if (vmm_target_.has_value()) {
+      c.connecting_vmm = ConnectVmmAsync(
+          loop_, *vmm_target_, connect_options_,
+          [this, cp = &c](absl::StatusOr<VmmConnection> connection) {
+            OnConnected(*cp, std::move(connection));
+          });
+      continue;
+    }
     c.connecting = ConnectAsync(
         loop_, target_, connect_options_,
         [this, cp = &c](absl::StatusOr<UniqueFd> fd) {
-          OnConnected(*cp, std::move(fd));
+          if (!fd.ok()) {
+            OnConnected(*cp, fd.status());
+          } else {
+            OnConnected(*cp, VmmConnection{*std::move(fd), ""});
+          }
         });
   }
   starting_ = false;
 }
 
-void StressRun::OnConnected(Connection& c, absl::StatusOr<UniqueFd> fd) {
-  if (!fd.ok()) {
-    Fail(c, absl::StrCat("connect: ", fd.status().message()), "");
+void StressRun::OnConnected(Connection& c,
+                            absl::StatusOr<VmmConnection> connection) {
+  if (!connection.ok()) {
+    Fail(c, absl::StrCat("connect: ", connection.status().message()), "");
     return;
   }
   result_.connect.Add(absl::Now() - c.connect_started);
   absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
-      *std::move(fd), flow_options_,
+      std::move(connection->fd), flow_options_,
       [this, cp = &c](LoopFlow&, FlowEvent event) { OnEvent(*cp, event); });
   if (!flow.ok()) {
     Fail(c, absl::StrCat("flow: ", flow.status().message()), "");

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "absl/status/status.h"
@@ -39,6 +40,8 @@
 #include "backends/posix/async_connector.h"
 #include "backends/posix/connector.h"
 #include "backends/posix/event_loop.h"
+#include "backends/posix/hybrid_connection.h"
+#include "backends/posix/hybrid_paths.h"
 #include "backends/posix/unique_fd.h"
 #include "tools/hvstress/error_tally.h"
 #include "tools/hvstress/latency.h"
@@ -66,6 +69,10 @@ class StressRun {
   // `loop` and `pattern` must outlive the run. `options.seed` must be set.
   StressRun(EventLoop& loop, const Options& options, const Address& target,
             const StreamPattern& pattern);
+  // A guest's echo server behind a VMM's Unix socket (hybrid vsock,
+  // hyperkit): each connect includes the VMM's handshake.
+  StressRun(EventLoop& loop, const Options& options,
+            const VmmSocketAddress& target, const StreamPattern& pattern);
   ~StressRun();
 
   StressRun(const StressRun&) = delete;
@@ -86,9 +93,12 @@ class StressRun {
  private:
   struct Connection;
 
+  StressRun(EventLoop& loop, const Options& options, const Address& target,
+            std::optional<VmmSocketAddress> vmm_target,
+            const StreamPattern& pattern);
   bool MayStart(absl::Time now) const;
   void StartMore();
-  void OnConnected(Connection& c, absl::StatusOr<UniqueFd> fd);
+  void OnConnected(Connection& c, absl::StatusOr<VmmConnection> connection);
   void Pump(Connection& c);
   void OnEvent(Connection& c, FlowEvent event);
   void Fail(Connection& c, absl::string_view error, absl::string_view detail);
@@ -99,6 +109,7 @@ class StressRun {
   EventLoop& loop_;
   const Options& options_;
   const Address target_;
+  const std::optional<VmmSocketAddress> vmm_target_;
   const StreamPattern& pattern_;
   FlowOptions flow_options_;
   ConnectOptions connect_options_;
