@@ -322,18 +322,25 @@ TEST_F(HybridToolsTest, HvstressServerListensWhereTheVmmDeliversGuests) {
   timeval tv{10, 0};
   setsockopt(guest->get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   ASSERT_TRUE(SendAll(guest->get(), U32LE(5) + "hello" + U32LE(0xbeefdead)));
+  // The guest ended first, so the echo ends with the server's Close; the
+  // guest answers it with its own, as a framed peer does.
   std::string received;
   char buffer[256];
-  while (received.find(U32LE(0xbeefdead)) == std::string::npos) {
+  while (received.find(U32LE(0xdeaddead)) == std::string::npos) {
     ssize_t n = recv(guest->get(), buffer, sizeof(buffer), 0);
     if (n <= 0) break;
     received.append(buffer, static_cast<size_t>(n));
   }
-  EXPECT_EQ(received.substr(0, 9), U32LE(5) + "hello");
+  EXPECT_EQ(received, U32LE(5) + "hello" + U32LE(0xdeaddead));
+  ASSERT_TRUE(SendAll(guest->get(), U32LE(0xdeaddead)));
+  // The server closes its end once our Close has arrived.
+  while (recv(guest->get(), buffer, sizeof(buffer), 0) > 0) {
+  }
   guest->reset();
   server.Signal(SIGTERM);
   Result served = server.Wait(kToolLimit);
-  EXPECT_THAT(served.err, HasSubstr("echo server (framed) listening on"));
+  EXPECT_THAT(served.err, HasSubstr("echo server (framed"));
+  EXPECT_THAT(served.err, HasSubstr("1 echoed and closed"));
 }
 
 TEST_F(HybridToolsTest, HvstressHelpSaysFramedIsTheHybridVsockDefault) {

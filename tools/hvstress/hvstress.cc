@@ -287,13 +287,6 @@ int Main(int argc, char** argv) {
     return kExitOk;
   }
   ::signal(SIGPIPE, SIG_IGN);
-  if (!options->codec_given && !options->uri.empty()) {
-    // The URI's default protocol (framed for hybrid-vsock://); a bad URI
-    // is reported below.
-    absl::StatusOr<tools::PosixEndpoint> endpoint =
-        tools::ParsePosixEndpoint(options->uri, "hvstress");
-    if (endpoint.ok()) options->codec = tools::DefaultCodecFor(*endpoint);
-  }
   if (options->mode == Options::Mode::kServer) return Serve(*options);
   return Stress(*std::move(options));
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tools/option_values.h"
+#include "tools/posix_endpoint.h"
 
 namespace hvsock::hvstress {
 
@@ -117,6 +118,7 @@ absl::StatusOr<SizeRange> ParseSizeRange(absl::string_view text) {
 }
 
 absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
+  bool codec_given = false;  // else the URI's default protocol
   Options options;
   bool connections_given = false;
   bool idle_timeout_given = false;
@@ -214,7 +216,7 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
       absl::StatusOr<Codec> codec = tools::ParseCodec(name, value);
       if (!codec.ok()) return codec.status();
       options.codec = *codec;
-      options.codec_given = true;
+      codec_given = true;
     } else {
       absl::StatusOr<absl::Duration> d = tools::ParseDuration(name, value);
       if (!d.ok()) return d.status();
@@ -235,6 +237,13 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
   }
   if (options.mode == Options::Mode::kServer && !idle_timeout_given) {
     options.idle_timeout = kServerIdleTimeout;
+  }
+  if (!codec_given && !options.uri.empty()) {
+    // The URI's default protocol (framed for hybrid-vsock://,
+    // tools/posix_endpoint.h); a bad URI is reported when it is used.
+    absl::StatusOr<tools::PosixEndpoint> endpoint =
+        tools::ParsePosixEndpoint(options.uri, "hvstress");
+    if (endpoint.ok()) options.codec = tools::DefaultCodecFor(*endpoint);
   }
   return options;
 }

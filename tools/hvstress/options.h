@@ -50,10 +50,9 @@ struct Options {
   SizeRange bytes{0, 2 * 1024 * 1024};
   // Bytes per write, drawn per write.
   SizeRange write_size{1, 64 * 1024};
+  // --protocol, else the URI's default (framed for hybrid-vsock://,
+  // tools/posix_endpoint.h), else native.
   Codec codec = Codec::kNative;
-  // --protocol was given; otherwise hvstress picks the URI's default
-  // (framed for hybrid-vsock://, tools/posix_endpoint.h).
-  bool codec_given = false;
   // Stop starting connections after this long; those running finish.
   std::optional<absl::Duration> duration;
   // Everything random derives from it; drawn from the clock if not given.
