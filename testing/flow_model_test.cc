@@ -253,6 +253,21 @@ struct CloseCommand : DuoCommand {
 
 // ── Backend: sending ─────────────────────────────────────────────────────
 
+// Peeks everything a side has queued (the model checks it) and returns it.
+std::string PeekAll(Side& s) {
+  // Room for every span: each payload byte could be its own frame.
+  std::vector<absl::string_view> spans(4 * s.flow.stats().send_queued + 64);
+  size_t count = s.flow.PeekTransmit(absl::MakeSpan(spans));
+  RC_ASSERT(count < spans.size());
+  std::string exposed;
+  for (size_t i = 0; i < count; ++i) {
+    exposed.append(spans[i].data(), spans[i].size());
+  }
+  absl::Status peek = s.model.Peeked(exposed);
+  RC_ASSERT(peek.ok());
+  return exposed;
+}
+
 // Peeks everything queued, checks it, and sends up to `max` bytes of it.
 struct TransmitCommand : DuoCommand {
   int side = *rc::gen::inRange(0, 2);
@@ -260,17 +275,7 @@ struct TransmitCommand : DuoCommand {
 
   void run(const Spec&, Duo& duo) const override {
     Side& s = duo.side(side);
-    // Room for every span: each payload byte could be its own frame.
-    std::vector<absl::string_view> spans(
-        4 * s.flow.stats().send_queued + 64);
-    size_t count = s.flow.PeekTransmit(absl::MakeSpan(spans));
-    RC_ASSERT(count < spans.size());
-    std::string exposed;
-    for (size_t i = 0; i < count; ++i) {
-      exposed.append(spans[i].data(), spans[i].size());
-    }
-    absl::Status peek = s.model.Peeked(exposed);
-    RC_ASSERT(peek.ok());
+    std::string exposed = PeekAll(s);
     size_t n = std::min(max, exposed.size());
     s.flow.ConsumeTransmitted(n);
     absl::Status sent = s.model.Transmitted(exposed.substr(0, n));
@@ -452,15 +457,7 @@ struct RareCommand : DuoCommand {
         s.flow.Abort();
         break;
       case 1: {  // consume more than a full peek exposed
-        std::vector<absl::string_view> spans(
-            4 * s.flow.stats().send_queued + 64);
-        size_t count = s.flow.PeekTransmit(absl::MakeSpan(spans));
-        std::string exposed;
-        for (size_t i = 0; i < count; ++i) {
-          exposed.append(spans[i].data(), spans[i].size());
-        }
-        absl::Status peek = s.model.Peeked(exposed);
-        RC_ASSERT(peek.ok());
+        std::string exposed = PeekAll(s);
         s.flow.ConsumeTransmitted(exposed.size() + 1 + extra);
         s.model.BackendMisuse();
         break;
@@ -513,8 +510,8 @@ void CheckAgainstTheModel(Codec codec) {
           TransmitCommand, TransmitCommand, TransmitCommand,
           ShutdownWriteCommand, ShutdownWriteCommand, ReceiveCommand,
           ReceiveCommand, ReceiveCommand, ReceiveCommand, TickCommand,
-          TickCommand, InjectCommand, InjectCommand, InjectCommand, FaultCommand,
-          RareCommand>());
+          TickCommand, InjectCommand, InjectCommand, InjectCommand,
+          FaultCommand, RareCommand>());
   // Where the cases ended up (printed with the result): a check that the
   // commands reach the close handshake's end and every way of failing.
   for (int i = 0; i < 2; ++i) {
