@@ -337,7 +337,7 @@ struct ReceiveCommand : DuoCommand {
       absl::Status allowed = s.model.CheckReceiveSpace(space.size());
       RC_ASSERT(allowed.ok());
       size_t n = std::min({max, space.size(), in.bytes.size()});
-      std::memcpy(space.data(), in.bytes.data(), n);
+      if (n > 0) std::memcpy(space.data(), in.bytes.data(), n);
       s.flow.CommitReceived(n);
       s.model.Received(absl::string_view(in.bytes).substr(0, n));
       in.bytes.erase(0, n);
