@@ -465,5 +465,37 @@ TEST(FlowEdgesNative, CloseSendsNoMarkerOnlyTheShutdown) {
   EXPECT_TRUE(flow.PollShutdownWrite());
 }
 
+// ── Options: each field's lower bound ───────────────────────────────────
+
+TEST(FlowEdgesOptions, EveryFieldBelowItsMinimumIsRejectedByName) {
+  struct Broken {
+    const char* field;
+    void (*breaks)(FlowOptions&);
+  };
+  const Broken broken[] = {
+      {"receive_limit", [](FlowOptions& o) { o.receive_limit = 0; }},
+      {"send_limit", [](FlowOptions& o) { o.send_limit = 0; }},
+      {"max_send_frame", [](FlowOptions& o) { o.max_send_frame = 0; }},
+      {"max_receive_frame", [](FlowOptions& o) { o.max_receive_frame = 0; }},
+      {"close_timeout",
+       [](FlowOptions& o) { o.close_timeout = absl::ZeroDuration(); }},
+      {"idle_timeout",
+       [](FlowOptions& o) { o.idle_timeout = absl::ZeroDuration(); }},
+  };
+  for (const Broken& b : broken) {
+    FlowOptions options;
+    b.breaks(options);
+    absl::StatusOr<Flow> flow = Flow::Create(options);
+    ASSERT_FALSE(flow.ok()) << b.field;
+    EXPECT_NE(flow.status().message().find(b.field), std::string::npos)
+        << flow.status();
+  }
+  FlowOptions smallest;
+  smallest.receive_limit = smallest.send_limit = 1;
+  smallest.max_send_frame = smallest.max_receive_frame = 1;
+  smallest.close_timeout = smallest.idle_timeout = absl::Nanoseconds(1);
+  EXPECT_TRUE(Flow::Create(smallest).ok());
+}
+
 }  // namespace
 }  // namespace hvsock
