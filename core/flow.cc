@@ -238,14 +238,19 @@ void Flow::HandleTransportError(const absl::Status& status) {
        {}, cause);
 }
 
-void Flow::HandleTimeout(absl::Time now) {
+void Flow::LearnTime(absl::Time now) {
   now_ = std::max(now_, now);
-  // Timers start at the first time the flow is given.
+  // Timers start at the first time the flow is given (an end queued before
+  // that, for the peer's ShutdownRead, starts its close timer now).
   if (last_progress_ == absl::InfinitePast()) last_progress_ = now_;
   if (close_started_ == absl::InfinitePast() &&
       FindFlowTransition(state_, FlowInput::kCloseTimeout).has_value()) {
     close_started_ = now_;
   }
+}
+
+void Flow::HandleTimeout(absl::Time now) {
+  LearnTime(now);
   if (std::optional<absl::Time> idle = IdleDeadline(); idle && now_ >= *idle) {
     Feed(FlowInput::kIdleTimeout);
     return;
@@ -319,8 +324,7 @@ absl::Status Flow::Write(absl::Cord&& data) {
 }
 
 absl::Status Flow::Close(absl::Time now) {
-  now_ = std::max(now_, now);
-  if (last_progress_ == absl::InfinitePast()) last_progress_ = now_;
+  LearnTime(now);
   Feed(FlowInput::kClose);
   if (state_ == FlowState::kFailed) return error_;
   return absl::OkStatus();

@@ -280,6 +280,9 @@ class Flow {
   absl::Status RejectWrite() const;
   absl::Status CheckWritable();
   void Progress() { last_progress_ = now_; }
+  // Advances the flow's time to `now` (never backwards) and starts the
+  // timers that wait for the first known time.
+  void LearnTime(absl::Time now);
   // When the timer that applies in the current state expires, if any.
   std::optional<absl::Time> IdleDeadline() const;
   std::optional<absl::Time> CloseDeadline() const;

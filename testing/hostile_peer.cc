@@ -119,6 +119,15 @@ std::vector<HostileCase> MakeCases() {
   add({.story = "ends without an end marker", .codec = F,
        .peer = {Send(DataFrame("whole")), End()},
        .delivered = "whole", .error = K::kTruncated});
+  add({.story = "ends its writes then hangs up while we close", .codec = F,
+       .local_sends = "bye", .local_closes = true,
+       .peer = {Send(DataFrame("last") + kShutdownWrite), End()},
+       .delivered = "last"});
+  add({.story = "sends empty data after its end marker", .codec = F,
+       .peer = {Send(DataFrame("x") + kShutdownWrite + FrameHeader(0) +
+                     FrameHeader(0)),
+                End()},
+       .delivered = "x"});
   add({.story = "ends mid-frame while we close", .codec = F,
        .local_sends = "bye", .local_closes = true,
        .peer = {Send(FrameHeader(10) + "12345"), End()},
