@@ -40,6 +40,12 @@ absl::StatusOr<std::unique_ptr<EchoServer>> EchoServer::Start(
   return server;
 }
 
+std::unique_ptr<EchoServer> EchoServer::ForHandedFlows(
+    EventLoop& loop, const FlowOptions& flow_options) {
+  return std::unique_ptr<EchoServer>(
+      new EchoServer(loop, nullptr, flow_options));
+}
+
 EchoServer::~EchoServer() {
   if (watch_ != nullptr) watch_->Release();
   for (LoopFlow* flow : open_) flow->Release();
@@ -55,21 +61,25 @@ void EchoServer::AcceptAll() {
       return;
     }
     if (!accepted->has_value()) return;
-    auto echo = std::make_unique<Echo>();
-    Echo* raw_echo = echo.get();
-    absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
-        std::move((*accepted)->fd), flow_options_,
-        [this, echo = std::move(echo)](LoopFlow& f, FlowEvent event) {
-          OnEvent(f, *echo, event);
-        });
-    if (!flow.ok()) {
-      stats_.errors.Add(absl::StrCat("accept: ", flow.status().message()));
-      continue;
-    }
-    ++stats_.accepted;
-    open_.insert(*flow);
-    Pump(**flow, *raw_echo);
+    Adopt(std::move((*accepted)->fd));
   }
+}
+
+void EchoServer::Adopt(UniqueFd fd) {
+  auto echo = std::make_unique<Echo>();
+  Echo* raw_echo = echo.get();
+  absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
+      std::move(fd), flow_options_,
+      [this, echo = std::move(echo)](LoopFlow& f, FlowEvent event) {
+        OnEvent(f, *echo, event);
+      });
+  if (!flow.ok()) {
+    stats_.errors.Add(absl::StrCat("accept: ", flow.status().message()));
+    return;
+  }
+  ++stats_.accepted;
+  open_.insert(*flow);
+  Pump(**flow, *raw_echo);
 }
 
 void EchoServer::OnEvent(LoopFlow& flow, Echo& echo, FlowEvent event) {

@@ -15,24 +15,28 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "backends/posix/event_loop.h"
 #include "backends/posix/unique_fd.h"
 #include "backends/uri.h"
 #include "tools/hvstress/echo_server.h"
+#include "tools/hvstress/echo_server_group.h"
 #include "tools/hvstress/echo_server_thread.h"
 #include "tools/hvstress/options.h"
 #include "tools/hvstress/random.h"
 #include "tools/hvstress/report.h"
 #include "tools/hvstress/stream_pattern.h"
 #include "tools/hvstress/stress_run.h"
+#include "tools/hvstress/threaded_stress.h"
 
 namespace hvsock::hvstress {
 namespace {
@@ -76,6 +80,51 @@ FlowOptions FlowOptionsFor(const Options& options) {
   return flow_options;
 }
 
+void ComplainServerStats(const EchoServerStats& stats) {
+  Complain(absl::StrCat("stopped: ", stats.accepted, " flows accepted, ",
+                        stats.closed, " echoed and closed, ", stats.failed,
+                        " failed, ", stats.bytes_echoed, " bytes echoed"));
+  for (const auto& [error, entry] : stats.errors.entries()) {
+    Complain(absl::StrCat("  ", entry.count, " × ", error));
+  }
+}
+
+// --server URI --threads=N (N > 1): echo on N loops until interrupted.
+int ServeThreaded(const Options& options, const Address& address) {
+  UniqueFd interrupts = InterruptSignals();
+  absl::StatusOr<std::unique_ptr<EchoServerGroup>> server =
+      EchoServerGroup::Start(address, FlowOptionsFor(options),
+                             options.threads);
+  if (!server.ok()) {
+    Complain(server.status().message());
+    return kExitNoServer;
+  }
+  Complain(absl::StrCat("echo server (", CodecName(options.codec),
+                        ") listening on ",
+                        FormatAddressUri((*server)->address()), " with ",
+                        options.threads, " threads"));
+  // The loops run on their own threads; this one waits for the signal.
+  absl::StatusOr<std::unique_ptr<EventLoop>> waiter = EventLoop::Create();
+  if (waiter.ok() && interrupts.valid()) {
+    EventLoop* raw = waiter->get();
+    if ((*waiter)
+            ->Watch(interrupts.get(), Readiness::kReadable,
+                    [raw](Readiness) { raw->Stop(); })
+            .ok()) {
+      (*waiter)->Run().IgnoreError();
+    }
+  }
+  absl::Status run = (*server)->Stop();
+  ComplainServerStats((*server)->stats());
+  Complain(absl::StrCat("flows accepted per thread: ",
+                        absl::StrJoin((*server)->accepted_per_thread(), ", ")));
+  if (!run.ok()) {
+    Complain(run.message());
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
 // --server URI: echo until interrupted.
 int Serve(const Options& options) {
   absl::StatusOr<Address> address = ParseAddressUri(options.uri);
@@ -83,6 +132,7 @@ int Serve(const Options& options) {
     Complain(absl::StrCat(address.status().message(), " (hvstress --help)"));
     return kExitUsage;
   }
+  if (options.threads > 1) return ServeThreaded(options, *address);
   UniqueFd interrupts = InterruptSignals();
   absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
   if (!loop.ok()) {
@@ -105,13 +155,7 @@ int Serve(const Options& options) {
                         ") listening on ",
                         FormatAddressUri((*server)->address())));
   absl::Status run = (*loop)->Run();
-  const EchoServerStats& stats = (*server)->stats();
-  Complain(absl::StrCat("stopped: ", stats.accepted, " flows accepted, ",
-                        stats.closed, " echoed and closed, ", stats.failed,
-                        " failed, ", stats.bytes_echoed, " bytes echoed"));
-  for (const auto& [error, entry] : stats.errors.entries()) {
-    Complain(absl::StrCat("  ", entry.count, " × ", error));
-  }
+  ComplainServerStats((*server)->stats());
   if (!run.ok()) {
     Complain(run.message());
     return kExitFailed;
@@ -142,6 +186,80 @@ class TempDir {
   std::string path_;
 };
 
+// The in-process echo server: one loop on its own thread, or with
+// --threads=N an EchoServerGroup of N.
+class InProcessServer {
+ public:
+  absl::Status Start(const Address& address, const Options& options) {
+    if (options.threads > 1) {
+      absl::StatusOr<std::unique_ptr<EchoServerGroup>> started =
+          EchoServerGroup::Start(address, FlowOptionsFor(options),
+                                 options.threads);
+      if (!started.ok()) return started.status();
+      group_ = *std::move(started);
+      return absl::OkStatus();
+    }
+    absl::StatusOr<std::unique_ptr<EchoServerThread>> started =
+        EchoServerThread::Start(address, FlowOptionsFor(options));
+    if (!started.ok()) return started.status();
+    thread_ = *std::move(started);
+    return absl::OkStatus();
+  }
+  const Address& address() const {
+    return group_ != nullptr ? group_->address() : thread_->address();
+  }
+  // Stops it (if started) and adds its errors to `result`, marked as the
+  // server's.
+  absl::Status StopInto(StressResult& result) {
+    if (group_ == nullptr && thread_ == nullptr) return absl::OkStatus();
+    absl::Status stopped = group_ != nullptr ? group_->Stop() : thread_->Stop();
+    const EchoServerStats& stats =
+        group_ != nullptr ? group_->stats() : thread_->stats();
+    for (const auto& [error, entry] : stats.errors.entries()) {
+      result.errors.Add(absl::StrCat("server: ", error), entry.example,
+                        entry.count);
+    }
+    return stopped;
+  }
+
+ private:
+  std::unique_ptr<EchoServerThread> thread_;
+  std::unique_ptr<EchoServerGroup> group_;
+};
+
+using ProgressCallback = std::function<void(const StressResult&)>;
+
+// The client on this thread's loop (--threads=1).
+absl::StatusOr<StressResult> RunOnThisThread(const Options& options,
+                                             const Address& target,
+                                             const StreamPattern& pattern,
+                                             const UniqueFd& interrupts,
+                                             const ProgressCallback& progress) {
+  absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
+  if (!loop.ok()) return loop.status();
+  StressRun run(**loop, options, target, pattern);
+  if (interrupts.valid()) {
+    (*loop)->Watch(interrupts.get(), Readiness::kReadable,
+                   [&run](Readiness) { run.Interrupt(); })
+        .IgnoreError();
+  }
+  if (absl::Status status = run.Run(progress); !status.ok()) return status;
+  return run.result();
+}
+
+// The client on --threads loops, each on its own thread.
+absl::StatusOr<StressResult> RunThreaded(const Options& options,
+                                         const Address& target,
+                                         const StreamPattern& pattern,
+                                         const UniqueFd& interrupts,
+                                         const ProgressCallback& progress) {
+  ThreadedStress run(options, target, pattern);
+  if (absl::Status status = run.Run(interrupts.get(), progress); !status.ok()) {
+    return status;
+  }
+  return std::move(run.result());
+}
+
 int Stress(Options options) {
   if (!options.seed.has_value()) {
     options.seed = Mix(static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
@@ -163,83 +281,65 @@ int Stress(Options options) {
   UniqueFd interrupts = InterruptSignals();
 
   TempDir temp_dir;  // outlives the server, which removes its socket first
-  std::unique_ptr<EchoServerThread> server;
+  InProcessServer server;
   if (options.uri.empty()) {
     if (temp_dir.path().empty()) {
       Complain(absl::StrCat("mkdtemp: ", strerror(errno)));
       return kExitNoServer;
     }
-    absl::StatusOr<std::unique_ptr<EchoServerThread>> started =
-        EchoServerThread::Start(UnixAddress{temp_dir.path() + "/echo.sock"},
-                                FlowOptionsFor(options));
-    if (!started.ok()) {
-      Complain(absl::StrCat("echo server: ", started.status().message()));
+    if (absl::Status started = server.Start(
+            UnixAddress{temp_dir.path() + "/echo.sock"}, options);
+        !started.ok()) {
+      Complain(absl::StrCat("echo server: ", started.message()));
       return kExitNoServer;
     }
-    server = *std::move(started);
-    target = server->address();
+    target = server.address();
     facts.target = absl::StrCat("in-process echo server at ",
                                 FormatAddressUri(target));
   }
 
   StreamPattern pattern(*options.seed);
-  absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
-  if (!loop.ok()) {
-    Complain(loop.status().message());
+  bool tty = ::isatty(STDERR_FILENO) == 1;
+  bool progress_shown = false;
+  uint64_t last_bytes = 0;
+  absl::Duration last_elapsed;
+  auto on_progress = [&](const StressResult& now) {
+    if (!options.progress) return;
+    double seconds = absl::ToDoubleSeconds(now.elapsed - last_elapsed);
+    double rate =
+        seconds > 0
+            ? static_cast<double>(now.bytes_verified - last_bytes) / seconds
+            : 0;
+    last_bytes = now.bytes_verified;
+    last_elapsed = now.elapsed;
+    std::string line = ProgressLine(options, now, rate);
+    WriteAll(STDERR_FILENO,
+             tty ? absl::StrCat("\r", line, "\033[K") : line + "\n");
+    progress_shown = true;
+  };
+  absl::StatusOr<StressResult> ran =
+      options.threads > 1
+          ? RunThreaded(options, target, pattern, interrupts, on_progress)
+          : RunOnThisThread(options, target, pattern, interrupts, on_progress);
+  if (tty && progress_shown) WriteAll(STDERR_FILENO, "\r\033[K");
+  int result_code = kExitOk;
+  if (!ran.ok()) {
+    Complain(ran.status().message());
     return kExitFailed;
   }
-  int result_code = kExitOk;
-  {
-    StressRun run(**loop, options, target, pattern);
-    if (interrupts.valid()) {
-      (*loop)->Watch(interrupts.get(), Readiness::kReadable,
-                     [&run](Readiness) { run.Interrupt(); })
-          .IgnoreError();
-    }
-    bool tty = ::isatty(STDERR_FILENO) == 1;
-    bool progress_shown = false;
-    uint64_t last_bytes = 0;
-    absl::Duration last_elapsed;
-    auto on_progress = [&](const StressResult& now) {
-      if (!options.progress) return;
-      double seconds = absl::ToDoubleSeconds(now.elapsed - last_elapsed);
-      double rate =
-          seconds > 0
-              ? static_cast<double>(now.bytes_verified - last_bytes) / seconds
-              : 0;
-      last_bytes = now.bytes_verified;
-      last_elapsed = now.elapsed;
-      std::string line = ProgressLine(options, now, rate);
-      WriteAll(STDERR_FILENO,
-               tty ? absl::StrCat("\r", line, "\033[K") : line + "\n");
-      progress_shown = true;
-    };
-    absl::Status status = run.Run(on_progress);
-    if (tty && progress_shown) WriteAll(STDERR_FILENO, "\r\033[K");
-    if (!status.ok()) {
-      Complain(status.message());
-      result_code = kExitFailed;
-    }
-    StressResult result = run.result();
-    if (server != nullptr) {
-      if (absl::Status stopped = server->Stop(); !stopped.ok()) {
-        result.errors.Add(absl::StrCat("server: ", stopped.message()));
-      }
-      for (const auto& [error, entry] : server->stats().errors.entries()) {
-        result.errors.Add(absl::StrCat("server: ", error), entry.example,
-                          entry.count);
-      }
-    }
-    std::string text = SummaryText(options, facts, result);
-    if (options.json) {
-      WriteAll(STDOUT_FILENO, SummaryJson(options, facts, result));
-      if (options.progress) WriteAll(STDERR_FILENO, text);
-    } else {
-      WriteAll(STDOUT_FILENO, text);
-    }
-    if (result.failed > 0 || result.ok == 0 || !result.errors.empty()) {
-      result_code = kExitFailed;
-    }
+  StressResult& result = *ran;
+  if (absl::Status stopped = server.StopInto(result); !stopped.ok()) {
+    result.errors.Add(absl::StrCat("server: ", stopped.message()));
+  }
+  std::string text = SummaryText(options, facts, result);
+  if (options.json) {
+    WriteAll(STDOUT_FILENO, SummaryJson(options, facts, result));
+    if (options.progress) WriteAll(STDERR_FILENO, text);
+  } else {
+    WriteAll(STDOUT_FILENO, text);
+  }
+  if (result.failed > 0 || result.ok == 0 || !result.errors.empty()) {
+    result_code = kExitFailed;
   }
   return result_code;
 }

@@ -16,6 +16,11 @@ namespace hvsock::hvstress {
 class Latencies {
  public:
   void Add(absl::Duration sample) { samples_.push_back(sample); }
+  // Every sample of `other` too (the runs of --threads, merged).
+  void AddAll(const Latencies& other) {
+    samples_.insert(samples_.end(), other.samples_.begin(),
+                    other.samples_.end());
+  }
   size_t count() const { return samples_.size(); }
 
   // The nearest-rank percentile, p in [0, 100]; zero without samples.

@@ -36,6 +36,8 @@ const char kUsage[] =
     "  --close-timeout=SECONDS    per close (default 10)\n"
     "  --idle-timeout=SECONDS     abandon a connection idle this long before\n"
     "                             its close (default 30)\n"
+    "  --threads=N                loops on N threads, client and server\n"
+    "                             (default 1)\n"
     "  --json                     print the summary as JSON on standard "
     "output\n"
     "  -q, --quiet                no progress lines\n"
@@ -137,7 +139,8 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
         "--uri",      "--server",          "--connections",
         "--parallel", "--bytes",           "--write-size",
         "--protocol", "--duration",        "--seed",
-        "--connect-timeout", "--close-timeout", "--idle-timeout"};
+        "--connect-timeout", "--close-timeout", "--idle-timeout",
+        "--threads"};
     bool known = false;
     for (const char* valued : kValued) known = known || name == valued;
     if (!known) {
@@ -178,6 +181,13 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
             "--parallel: at most 100000 connections at once");
       }
       options.parallel = *n;
+    } else if (name == "--threads") {
+      absl::StatusOr<uint64_t> n = ParseCount(name, value, 1);
+      if (!n.ok()) return n.status();
+      if (*n > 256) {
+        return absl::InvalidArgumentError("--threads: at most 256 threads");
+      }
+      options.threads = *n;
     } else if (name == "--seed") {
       absl::StatusOr<uint64_t> n = ParseCount(name, value, 0);
       if (!n.ok()) return n.status();

@@ -56,6 +56,10 @@ struct Options {
   // (before its close; afterwards the close timeout applies).
   absl::Duration idle_timeout = absl::Seconds(30);
 
+  // Loops, each on its own thread: the client's connections are split over
+  // them, and so are the echo server's (--server, or the in-process one).
+  uint64_t threads = 1;
+
   bool json = false;      // summary as one JSON object on standard output
   bool progress = true;   // progress lines on standard error
   bool help = false;

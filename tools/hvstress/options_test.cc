@@ -97,5 +97,15 @@ TEST(Options, MistakesNameTheOptionAndTheProblem) {
             "unexpected argument \"vsock://3:5000\"");
 }
 
+TEST(Options, ThreadsDefaultsToOneAndTakesACountUpTo256) {
+  EXPECT_EQ(Parse({})->threads, 1u);
+  EXPECT_EQ(Parse({"--threads=2"})->threads, 2u);
+  EXPECT_EQ(Parse({"--server", "unix:///s", "--threads", "4"})->threads, 4u);
+  EXPECT_EQ(Parse({"--threads=0"}).status().message(),
+            "--threads: \"0\" is not a whole number of at least 1");
+  EXPECT_EQ(Parse({"--threads=257"}).status().message(),
+            "--threads: at most 256 threads");
+}
+
 }  // namespace
 }  // namespace hvsock::hvstress
