@@ -28,9 +28,10 @@
 //
 // Other threads: Post(callback) (or a LoopPoster from poster()) is the one
 // way in. It is callable from any thread; the callback runs on the loop's
-// thread on a coming pass (the pass after the one that sees the wake-up,
-// which an eventfd delivers even to a loop asleep in epoll_wait), and
-// callbacks posted from one thread run in the order posted. A post is
+// thread during the next pass, among that pass's readiness events (an
+// eventfd in the epoll set wakes even a loop asleep in epoll_wait); the IO
+// it asks for (a LoopFlow::Write) happens on the pass after. Callbacks
+// posted from one thread run in the order posted. A post is
 // never lost: if Post returns true the callback runs exactly once, either
 // on a pass or, if the loop is destroyed first, in the destructor (see
 // ~EventLoop). To write to a flow from a worker thread, post a callback
