@@ -11,10 +11,11 @@
 // loop 0. Each connection accepted there goes to the next loop in turn
 // (round-robin, NextLoop()) by a Post, and `adopt(index, loop, connection)`
 // runs on that loop's thread, typically to AddFlow the connection. Round
-// robin rather than least-loaded: hand-offs cost no cross-thread reads, and
-// with many connections of similar weight (hvstress, a port forwarder) the
-// loops stay within a connection or two of each other; an application
-// whose connections differ widely can Post to a loop of its own choosing.
+// robin rather than least-loaded: a hand-off reads nothing of the other
+// loops, and every loop gets within one connection of the others' count,
+// which balances connections of similar weight (hvstress, a port
+// forwarder); an application whose connections differ widely can Post to
+// a loop of its own choosing.
 // A connection whose hand-off runs once Stop() has begun is closed
 // unadopted (even if the hand-off runs in a loop's destructor), so `adopt`
 // never sees a loop, or state the caller tears down after Stop(), going
