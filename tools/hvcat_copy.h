@@ -34,8 +34,10 @@
 
 namespace hvsock::hvcat {
 
-// Bytes moved per read of standard input or of the flow.
-inline constexpr size_t kChunk = 64 * 1024;
+// Bytes moved per read of standard input or of the flow: socat's -b 262144,
+// and the flow's default send and receive limits, so one read can fill
+// the flow's send queue and one can empty its receive buffer.
+inline constexpr size_t kChunk = 256 * 1024;
 
 // What one non-blocking transfer on a standard stream did.
 enum class Transfer {

@@ -4,14 +4,22 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 
 namespace hvsock::hvcat {
+namespace {
+
+// Pieces of a Cord per writev of standard output.
+constexpr int kMaxWriteIov = 64;
+
+}  // namespace
 
 // ── StdStream ──────────────────────────────────────────────────────────
 
@@ -67,6 +75,14 @@ ssize_t StdStream::Write(const char* data, size_t size) {
                  : ::write(fd_, data, size);
 }
 
+ssize_t StdStream::Writev(const iovec* iov, int count) {
+  if (!socket_) return ::writev(fd_, iov, count);
+  msghdr message{};
+  message.msg_iov = const_cast<iovec*>(iov);
+  message.msg_iovlen = static_cast<size_t>(count);
+  return ::sendmsg(fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 // ── Standard input ─────────────────────────────────────────────────────
 
 PosixStdInput::PosixStdInput(EventLoop& loop, StdStream& stream)
@@ -82,13 +98,14 @@ PosixStdInput::PosixStdInput(EventLoop& loop, StdStream& stream)
 absl::StatusOr<Transfer> PosixStdInput::Read(size_t max_bytes,
                                              absl::Cord& into) {
   while (ready_) {
-    std::string buffer(max_bytes, '\0');
-    ssize_t n = stream_.Read(buffer.data(), buffer.size());
+    ReadBuffers::Buffer buffer = buffers_.Take();
+    ssize_t n = stream_.Read(buffer.get(),
+                             std::min(max_bytes, buffers_.buffer_size()));
     if (n > 0) {
-      buffer.resize(static_cast<size_t>(n));
-      into = absl::Cord(std::move(buffer));
+      into = buffers_.Wrap(std::move(buffer), static_cast<size_t>(n));
       return Transfer::kMoved;
     }
+    buffers_.Return(std::move(buffer));
     if (n == 0) return Transfer::kEnded;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       ready_ = watch_ == nullptr;  // always-ready streams stay so
@@ -129,11 +146,19 @@ PosixStdOutput::~PosixStdOutput() {
 
 absl::StatusOr<Transfer> PosixStdOutput::Write(absl::Cord& data) {
   while (ready_ && !data.empty()) {
-    absl::string_view chunk = *data.chunk_begin();
-    ssize_t n = stream_.Write(chunk.data(), chunk.size());
+    iovec iov[kMaxWriteIov];
+    int count = 0;
+    size_t offered = 0;
+    for (absl::string_view chunk : data.Chunks()) {
+      iov[count].iov_base = const_cast<char*>(chunk.data());
+      iov[count].iov_len = chunk.size();
+      offered += chunk.size();
+      if (++count == kMaxWriteIov) break;
+    }
+    ssize_t n = stream_.Writev(iov, count);
     if (n > 0) {
       data.RemovePrefix(static_cast<size_t>(n));
-      if (static_cast<size_t>(n) < chunk.size() && watch_ != nullptr) {
+      if (static_cast<size_t>(n) < offered && watch_ != nullptr) {
         ready_ = false;
       }
       return Transfer::kMoved;

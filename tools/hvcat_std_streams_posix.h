@@ -13,6 +13,7 @@
 #define HVSOCK_TOOLS_HVCAT_STD_STREAMS_POSIX_H_
 
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <memory>
 
@@ -22,6 +23,7 @@
 #include "backends/posix/event_loop.h"
 #include "backends/posix/unique_fd.h"
 #include "tools/hvcat_copy.h"
+#include "tools/hvcat_read_buffers.h"
 
 namespace hvsock::hvcat {
 
@@ -40,6 +42,7 @@ class StdStream {
   bool closed_input() const { return closed_input_; }
   ssize_t Read(char* buffer, size_t size);
   ssize_t Write(const char* data, size_t size);
+  ssize_t Writev(const iovec* iov, int count);
 
  private:
   int fd_;
@@ -51,7 +54,8 @@ class StdStream {
   int original_flags_ = 0;
 };
 
-// Standard input on the epoll loop.
+// Standard input on the epoll loop. Reads go into reused buffers
+// (ReadBuffers) that the flow sends from without a copy.
 class PosixStdInput : public InputStream {
  public:
   // `stream` must be prepared and outlive this.
@@ -66,9 +70,12 @@ class PosixStdInput : public InputStream {
   StdStream& stream_;
   FdWatch* watch_ = nullptr;  // null: always ready (or stopped)
   bool ready_ = true;         // try reading until EAGAIN says otherwise
+  // Enough for the flow's send queue (256 KiB) plus the chunk in hand.
+  ReadBuffers buffers_{kChunk, 4};
 };
 
-// Standard output on the epoll loop.
+// Standard output on the epoll loop. Each write hands the stream as many of
+// the Cord's pieces as one writev takes.
 class PosixStdOutput : public OutputStream {
  public:
   PosixStdOutput(EventLoop& loop, StdStream& stream);

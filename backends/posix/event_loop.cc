@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
@@ -112,16 +114,37 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create() {
 absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(Options options) {
   UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll.valid()) return PosixError(errno, "epoll_create1");
+  UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake.valid()) return PosixError(errno, "eventfd");
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.ptr = nullptr;  // the wake-up, not a LoopEntry
+  if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, wake.get(), &event) != 0) {
+    return PosixError(errno, "epoll_ctl ADD eventfd");
+  }
   return std::unique_ptr<EventLoop>(
-      new EventLoop(std::move(options), std::move(epoll)));
+      new EventLoop(std::move(options), std::move(epoll), std::move(wake)));
 }
 
-EventLoop::EventLoop(Options options, UniqueFd epoll)
-    : options_(std::move(options)), epoll_(std::move(epoll)) {
+EventLoop::EventLoop(Options options, UniqueFd epoll, UniqueFd wake)
+    : options_(std::move(options)),
+      epoll_(std::move(epoll)),
+      wake_(std::move(wake)) {
   options_.max_events = std::max(1, options_.max_events);
+  int wake_fd = wake_.get();
+  posts_ = std::make_shared<PostQueue>([wake_fd] {
+    uint64_t one = 1;
+    // Fails only if the counter would overflow, which a pending wake-up
+    // (this runs once per batch) cannot reach.
+    ssize_t ignored = ::write(wake_fd, &one, sizeof(one));
+    (void)ignored;
+  });
 }
 
 EventLoop::~EventLoop() {
+  // After Close() the queue never touches wake_ again, so it may be closed
+  // with the loop even while LoopPosters live on.
+  for (PostedCallback& callback : posts_->Close()) std::move(callback)();
   while (flows_ != nullptr) ReleaseFlow(flows_);
   while (!watches_.empty()) ReleaseWatch(watches_.back());
 }
@@ -197,6 +220,15 @@ void EventLoop::FireDueTimers(absl::Time now) {
     timer_times_.erase(key.second);
     if (callback) callback();
   }
+}
+
+void EventLoop::RunPosted() {
+  // Consume the wake-up before taking: a Post after the Take() writes the
+  // eventfd again, so its callback cannot be left without a wake-up.
+  uint64_t count = 0;
+  ssize_t ignored = ::read(wake_.get(), &count, sizeof(count));
+  (void)ignored;
+  for (PostedCallback& callback : posts_->Take()) std::move(callback)();
 }
 
 void EventLoop::MarkDirty(LoopFlow* flow) {
@@ -298,6 +330,10 @@ absl::Status EventLoop::RunOnce(absl::Duration max_wait) {
   now = Now();
   for (int i = 0; i < count; ++i) {
     auto* entry = static_cast<internal::LoopEntry*>(events_[i].data.ptr);
+    if (entry == nullptr) {
+      RunPosted();
+      continue;
+    }
     if (entry->released) continue;
     Readiness ready = ReadinessOf(events_[i].events);
     if (entry->kind == internal::LoopEntry::Kind::kFlow) {

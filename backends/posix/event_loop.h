@@ -26,8 +26,19 @@
 // clock (AddTimer says which). It returns a LoopTimer handle; destroying or cancelling the handle before
 // then means the callback never runs. A handle must not outlive its loop.
 //
-// Thread-compatible: one thread runs the loop and uses its flows, watches
-// and timers. There is no cross-thread wake-up.
+// Other threads: Post(callback) (or a LoopPoster from poster()) is the one
+// way in. It is callable from any thread; the callback runs on the loop's
+// thread during the next pass, among that pass's readiness events (an
+// eventfd in the epoll set wakes even a loop asleep in epoll_wait); the IO
+// it asks for (a LoopFlow::Write) happens on the pass after. Callbacks
+// posted from one thread run in the order posted. A post is
+// never lost: if Post returns true the callback runs exactly once, either
+// on a pass or, if the loop is destroyed first, in the destructor (see
+// ~EventLoop). To write to a flow from a worker thread, post a callback
+// that writes; to stop a loop from another thread, post Stop().
+//
+// Thread-safety: Post and poster() from any thread; everything else
+// (flows, watches, timers, Run, Stop) on the one thread that runs the loop.
 #ifndef HVSOCK_BACKENDS_POSIX_EVENT_LOOP_H_
 #define HVSOCK_BACKENDS_POSIX_EVENT_LOOP_H_
 
@@ -49,6 +60,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "backends/post_queue.h"
 #include "backends/posix/socket_driver.h"
 #include "backends/posix/unique_fd.h"
 #include "core/flow.h"
@@ -182,7 +194,14 @@ class EventLoop {
 
   static absl::StatusOr<std::unique_ptr<EventLoop>> Create();
   static absl::StatusOr<std::unique_ptr<EventLoop>> Create(Options options);
-  ~EventLoop();  // releases every flow and watch still registered
+  // First closes posting: a Post from now on (through a LoopPoster that
+  // outlives the loop, or racing with this destructor) returns false and
+  // its callback is destroyed unrun on the posting thread. Then runs, on
+  // the destroying thread, the callbacks posted earlier and not yet run,
+  // in order, while every flow and watch still exists. Then releases every
+  // flow and watch still registered. Destroy the loop on its own thread
+  // (or after that thread has stopped running it).
+  ~EventLoop();
 
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -220,7 +239,17 @@ class EventLoop {
                         absl::Duration limit = absl::InfiniteDuration());
   // Passes until Stop() is called.
   absl::Status Run();
+  // On the loop's thread; from another, Post([loop] { loop->Stop(); }).
   void Stop() { stopped_ = true; }
+
+  // Runs `callback` on this loop's thread on a coming pass, waking the loop
+  // if it sleeps; never from inside Post. Any thread. False only once the
+  // loop is being destroyed (the callback is then destroyed unrun).
+  bool Post(PostedCallback callback) {
+    return posts_->Post(std::move(callback));
+  }
+  // A handle for posting that may outlive the loop (Post then fails).
+  LoopPoster poster() const { return LoopPoster(posts_); }
 
   absl::Time Now() const { return options_.clock(); }
   size_t flow_count() const { return flow_count_; }
@@ -229,7 +258,8 @@ class EventLoop {
   friend class LoopFlow;
   friend class FdWatch;
   friend class LoopTimer;
-  EventLoop(Options options, UniqueFd epoll);
+  EventLoop(Options options, UniqueFd epoll, UniqueFd wake);
+  void RunPosted();
 
   void CancelTimer(uint64_t id);
   void FireDueTimers(absl::Time now);
@@ -243,6 +273,10 @@ class EventLoop {
 
   Options options_;
   UniqueFd epoll_;
+  // An eventfd in epoll_ (registered with a null data.ptr): written by the
+  // first Post after each RunPosted().
+  UniqueFd wake_;
+  std::shared_ptr<PostQueue> posts_;
   bool stopped_ = false;
   size_t flow_count_ = 0;
   LoopFlow* flows_ = nullptr;          // live flows, a doubly linked list

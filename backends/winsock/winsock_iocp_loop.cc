@@ -8,6 +8,10 @@ namespace hvsock {
 namespace {
 
 constexpr ULONG kBatch = 64;
+// Completion keys of packets that carry no OVERLAPPED: Wake() sends
+// kWakeKey, the first Post() after each batch is taken sends kPostKey.
+constexpr ULONG_PTR kWakeKey = 0;
+constexpr ULONG_PTR kPostKey = 1;
 
 DWORD ToMilliseconds(absl::Duration wait) {
   if (wait <= absl::ZeroDuration()) return 0;
@@ -30,7 +34,15 @@ absl::StatusOr<std::unique_ptr<IocpLoop>> IocpLoop::Create() {
   return std::unique_ptr<IocpLoop>(new IocpLoop(port));
 }
 
+IocpLoop::IocpLoop(HANDLE port)
+    : port_(port), posts_(std::make_shared<PostQueue>([port] {
+        PostQueuedCompletionStatus(port, 0, kPostKey, nullptr);
+      })) {}
+
 IocpLoop::~IocpLoop() {
+  // After Close() the queue never posts to port_ again, so the port may be
+  // closed below even while LoopPosters live on.
+  for (PostedCallback& callback : posts_->Close()) std::move(callback)();
   RunUntil([this] { return attached_.empty(); }, absl::Seconds(5));
   CloseHandle(port_);
 }
@@ -80,7 +92,17 @@ size_t IocpLoop::RunOnce(absl::Duration max_wait) {
   if (GetQueuedCompletionStatusEx(port_, entries, kBatch, &count,
                                   ToMilliseconds(wait), FALSE)) {
     for (ULONG i = 0; i < count; ++i) {
-      if (entries[i].lpOverlapped == nullptr) continue;  // Wake()
+      if (entries[i].lpOverlapped == nullptr) {
+        if (entries[i].lpCompletionKey == kPostKey) {
+          // Each packet was sent by a Post that found no batch pending, so
+          // taking now cannot strand a callback: a Post after this Take()
+          // sends another packet.
+          for (PostedCallback& callback : posts_->Take()) {
+            std::move(callback)();
+          }
+        }
+        continue;  // kWakeKey: Wake()
+      }
       DispatchCompletion(entries[i].lpOverlapped);
       ++dispatched;
     }
@@ -114,6 +136,6 @@ bool IocpLoop::RunUntil(const std::function<bool()>& done,
   return true;
 }
 
-void IocpLoop::Wake() { PostQueuedCompletionStatus(port_, 0, 0, nullptr); }
+void IocpLoop::Wake() { PostQueuedCompletionStatus(port_, 0, kWakeKey, nullptr); }
 
 }  // namespace hvsock

@@ -12,8 +12,18 @@
 // attached socket has detached, so drivers destroyed just before it can
 // finish their cancelled operations.
 //
+// Post(callback) is the thread-safe way in, as EventLoop::Post is on posix:
+// callable from any thread, the callback runs on the loop's thread during
+// a coming RunOnce (a completion packet, PostQueuedCompletionStatus, wakes
+// a waiting loop), callbacks posted from one thread run in order, and a
+// Post that returns true runs exactly once. The destructor first closes
+// posting (later Posts, through a LoopPoster that outlives the loop or
+// racing with the destructor, return false and destroy their callback
+// unrun on the posting thread), then runs the callbacks still queued, on
+// the destroying thread, before anything else is torn down.
+//
 // Windows only. Thread-safety: one thread runs the loop and all drivers on
-// it; Wake() may be called from any thread.
+// it; Wake(), Post() and poster() may be called from any thread.
 #ifndef HVSOCK_BACKENDS_WINSOCK_WINSOCK_IOCP_LOOP_H_
 #define HVSOCK_BACKENDS_WINSOCK_WINSOCK_IOCP_LOOP_H_
 
@@ -28,6 +38,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "backends/post_queue.h"
 #include "backends/winsock/winsock_io_loop.h"
 
 namespace hvsock {
@@ -45,6 +56,13 @@ class IocpLoop : public IoLoop {
   // passed; returns done().
   bool RunUntil(const std::function<bool()>& done, absl::Duration limit);
   void Wake();
+  // Runs `callback` on the loop's thread during a coming RunOnce. False
+  // only once the loop is being destroyed (the callback is destroyed unrun).
+  bool Post(PostedCallback callback) {
+    return posts_->Post(std::move(callback));
+  }
+  // A handle for posting that may outlive the loop (Post then fails).
+  LoopPoster poster() const { return LoopPoster(posts_); }
 
   size_t attached_sockets() const { return attached_.size(); }
 
@@ -56,10 +74,12 @@ class IocpLoop : public IoLoop {
   absl::Time Now() override;
 
  private:
-  explicit IocpLoop(HANDLE port) : port_(port) {}
+  explicit IocpLoop(HANDLE port);
   void FireDeadlines();
 
   HANDLE port_;
+  // Wakes the port with a packet whose key is kPostKey (posix: an eventfd).
+  std::shared_ptr<PostQueue> posts_;
   std::set<SOCKET> attached_;
   std::vector<DeadlineWatcher*> watchers_;
   absl::Time last_now_ = absl::InfinitePast();

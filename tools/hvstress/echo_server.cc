@@ -53,16 +53,25 @@ absl::StatusOr<std::unique_ptr<EchoServer>> EchoServer::Start(
   return server;
 }
 
+std::unique_ptr<EchoServer> EchoServer::ForHandedFlows(
+    EventLoop& loop, const FlowOptions& flow_options) {
+  return std::unique_ptr<EchoServer>(new EchoServer(loop, flow_options));
+}
+
 EchoServer::~EchoServer() {
   accepting_.reset();
   for (LoopFlow* flow : open_) flow->Release();
 }
 
 void EchoServer::Adopt(AcceptedConnection accepted) {
+  Adopt(std::move(accepted.fd));
+}
+
+void EchoServer::Adopt(UniqueFd fd) {
   auto echo = std::make_unique<Echo>();
   Echo* raw_echo = echo.get();
   absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
-      std::move(accepted.fd), flow_options_,
+      std::move(fd), flow_options_,
       [this, echo = std::move(echo)](LoopFlow& f, FlowEvent event) {
         OnEvent(f, *echo, event);
       });

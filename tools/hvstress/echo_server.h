@@ -12,8 +12,10 @@
 // "accept paused" error, and resumes once flows close.
 //
 // It runs on an EventLoop the caller owns and drives (see
-// EchoServerThread for one on its own thread). Thread-compatible: use it
-// on the loop's thread only.
+// EchoServerThread for one on its own thread). Without a listener
+// (ForHandedFlows) it echoes only the connections given to Adopt(): that
+// is how EchoServerGroup spreads one listener's connections over several
+// loops. Thread-compatible: use it on the loop's thread only.
 #ifndef HVSOCK_TOOLS_HVSTRESS_ECHO_SERVER_H_
 #define HVSOCK_TOOLS_HVSTRESS_ECHO_SERVER_H_
 
@@ -48,13 +50,20 @@ class EchoServer {
   static absl::StatusOr<std::unique_ptr<EchoServer>> Start(
       EventLoop& loop, const Address& address, const FlowOptions& flow_options,
       std::function<void(const ListenerReport&)> on_listener_report = {});
+  // Echoes only connections handed to Adopt(); `loop` must outlive it.
+  static std::unique_ptr<EchoServer> ForHandedFlows(
+      EventLoop& loop, const FlowOptions& flow_options);
   // Stops accepting and drops the flows still open.
   ~EchoServer();
+
+  // Echoes `fd`, a connected stream socket, as if accepted here.
+  void Adopt(UniqueFd fd);
 
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;
 
-  // Where it listens (with the port the kernel chose, if any).
+  // Where it listens (with the port the kernel chose, if any). Not for a
+  // server made by ForHandedFlows.
   const Address& address() const {
     return accepting_->listener().local_address();
   }

@@ -14,12 +14,14 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "backends/posix/event_loop.h"
@@ -27,12 +29,14 @@
 #include "backends/posix/unique_fd.h"
 #include "backends/uri.h"
 #include "tools/hvstress/echo_server.h"
+#include "tools/hvstress/echo_server_group.h"
 #include "tools/hvstress/echo_server_thread.h"
 #include "tools/hvstress/options.h"
 #include "tools/hvstress/random.h"
 #include "tools/hvstress/report.h"
 #include "tools/hvstress/stream_pattern.h"
 #include "tools/hvstress/stress_run.h"
+#include "tools/hvstress/threaded_stress.h"
 #include "tools/interrupt_signals.h"
 #include "tools/posix_endpoint.h"
 
@@ -72,6 +76,54 @@ FlowOptions ServerFlowOptions(const Options& options) {
   return flow_options;
 }
 
+void ComplainServerStats(const EchoServerStats& stats) {
+  Complain(absl::StrCat("stopped: ", stats.accepted, " flows accepted, ",
+                        stats.closed, " echoed and closed, ", stats.failed,
+                        " failed, ", stats.bytes_echoed, " bytes echoed"));
+  for (const auto& [kind, entry] : stats.errors.entries()) {
+    Complain(absl::StrCat("  ", ErrorLine(kind, entry)));
+  }
+}
+
+// --server URI --threads=N (N > 1): echo on N loops until interrupted.
+int ServeThreaded(const Options& options, const Address& address) {
+  absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
+      tools::InterruptSignals::Block();
+  absl::StatusOr<std::unique_ptr<EchoServerGroup>> server =
+      EchoServerGroup::Start(address, ServerFlowOptions(options),
+                             options.threads);
+  if (!server.ok()) {
+    Complain(server.status().message());
+    return kExitNoServer;
+  }
+  Complain(absl::StrCat("echo server (", CodecName(options.codec),
+                        ") listening on ",
+                        FormatAddressUri((*server)->address()), " with ",
+                        options.threads, " threads"));
+  // The loops run on their own threads; this one waits for the signal.
+  absl::StatusOr<std::unique_ptr<EventLoop>> waiter = EventLoop::Create();
+  if (waiter.ok() && interrupts.ok()) {
+    EventLoop* raw = waiter->get();
+    if ((*waiter)
+            ->Watch((*interrupts)->fd(), Readiness::kReadable,
+                    [raw, signals = interrupts->get()](Readiness) {
+                      if (signals->Take().has_value()) raw->Stop();
+                    })
+            .ok()) {
+      (*waiter)->Run().IgnoreError();
+    }
+  }
+  absl::Status run = (*server)->Stop();
+  ComplainServerStats((*server)->stats());
+  Complain(absl::StrCat("flows accepted per thread: ",
+                        absl::StrJoin((*server)->accepted_per_thread(), ", ")));
+  if (!run.ok()) {
+    Complain(run.message());
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
 // --server URI: echo until interrupted.
 int Serve(const Options& options) {
   absl::StatusOr<tools::PosixEndpoint> endpoint =
@@ -85,6 +137,7 @@ int Serve(const Options& options) {
       std::holds_alternative<Address>(*endpoint)
           ? std::get<Address>(*endpoint)
           : Address(VmmListenSocket(std::get<VmmSocketAddress>(*endpoint)));
+  if (options.threads > 1) return ServeThreaded(options, *address);
   // Before the listener exists, so that no signal finds its socket file
   // without the handling that removes it.
   absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
@@ -129,13 +182,7 @@ int Serve(const Options& options) {
                         ") listening on ",
                         FormatAddressUri((*server)->address())));
   absl::Status run = (*loop)->Run();
-  const EchoServerStats& stats = (*server)->stats();
-  Complain(absl::StrCat("stopped: ", stats.accepted, " flows accepted, ",
-                        stats.closed, " echoed and closed, ", stats.failed,
-                        " failed, ", stats.bytes_echoed, " bytes echoed"));
-  for (const auto& [kind, entry] : stats.errors.entries()) {
-    Complain(absl::StrCat("  ", ErrorLine(kind, entry)));
-  }
+  ComplainServerStats((*server)->stats());
   if (!run.ok()) {
     Complain(run.message());
     return kExitFailed;
@@ -166,6 +213,81 @@ class TempDir {
   std::string path_;
 };
 
+// The in-process echo server: one loop on its own thread, or with
+// --threads=N an EchoServerGroup of N.
+class InProcessServer {
+ public:
+  absl::Status Start(const Address& address, const Options& options) {
+    if (options.threads > 1) {
+      absl::StatusOr<std::unique_ptr<EchoServerGroup>> started =
+          EchoServerGroup::Start(address, ServerFlowOptions(options),
+                                 options.threads);
+      if (!started.ok()) return started.status();
+      group_ = *std::move(started);
+      return absl::OkStatus();
+    }
+    absl::StatusOr<std::unique_ptr<EchoServerThread>> started =
+        EchoServerThread::Start(address, ServerFlowOptions(options));
+    if (!started.ok()) return started.status();
+    thread_ = *std::move(started);
+    return absl::OkStatus();
+  }
+  const Address& address() const {
+    return group_ != nullptr ? group_->address() : thread_->address();
+  }
+  // Stops it (if started) and adds its errors to `result`, marked as the
+  // server's.
+  absl::Status StopInto(StressResult& result) {
+    if (group_ == nullptr && thread_ == nullptr) return absl::OkStatus();
+    absl::Status stopped = group_ != nullptr ? group_->Stop() : thread_->Stop();
+    const EchoServerStats& stats =
+        group_ != nullptr ? group_->stats() : thread_->stats();
+    result.errors.Merge("server: ", stats.errors);
+    return stopped;
+  }
+
+ private:
+  std::unique_ptr<EchoServerThread> thread_;
+  std::unique_ptr<EchoServerGroup> group_;
+};
+
+using ProgressCallback = std::function<void(const StressResult&)>;
+
+// The client on this thread's loop (--threads=1).
+absl::StatusOr<StressResult> RunOnThisThread(
+    const Options& options, const Address& target,
+    const std::optional<VmmSocketAddress>& vmm_target,
+    const StreamPattern& pattern, tools::InterruptSignals* interrupts,
+    const ProgressCallback& progress) {
+  absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
+  if (!loop.ok()) return loop.status();
+  StressRun run = vmm_target.has_value()
+                      ? StressRun(**loop, options, *vmm_target, pattern)
+                      : StressRun(**loop, options, target, pattern);
+  if (interrupts != nullptr) {
+    (*loop)->Watch(interrupts->fd(), Readiness::kReadable,
+                   [&run, interrupts](Readiness) {
+                     if (interrupts->Take().has_value()) run.Interrupt();
+                   })
+        .IgnoreError();
+  }
+  if (absl::Status status = run.Run(progress); !status.ok()) return status;
+  return run.result();
+}
+
+// The client on --threads loops, each on its own thread.
+absl::StatusOr<StressResult> RunThreaded(const Options& options,
+                                         const Address& target,
+                                         const StreamPattern& pattern,
+                                         tools::InterruptSignals* interrupts,
+                                         const ProgressCallback& progress) {
+  ThreadedStress run(options, target, pattern);
+  if (absl::Status status = run.Run(interrupts, progress); !status.ok()) {
+    return status;
+  }
+  return std::move(run.result());
+}
+
 int Stress(Options options) {
   if (!options.seed.has_value()) {
     options.seed = Mix(static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
@@ -188,90 +310,80 @@ int Stress(Options options) {
     } else {
       vmm_target = std::get<VmmSocketAddress>(*endpoint);
     }
+    if (vmm_target.has_value() && options.threads > 1) {
+      Complain(
+          "--threads with a VMM's socket (hybrid-vsock://, hyperkit://) is "
+          "not implemented yet; use --threads=1 (hvstress --help)");
+      return kExitUsage;
+    }
     facts.target = tools::FormatEndpoint(*endpoint);
   }
   absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
       tools::InterruptSignals::Block();
 
   TempDir temp_dir;  // outlives the server, which removes its socket first
-  std::unique_ptr<EchoServerThread> server;
+  InProcessServer server;
   if (options.uri.empty()) {
     if (temp_dir.path().empty()) {
       Complain(absl::StrCat("mkdtemp: ", strerror(errno)));
       return kExitNoServer;
     }
-    absl::StatusOr<std::unique_ptr<EchoServerThread>> started =
-        EchoServerThread::Start(UnixAddress{temp_dir.path() + "/echo.sock"},
-                                ServerFlowOptions(options));
-    if (!started.ok()) {
-      Complain(absl::StrCat("echo server: ", started.status().message()));
+    if (absl::Status started = server.Start(
+            UnixAddress{temp_dir.path() + "/echo.sock"}, options);
+        !started.ok()) {
+      Complain(absl::StrCat("echo server: ", started.message()));
       return kExitNoServer;
     }
-    server = *std::move(started);
-    target = server->address();
+    target = server.address();
     facts.target = absl::StrCat("in-process echo server at ",
                                 FormatAddressUri(target));
   }
 
   StreamPattern pattern(*options.seed);
-  absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
-  if (!loop.ok()) {
-    Complain(loop.status().message());
+  bool tty = ::isatty(STDERR_FILENO) == 1;
+  bool progress_shown = false;
+  uint64_t last_bytes = 0;
+  absl::Duration last_elapsed;
+  auto on_progress = [&](const StressResult& now) {
+    if (!options.progress) return;
+    double seconds = absl::ToDoubleSeconds(now.elapsed - last_elapsed);
+    double rate =
+        seconds > 0
+            ? static_cast<double>(now.bytes_verified - last_bytes) / seconds
+            : 0;
+    last_bytes = now.bytes_verified;
+    last_elapsed = now.elapsed;
+    std::string line = ProgressLine(options, now, rate);
+    WriteAll(STDERR_FILENO,
+             tty ? absl::StrCat("\r", line, "\033[K") : line + "\n");
+    progress_shown = true;
+  };
+  tools::InterruptSignals* signals =
+      interrupts.ok() ? interrupts->get() : nullptr;
+  absl::StatusOr<StressResult> ran =
+      options.threads > 1
+          ? RunThreaded(options, target, pattern, signals, on_progress)
+          : RunOnThisThread(options, target, vmm_target, pattern, signals,
+                            on_progress);
+  if (tty && progress_shown) WriteAll(STDERR_FILENO, "\r\033[K");
+  int result_code = kExitOk;
+  if (!ran.ok()) {
+    Complain(ran.status().message());
     return kExitFailed;
   }
-  int result_code = kExitOk;
-  {
-    StressRun run = vmm_target.has_value()
-                        ? StressRun(**loop, options, *vmm_target, pattern)
-                        : StressRun(**loop, options, target, pattern);
-    if (interrupts.ok()) {
-      (*loop)->Watch((*interrupts)->fd(), Readiness::kReadable,
-                     [&run, signals = interrupts->get()](Readiness) {
-                       if (signals->Take().has_value()) run.Interrupt();
-                     })
-          .IgnoreError();
-    }
-    bool tty = ::isatty(STDERR_FILENO) == 1;
-    bool progress_shown = false;
-    uint64_t last_bytes = 0;
-    absl::Duration last_elapsed;
-    auto on_progress = [&](const StressResult& now) {
-      if (!options.progress) return;
-      double seconds = absl::ToDoubleSeconds(now.elapsed - last_elapsed);
-      double rate =
-          seconds > 0
-              ? static_cast<double>(now.bytes_verified - last_bytes) / seconds
-              : 0;
-      last_bytes = now.bytes_verified;
-      last_elapsed = now.elapsed;
-      std::string line = ProgressLine(options, now, rate);
-      WriteAll(STDERR_FILENO,
-               tty ? absl::StrCat("\r", line, "\033[K") : line + "\n");
-      progress_shown = true;
-    };
-    absl::Status status = run.Run(on_progress);
-    if (tty && progress_shown) WriteAll(STDERR_FILENO, "\r\033[K");
-    if (!status.ok()) {
-      Complain(status.message());
-      result_code = kExitFailed;
-    }
-    StressResult result = run.result();
-    if (server != nullptr) {
-      if (absl::Status stopped = server->Stop(); !stopped.ok()) {
-        result.errors.Add(absl::StrCat("server: ", stopped.message()));
-      }
-      result.errors.Merge("server: ", server->stats().errors);
-    }
-    std::string text = SummaryText(options, facts, result);
-    if (options.json) {
-      WriteAll(STDOUT_FILENO, SummaryJson(options, facts, result));
-      if (options.progress) WriteAll(STDERR_FILENO, text);
-    } else {
-      WriteAll(STDOUT_FILENO, text);
-    }
-    if (result.failed > 0 || result.ok == 0 || !result.errors.empty()) {
-      result_code = kExitFailed;
-    }
+  StressResult& result = *ran;
+  if (absl::Status stopped = server.StopInto(result); !stopped.ok()) {
+    result.errors.Add(absl::StrCat("server: ", stopped.message()));
+  }
+  std::string text = SummaryText(options, facts, result);
+  if (options.json) {
+    WriteAll(STDOUT_FILENO, SummaryJson(options, facts, result));
+    if (options.progress) WriteAll(STDERR_FILENO, text);
+  } else {
+    WriteAll(STDOUT_FILENO, text);
+  }
+  if (result.failed > 0 || result.ok == 0 || !result.errors.empty()) {
+    result_code = kExitFailed;
   }
   return result_code;
 }

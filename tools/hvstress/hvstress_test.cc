@@ -344,6 +344,41 @@ TEST(Hvstress, TheServerDropsAClientThatNeverSendsAfterItsIdleTimeout) {
   EXPECT_THAT(served.err, HasSubstr("1 × idle timeout"));
 }
 
+TEST(Hvstress, TwoThreadsVerifyTheSameConnectionsAndBytesAsOne) {
+  Result one = RunHvstress(kSmallRun);
+  Result two = RunHvstress(With(kSmallRun, {"--threads=2"}));
+
+  EXPECT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_EQ(NumberIn(two.out, "connections_ok"), 40);
+  EXPECT_EQ(NumberIn(two.out, "connections_failed"), 0);
+  EXPECT_EQ(NumberIn(two.out, "bytes_verified"),
+            NumberIn(one.out, "bytes_verified"));
+  EXPECT_TRUE(ErrorsIn(two.out).empty()) << two.out;
+}
+
+TEST(Hvstress, AThreadedServerSpreadsConnectionsEvenlyOverItsThreads) {
+  char pattern[] = "/tmp/hvstress-test-XXXXXX";
+  std::string dir = mkdtemp(pattern);
+  std::string uri = "unix://" + dir + "/echo.sock";
+  ToolProcess server(HvstressPath(), {"--server", uri, "--threads=2"});
+  for (int i = 0; i < 500 && access((dir + "/echo.sock").c_str(), F_OK) != 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Result client = RunHvstress(With(kSmallRun, {"--uri", uri, "--threads=3"}));
+  server.Signal(SIGTERM);
+  Result served = server.Wait(kHvstressLimit);
+  rmdir(dir.c_str());
+
+  EXPECT_EQ(client.exit_code, 0) << client.err;
+  EXPECT_EQ(NumberIn(client.out, "connections_ok"), 40);
+  EXPECT_EQ(served.exit_code, 0) << served.err;
+  EXPECT_THAT(served.err, HasSubstr("with 2 threads"));
+  EXPECT_THAT(served.err, HasSubstr("40 flows accepted, 40 echoed and closed, "
+                                    "0 failed"));
+  EXPECT_THAT(served.err, HasSubstr("flows accepted per thread: 20, 20"));
+}
+
 TEST(Hvstress, AServerThatDropsAByteIsCaught) {
   TestServer server([](int fd, const std::atomic<bool>& stopping) {
     EchoDroppingOneByte(fd, stopping, /*dropped=*/100);

@@ -38,6 +38,14 @@ void Latencies::Add(absl::Duration sample) {
   ++count_;
 }
 
+void Latencies::AddAll(const Latencies& other) {
+  if (other.count_ == 0) return;
+  for (size_t i = 0; i < kBuckets; ++i) buckets_[i] += other.buckets_[i];
+  if (count_ == 0 || other.min_ < min_) min_ = other.min_;
+  if (count_ == 0 || other.max_ > max_) max_ = other.max_;
+  count_ += other.count_;
+}
+
 absl::Duration Latencies::Percentile(double p) const {
   if (count_ == 0) return absl::ZeroDuration();
   p = std::clamp(p, 0.0, 100.0);

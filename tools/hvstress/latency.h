@@ -38,6 +38,8 @@ class Latencies {
 
   // Negative samples count as zero; finer than a nanosecond is dropped.
   void Add(absl::Duration sample);
+  // Every sample of `other` too (the runs of --threads, merged).
+  void AddAll(const Latencies& other);
   uint64_t count() const { return count_; }
 
   // The nearest-rank percentile, p in [0, 100] (within kMaxRelativeError,

@@ -47,6 +47,8 @@ const char kUsage[] =
     "                             is dropped: abandoned as stalled before its\n"
     "                             close (default 30s); with --server, the\n"
     "                             flows' idle timeout (default 60s)\n"
+    "  --threads=N                loops on N threads, client and server\n"
+    "                             (default 1)\n"
     "  --json                     print the summary as JSON on standard "
     "output\n"
     "  -q, --quiet                no progress lines\n"
@@ -151,7 +153,8 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
         "--uri",      "--server",          "--connections",
         "--parallel", "--bytes",           "--write-size",
         "--protocol", "--duration",        "--seed",
-        "--connect-timeout", "--close-timeout", "--idle-timeout"};
+        "--connect-timeout", "--close-timeout", "--idle-timeout",
+        "--threads"};
     bool known = false;
     for (const char* valued : kValued) known = known || name == valued;
     if (!known) {
@@ -192,6 +195,13 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
             "--parallel: at most 100000 connections at once");
       }
       options.parallel = *n;
+    } else if (name == "--threads") {
+      absl::StatusOr<uint64_t> n = ParseCount(name, value, 1);
+      if (!n.ok()) return n.status();
+      if (*n > 256) {
+        return absl::InvalidArgumentError("--threads: at most 256 threads");
+      }
+      options.threads = *n;
     } else if (name == "--seed") {
       absl::StatusOr<uint64_t> n = ParseCount(name, value, 0);
       if (!n.ok()) return n.status();

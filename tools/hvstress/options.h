@@ -66,6 +66,10 @@ struct Options {
   // connections cannot pile up; kServerIdleTimeout unless given.
   absl::Duration idle_timeout = kClientIdleTimeout;
 
+  // Loops, each on its own thread: the client's connections are split over
+  // them, and so are the echo server's (--server, or the in-process one).
+  uint64_t threads = 1;
+
   bool json = false;      // summary as one JSON object on standard output
   bool progress = true;   // progress lines on standard error
   bool help = false;

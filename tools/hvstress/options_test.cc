@@ -132,5 +132,15 @@ TEST(Options, TheServersIdleTimeoutDefaultsToAMinuteAndCanBeChanged) {
   EXPECT_EQ(client->idle_timeout, kClientIdleTimeout);
 }
 
+TEST(Options, ThreadsDefaultsToOneAndTakesACountUpTo256) {
+  EXPECT_EQ(Parse({})->threads, 1u);
+  EXPECT_EQ(Parse({"--threads=2"})->threads, 2u);
+  EXPECT_EQ(Parse({"--server", "unix:///s", "--threads", "4"})->threads, 4u);
+  EXPECT_EQ(Parse({"--threads=0"}).status().message(),
+            "--threads: \"0\" is not a whole number of at least 1");
+  EXPECT_EQ(Parse({"--threads=257"}).status().message(),
+            "--threads: at most 256 threads");
+}
+
 }  // namespace
 }  // namespace hvsock::hvstress

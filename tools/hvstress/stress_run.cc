@@ -42,22 +42,26 @@ struct StressRun::Connection {
 
 StressRun::StressRun(EventLoop& loop, const Options& options,
                      const VmmSocketAddress& target,
-                     const StreamPattern& pattern)
-    : StressRun(loop, options, Address{}, target, pattern) {}
+                     const StreamPattern& pattern,
+                     std::atomic<uint64_t>* shared_numbers)
+    : StressRun(loop, options, Address{}, target, pattern, shared_numbers) {}
 
 StressRun::StressRun(EventLoop& loop, const Options& options,
-                     const Address& target, const StreamPattern& pattern)
-    : StressRun(loop, options, target, std::nullopt, pattern) {}
+                     const Address& target, const StreamPattern& pattern,
+                     std::atomic<uint64_t>* shared_numbers)
+    : StressRun(loop, options, target, std::nullopt, pattern, shared_numbers) {}
 
 StressRun::StressRun(EventLoop& loop, const Options& options,
                      const Address& target,
                      std::optional<VmmSocketAddress> vmm_target,
-                     const StreamPattern& pattern)
+                     const StreamPattern& pattern,
+                     std::atomic<uint64_t>* shared_numbers)
     : loop_(loop),
       options_(options),
       target_(target),
       vmm_target_(std::move(vmm_target)),
-      pattern_(pattern) {
+      pattern_(pattern),
+      next_index_(shared_numbers != nullptr ? shared_numbers : &own_numbers_) {
   flow_options_.codec = options.codec;
   flow_options_.close_timeout = options.close_timeout;
   connect_options_.timeout = options.connect_timeout;
@@ -70,7 +74,9 @@ StressRun::~StressRun() {
 }
 
 bool StressRun::MayStart(absl::Time now) const {
-  if (interrupted_ || next_index_ >= options_.connections) return false;
+  if (interrupted_ || next_index_->load() >= options_.connections) {
+    return false;
+  }
   if (options_.duration.has_value() && now - start_ >= *options_.duration) {
     return false;
   }
@@ -120,7 +126,8 @@ void StressRun::StartMore() {
   if (starting_) return;
   starting_ = true;
   while (MayStart(loop_.Now())) {
-    uint64_t index = next_index_++;
+    uint64_t index = next_index_->fetch_add(1);
+    if (index >= options_.connections) break;  // another run took the last
     ++result_.started;
     auto owned = std::make_unique<Connection>(index, *options_.seed, options_,
                                               pattern_);

@@ -23,10 +23,17 @@
 // block the loop's thread: a slow or absent peer delays only the
 // connections waiting for it.
 //
-// Thread-compatible: construct and Run() on one thread.
+// Several runs may share one sequence of connection numbers (a counter,
+// for ThreadedStress's runs on several threads): together they then run
+// Options::connections connections, each number once, so a seed replays
+// the same streams however many threads there are.
+//
+// Thread-compatible: construct and Run() on one thread (the counter, the
+// only state shared with other runs, is atomic).
 #ifndef HVSOCK_TOOLS_HVSTRESS_STRESS_RUN_H_
 #define HVSOCK_TOOLS_HVSTRESS_STRESS_RUN_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -66,13 +73,17 @@ struct StressResult {
 
 class StressRun {
  public:
-  // `loop` and `pattern` must outlive the run. `options.seed` must be set.
+  // `loop`, `options` and `pattern` (and `shared_numbers`, if given) must
+  // outlive the run. `options.seed` must be set. Connection numbers come
+  // from `shared_numbers` if given, else from the run's own counter.
   StressRun(EventLoop& loop, const Options& options, const Address& target,
-            const StreamPattern& pattern);
+            const StreamPattern& pattern,
+            std::atomic<uint64_t>* shared_numbers = nullptr);
   // A guest's echo server behind a VMM's Unix socket (hybrid vsock,
   // hyperkit): each connect includes the VMM's handshake.
   StressRun(EventLoop& loop, const Options& options,
-            const VmmSocketAddress& target, const StreamPattern& pattern);
+            const VmmSocketAddress& target, const StreamPattern& pattern,
+            std::atomic<uint64_t>* shared_numbers = nullptr);
   ~StressRun();
 
   StressRun(const StressRun&) = delete;
@@ -95,7 +106,8 @@ class StressRun {
 
   StressRun(EventLoop& loop, const Options& options, const Address& target,
             std::optional<VmmSocketAddress> vmm_target,
-            const StreamPattern& pattern);
+            const StreamPattern& pattern,
+            std::atomic<uint64_t>* shared_numbers);
   bool MayStart(absl::Time now) const;
   void StartMore();
   void OnConnected(Connection& c, absl::StatusOr<VmmConnection> connection);
@@ -114,7 +126,8 @@ class StressRun {
   FlowOptions flow_options_;
   ConnectOptions connect_options_;
   absl::Time start_;
-  uint64_t next_index_ = 0;
+  std::atomic<uint64_t> own_numbers_{0};
+  std::atomic<uint64_t>* next_index_;  // own_numbers_ or a shared counter
   bool interrupted_ = false;
   bool starting_ = false;  // inside StartMore (no re-entry)
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> active_;
