@@ -206,7 +206,8 @@ void MuxConnection::OnApplicationRead(MuxChannel* channel, size_t n) {
   const size_t returned = std::min(n, channel->credit_held_);
   channel->credit_held_ -= returned;
   receive_credit_ -= returned;
-  Touch(channel);
+  // Channels waiting for credit go first, so a busy reader cannot keep
+  // taking back the credit it returns.
   if (returned > 0 && !starved_.empty()) {
     std::vector<uint64_t> starved;
     starved.swap(starved_);
@@ -217,6 +218,7 @@ void MuxConnection::OnApplicationRead(MuxChannel* channel, size_t n) {
       }
     }
   }
+  Touch(channel);
 }
 
 // ── Channels ─────────────────────────────────────────────────────────────
