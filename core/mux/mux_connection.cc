@@ -50,7 +50,7 @@ absl::StatusOr<std::unique_ptr<MuxConnection>> MuxConnection::Create(
 MuxConnection::MuxConnection(const MuxOptions& options)
     : options_(options),
       recent_(options.recent_frames),
-      next_id_(options.connector ? 0xFFFFFFFFu : 0u),
+      next_id_(options.first_id.value_or(options.connector ? 0xFFFFFFFFu : 0u)),
       preamble_out_(MuxPreamble()) {
   flow_options_.codec = Codec::kNative;
   flow_options_.receive_limit = options.window;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -17,6 +18,9 @@ struct MuxOptions {
   // from 0xFFFFFFFF, the side that accepted it upwards from 0 (vpnkit's
   // rule, so that both ends can open channels at once without clashing).
   bool connector = true;
+  // Where id allocation starts; unset: 0xFFFFFFFF for the connector, 0 for
+  // the acceptor. Either way it wraps and skips ids in use.
+  std::optional<uint32_t> first_id;
   // Receive window per channel (vpnkit's default: 64 KiB): the most payload
   // the peer may have in flight or unread on one channel. Also the
   // channel's receive buffer limit.
