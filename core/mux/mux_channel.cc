@@ -34,43 +34,24 @@ MuxChannelStats MuxChannel::stats() const {
   return stats;
 }
 
-absl::Status MuxChannel::CheckBudget() {
-  if (mux_->send_total_ < mux_->options_.send_budget || flow_.IsFinished()) {
-    return absl::OkStatus();
-  }
-  if (!budget_blocked_) {
-    budget_blocked_ = true;
-    mux_->budget_blocked_.push_back(serial_);
-  }
-  return FlowError(
-      FlowErrorKind::kWouldBlock,
-      absl::StrFormat("the multiplexer's send budget is used up (%u bytes "
-                      "queued over all channels, budget %u); wait for "
-                      "FlowEvent::kWritable",
-                      mux_->send_total_, mux_->options_.send_budget));
-}
-
 void MuxChannel::AfterCommand() {
   mux_->ResyncSendTotal(this);
   mux_->Touch(this);
 }
 
 absl::Status MuxChannel::Write(absl::Cord&& data) {
-  if (absl::Status budget = CheckBudget(); !budget.ok()) return budget;
   absl::Status status = flow_.Write(std::move(data));
   AfterCommand();
   return status;
 }
 
 absl::Status MuxChannel::Write(absl::string_view data) {
-  if (absl::Status budget = CheckBudget(); !budget.ok()) return budget;
   absl::Status status = flow_.Write(data);
   AfterCommand();
   return status;
 }
 
 absl::Status MuxChannel::Writev(absl::Span<absl::Cord> buffers) {
-  if (absl::Status budget = CheckBudget(); !budget.ok()) return budget;
   absl::Status status = flow_.Writev(buffers);
   AfterCommand();
   return status;
@@ -95,14 +76,7 @@ absl::StatusOr<ReadResult> MuxChannel::Read(size_t max_bytes) {
   return result;
 }
 
-std::optional<FlowEvent> MuxChannel::PollEvent() {
-  if (std::optional<FlowEvent> event = flow_.PollEvent()) return event;
-  if (writable_pending_) {
-    writable_pending_ = false;
-    return FlowEvent::kWritable;
-  }
-  return std::nullopt;
-}
+std::optional<FlowEvent> MuxChannel::PollEvent() { return flow_.PollEvent(); }
 
 void MuxChannel::Release() { mux_->ReleaseChannel(this); }
 

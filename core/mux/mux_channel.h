@@ -66,8 +66,8 @@ class MuxChannel {
   MuxChannelStats stats() const;
 
   // ── Commands (application), as on a Flow ─────────────────────────────
-  // Besides the flow's own send limit, a write fails with kWouldBlock while
-  // the connection's send budget is used up (kWritable follows).
+  // The channel's send queue is bounded by MuxOptions::channel_send_limit
+  // exactly as a Flow's by send_limit (kWouldBlock, then kWritable).
   absl::Status Write(absl::Cord&& data);
   absl::Status Write(std::string&& data) { return Write(absl::Cord(std::move(data))); }
   absl::Status Write(absl::string_view data);
@@ -85,7 +85,6 @@ class MuxChannel {
   MuxChannel(MuxConnection* mux, uint64_t serial, uint32_t id,
              MuxDestination destination, bool opened_locally,
              const FlowOptions& flow_options);
-  absl::Status CheckBudget();
   void AfterCommand();
 
   MuxConnection* mux_;
@@ -104,7 +103,7 @@ class MuxChannel {
   uint64_t scheduled_ = 0;     // payload put into Data frames
   uint64_t transmitted_ = 0;   // payload handed back to the flow as sent
   size_t send_accounted_ = 0;  // our share of the connection's send total
-  size_t credit_held_ = 0;     // our share of the connection's receive credit
+  size_t credit_held_ = 0;     // receive credit granted and not yet read
   uint64_t frames_in_ = 0;
   uint64_t frames_out_ = 0;
   size_t frames_in_flight_ = 0;  // in the connection's transmit queue
@@ -114,8 +113,6 @@ class MuxChannel {
   bool ready_ = false;
   bool notify_ = false;
   bool starved_ = false;       // wants credit the budget cannot give now
-  bool budget_blocked_ = false;
-  bool writable_pending_ = false;
   bool window_queued_ = false;
   bool shutdown_done_ = false;
   bool close_queued_ = false;

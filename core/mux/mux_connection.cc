@@ -52,6 +52,7 @@ MuxConnection::MuxConnection(const MuxOptions& options)
       recent_(options.recent_frames),
       next_id_(options.first_id.value_or(options.connector ? 0xFFFFFFFFu : 0u)),
       preamble_out_(MuxPreamble()) {
+  fair_share_ = options.receive_budget / 2 / options.max_live_channels;
   flow_options_.codec = Codec::kNative;
   flow_options_.receive_limit = options.window;
   flow_options_.send_limit = options.channel_send_limit;
@@ -150,19 +151,6 @@ void MuxConnection::ResyncSendTotal(MuxChannel* channel) {
   channel->send_accounted_ = queued;
 }
 
-void MuxConnection::WakeBudgetBlocked() {
-  if (send_total_ >= options_.send_budget || budget_blocked_.empty()) return;
-  std::vector<uint64_t> blocked;
-  blocked.swap(budget_blocked_);
-  for (uint64_t serial : blocked) {
-    MuxChannel* channel = Get(serial);
-    if (channel == nullptr) continue;
-    channel->budget_blocked_ = false;
-    channel->writable_pending_ = true;
-    Notify(channel);
-  }
-}
-
 // ── Receive credit ───────────────────────────────────────────────────────
 
 void MuxConnection::MaybeGrant(MuxChannel* channel) {
@@ -170,21 +158,28 @@ void MuxConnection::MaybeGrant(MuxChannel* channel) {
       !Allows(channel->wire_state_, I::kSendWindow)) {
     return;
   }
-  const uint64_t outstanding = channel->granted_ - channel->bytes_read_;
-  if (channel->granted_ != 0 && outstanding >= options_.window / 2) return;
-  const uint64_t want = options_.window - outstanding;
-  const uint64_t give =
-      std::min<uint64_t>(want, options_.receive_budget - receive_credit_);
-  if (give == 0) {
-    if (!channel->starved_) {
-      channel->starved_ = true;
-      starved_.push_back(channel->serial_);
-    }
-    return;
+  const size_t held = channel->credit_held_;
+  if (channel->granted_ != 0 && held >= options_.window / 2) return;
+  // Up to the fair share from the reserved half, beyond it from the shared
+  // half while it lasts.
+  const size_t shared_left = options_.receive_budget -
+                             fair_share_ * options_.max_live_channels -
+                             shared_credit_;
+  const size_t ceiling = std::max(held, fair_share_) + shared_left;
+  const size_t target = std::min<size_t>(ceiling, options_.window);
+  const size_t give = target > held ? target - held : 0;
+  if (target < options_.window && !channel->starved_) {
+    // Held back by the budget: wake it when credit comes back.
+    channel->starved_ = true;
+    starved_.push_back(channel->serial_);
   }
+  // No dribbles: a channel that still holds credit waits for a worthwhile
+  // increment rather than costing a Window frame per byte read.
+  const size_t worthwhile = std::max<size_t>(
+      1, std::min<size_t>(options_.window, fair_share_) / 2);
+  if (give == 0 || (held > 0 && give < worthwhile)) return;
   channel->granted_ += give;
-  channel->credit_held_ += give;
-  receive_credit_ += give;
+  SetCreditHeld(channel, held + give);
   if (!channel->window_queued_) {
     channel->window_queued_ = true;
     control_.push_back({MuxCommand::kWindow, channel->id_, channel->serial_});
@@ -195,20 +190,18 @@ void MuxConnection::MaybeGrant(MuxChannel* channel) {
 // bytes it sent and the application has not read stay counted.
 void MuxConnection::TrimCredit(MuxChannel* channel) {
   const size_t buffered = channel->received_ - channel->bytes_read_;
-  if (channel->credit_held_ > buffered) {
-    receive_credit_ -= channel->credit_held_ - buffered;
-    channel->credit_held_ = buffered;
-  }
+  if (channel->credit_held_ > buffered) SetCreditHeld(channel, buffered);
 }
 
-void MuxConnection::OnApplicationRead(MuxChannel* channel, size_t n) {
-  channel->bytes_read_ += n;
-  const size_t returned = std::min(n, channel->credit_held_);
-  channel->credit_held_ -= returned;
-  receive_credit_ -= returned;
+void MuxConnection::SetCreditHeld(MuxChannel* channel, size_t held) {
+  auto over = [this](size_t h) { return h > fair_share_ ? h - fair_share_ : 0; };
+  receive_credit_ = receive_credit_ - channel->credit_held_ + held;
+  shared_credit_ = shared_credit_ - over(channel->credit_held_) + over(held);
+  const bool returned = held < channel->credit_held_;
+  channel->credit_held_ = held;
   // Channels waiting for credit go first, so a busy reader cannot keep
   // taking back the credit it returns.
-  if (returned > 0 && !starved_.empty()) {
+  if (returned && !starved_.empty()) {
     std::vector<uint64_t> starved;
     starved.swap(starved_);
     for (uint64_t serial : starved) {
@@ -218,6 +211,12 @@ void MuxConnection::OnApplicationRead(MuxChannel* channel, size_t n) {
       }
     }
   }
+}
+
+void MuxConnection::OnApplicationRead(MuxChannel* channel, size_t n) {
+  channel->bytes_read_ += n;
+  const size_t returned = std::min(n, channel->credit_held_);
+  SetCreditHeld(channel, channel->credit_held_ - returned);
   Touch(channel);
 }
 
@@ -321,7 +320,7 @@ void MuxConnection::MaybeDestroy(MuxChannel* channel) {
   // object, which the frames still to come are checked against) until it is.
   if (channel->wire_state_ != S::kFreed && error_.ok()) return;
   if (channel->wire_state_ != S::kFreed) by_id_.erase(channel->id_);
-  receive_credit_ -= channel->credit_held_;
+  SetCreditHeld(channel, 0);
   send_total_ -= channel->send_accounted_;
   timed_.erase(channel->serial_);
   channels_.erase(channel->serial_);
@@ -376,7 +375,6 @@ void MuxConnection::ServiceDirty() {
       }
     }
   }
-  WakeBudgetBlocked();
 }
 
 void MuxConnection::Service(MuxChannel* channel) {

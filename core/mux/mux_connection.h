@@ -21,9 +21,11 @@
 //    bad preamble fail the whole connection, with an error naming the
 //    frame and the recent frames;
 //  * bounded memory whatever the peer sends: per channel at most the window
-//    granted is buffered; the receive credit over all channels stays within
-//    receive_budget; the application's queued writes within send_budget;
-//    live channels and pending Opens are capped (beyond: refused);
+//    granted is buffered, and the receive credit over all channels stays
+//    within receive_budget (half of it reserved in equal shares so that
+//    every live channel can always make progress, the other half shared,
+//    granted while it lasts); each channel's send queue is bounded as a
+//    Flow's; live channels and pending Opens are capped (beyond: refused);
 //  * fair scheduling: control frames (Open, Window, Shutdown, Close) leave
 //    before data; channels with data and credit take turns, one Data frame
 //    of at most `quantum` bytes per turn.
@@ -200,11 +202,12 @@ class MuxConnection {
   void RefuseAtDoor(uint32_t id);
   void FreeId(uint32_t id, WireEntry& entry);
   void MaybeDestroy(MuxChannel* channel);
-  void WakeBudgetBlocked();
   void OnApplicationRead(MuxChannel* channel, size_t n);
   void ReleaseChannel(MuxChannel* channel);
   MuxChannel* Get(uint64_t serial);
   void TrimCredit(MuxChannel* channel);
+  // Sets channel->credit_held_, keeping the connection's totals.
+  void SetCreditHeld(MuxChannel* channel, size_t held);
   absl::Status ErrorWithTrace(absl::string_view what) const;
 
   MuxOptions options_;
@@ -230,11 +233,12 @@ class MuxConnection {
   std::deque<uint64_t> ready_;
   std::deque<uint64_t> notify_;
   std::vector<uint64_t> starved_;
-  std::vector<uint64_t> budget_blocked_;
   std::unordered_set<uint64_t> timed_;
   std::deque<Control> control_;
 
-  size_t receive_credit_ = 0;  // Σ granted - read
+  size_t receive_credit_ = 0;  // Σ credit_held_ over channels
+  size_t shared_credit_ = 0;   // Σ max(0, credit_held_ - fair share)
+  size_t fair_share_;          // credit every channel may always hold
   size_t send_total_ = 0;      // Σ queued in channel flows
   std::string preamble_out_;
   size_t preamble_sent_ = 0;

@@ -177,19 +177,22 @@ TEST(MuxConnection, ControlFramesAndChannelsTakeTurns) {
   }
 }
 
-TEST(MuxConnection, ReceiveBudgetLimitsTheCreditGranted) {
+TEST(MuxConnection, TightReceiveBudgetStillGivesEveryChannelItsFairShare) {
   MuxOptions options;
   options.window = 1000;
   options.quantum = 1000;
   options.receive_budget = 2500;
+  options.max_live_channels = 5;  // fair share 250 each; 1250 shared
   auto a = Make(true, options);
   auto b = Make(false, options);
   std::vector<MuxChannel*> channels;
   for (int i = 0; i < 4; ++i) channels.push_back(a->Open(UnixDest(), kT0).value());
   Pump(*a, *b);
-  // Two full windows and one half; the fourth waits for reads.
-  EXPECT_EQ(a->stats().receive_credit, 2500u);
-  EXPECT_EQ(channels[3]->stats().window_granted, 0u);
+  EXPECT_EQ(channels[0]->stats().window_granted, 1000u);
+  EXPECT_EQ(channels[1]->stats().window_granted, 750u);
+  EXPECT_EQ(channels[2]->stats().window_granted, 250u);
+  EXPECT_EQ(channels[3]->stats().window_granted, 250u);
+  EXPECT_EQ(a->stats().receive_credit, 2250u);
   std::vector<MuxChannel*> accepted;
   while (MuxChannel* c = b->PollIncoming()) {
     ASSERT_TRUE(b->Accept(c).ok());
@@ -198,17 +201,24 @@ TEST(MuxConnection, ReceiveBudgetLimitsTheCreditGranted) {
   Pump(*a, *b);
   for (MuxChannel* c : accepted) ASSERT_TRUE(c->Write(std::string(1000, 'z')).ok());
   Pump(*a, *b);
-  EXPECT_LE(a->stats().receive_buffered, 2500u);
-  // Reading returns credit to the pool: the starved channel gets its turn.
-  ReadAll(channels[0]);
+  EXPECT_EQ(a->stats().receive_buffered, 2250u);
+  // Reading returns credit to the shared half: a held-back channel gets it.
+  EXPECT_EQ(ReadAll(channels[0]).size(), 1000u);
   Pump(*a, *b);
-  EXPECT_GT(channels[3]->stats().window_granted, 0u);
+  EXPECT_GT(channels[2]->stats().window_granted, 250u);
   EXPECT_LE(a->stats().receive_credit, 2500u);
 }
 
-TEST(MuxConnection, SendBudgetPushesBackOnWriters) {
+TEST(MuxConnection, ReceiveBudgetMustCoverAShareForEveryLiveChannel) {
   MuxOptions options;
-  options.send_budget = 1000;
+  options.receive_budget = 100;
+  options.max_live_channels = 100;
+  EXPECT_FALSE(MuxConnection::Create(options).ok());
+}
+
+TEST(MuxConnection, ChannelSendQueueIsBoundedLikeAFlows) {
+  MuxOptions options;
+  options.channel_send_limit = 1000;
   auto a = Make(true, options);
   MuxChannel* c = a->Open(UnixDest(), kT0).value();
   ASSERT_TRUE(c->Write(std::string(1500, 'x')).ok());

@@ -15,17 +15,16 @@ absl::Status MuxOptions::Validate() const {
         "max_data_payload (%u) must be at least the window (%u)",
         max_data_payload, window));
   }
-  if (receive_budget < window) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "receive_budget (%u) must be at least one window (%u)",
-        receive_budget, window));
-  }
-  if (send_budget == 0 || channel_send_limit == 0) {
-    return absl::InvalidArgumentError(
-        "send_budget and channel_send_limit must be > 0");
-  }
   if (max_live_channels == 0) {
     return absl::InvalidArgumentError("max_live_channels must be > 0");
+  }
+  if (receive_budget / 2 / max_live_channels == 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "receive_budget (%u) must be at least 2 * max_live_channels (%u)",
+        receive_budget, max_live_channels));
+  }
+  if (channel_send_limit == 0) {
+    return absl::InvalidArgumentError("channel_send_limit must be > 0");
   }
   if (close_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("close_timeout must be positive");

@@ -32,13 +32,14 @@ struct MuxOptions {
   // (no honest peer sends more than the window it was granted).
   uint32_t max_data_payload = 1024 * 1024;
   // Total receive credit outstanding (granted but not yet read by the
-  // applications) over all channels. When it is tight, channels are
-  // granted less, or nothing until the applications read.
-  size_t receive_budget = 16 * 1024 * 1024;
-  // Total bytes the applications may queue for sending over all channels;
-  // beyond it writes fail with kWouldBlock until kWritable (plus, per
-  // channel, the channel flow's own send_limit).
-  size_t send_budget = 16 * 1024 * 1024;
+  // applications) over all channels: the most received payload the
+  // connection can ever hold. Half is reserved in equal shares for
+  // max_live_channels (so each channel can always make progress, however
+  // many idle channels hold credit); the other half is shared and granted
+  // while it lasts. Must be at least 2 * max_live_channels.
+  size_t receive_budget = 64 * 1024 * 1024;
+  // Bytes the application may queue on one channel (the channel flow's
+  // send_limit): beyond it writes fail with kWouldBlock until kWritable.
   size_t channel_send_limit = 256 * 1024;
   // Ids in use (channels not yet freed by the Close exchange). A local Open
   // beyond it fails; a peer's Open beyond it is refused with Close.
