@@ -11,7 +11,7 @@
 namespace hvsock {
 
 MuxSocketDriver::MuxSocketDriver(MuxConnection& mux, UniqueFd fd)
-    : mux_(mux), fd_(std::move(fd)), buffer_(new char[kReadBuffer]) {
+    : mux_(mux), fd_(std::move(fd)) {
   if (fd_.valid()) {
     int flags = ::fcntl(fd_.get(), F_GETFL);
     if (flags >= 0 && (flags & O_NONBLOCK) == 0) {
@@ -95,13 +95,17 @@ void MuxSocketDriver::Receive() {
       budget_spent_ = true;
       return;
     }
-    const ssize_t n = ::read(fd_.get(), buffer_.get(), kReadBuffer);
+    absl::Span<char> space = mux_.ReceiveSpace();
+    if (space.empty()) return;
+    const ssize_t n = ::read(fd_.get(), space.data(),
+                             std::min(space.size(), budget));
     if (n > 0) {
       ++stats_.reads;
       budget -= std::min(budget, static_cast<size_t>(n));
-      mux_.HandleReceived(absl::string_view(buffer_.get(), n));
+      mux_.CommitReceived(static_cast<size_t>(n));
       continue;
     }
+    mux_.CommitReceived(0);
     if (n == 0) {
       mux_.HandleTransportEof();
       return;
@@ -130,7 +134,6 @@ void MuxSocketDriver::CloseTransport() {
                  sizeof(abortive));
   }
   fd_.reset();
-  buffer_.reset();
 }
 
 }  // namespace hvsock

@@ -5,9 +5,10 @@
 // CloseTransport(). A mux connection is then one more thing any loop
 // drives; LoopMux (mux_loop.h) plugs it into the reference EventLoop.
 //
-// The driver reads the socket into its own buffer (the connection always
-// takes every byte: its channels' memory is bounded by the windows it
-// grants, not by the socket), sends the connection's transmit spans with
+// The driver reads the socket into the connection's ReceiveSpace() (a Data
+// payload straight into its channel's receive buffer; the connection
+// always takes every byte: its channels' memory is bounded by the windows
+// it grants, not by the socket), sends the connection's transmit spans with
 // one sendmsg (scatter-gather, MSG_NOSIGNAL, partial sends consumed at any
 // byte) and reports EOF and errors to the connection, which fails every
 // channel that has not finished. It never shuts the socket's write side:
@@ -16,8 +17,7 @@
 // Call Drive(now) after application commands on the connection's channels
 // (Write, Close, Read, Abort, Accept, Open): it sends what they queued.
 //
-// Memory: a 64 KiB read buffer while the connection is running, plus the
-// connection. Thread-compatible.
+// Memory: a few bytes beyond the connection. Thread-compatible.
 #ifndef HVSOCK_BACKENDS_POSIX_MUX_DRIVER_H_
 #define HVSOCK_BACKENDS_POSIX_MUX_DRIVER_H_
 
@@ -36,7 +36,6 @@ class MuxSocketDriver {
  public:
   static constexpr size_t kMaxIov = 256;
   static constexpr size_t kReadBudget = 256 * 1024;
-  static constexpr size_t kReadBuffer = 64 * 1024;
 
   // `mux` must outlive the driver; `fd` is made non-blocking if it is not.
   MuxSocketDriver(MuxConnection& mux, UniqueFd fd);
@@ -61,7 +60,6 @@ class MuxSocketDriver {
 
   MuxConnection& mux_;
   UniqueFd fd_;
-  std::unique_ptr<char[]> buffer_;
   SocketDriverStats stats_;
   bool readable_ = true;
   bool writable_ = true;

@@ -197,19 +197,23 @@ void MuxConnection::SetCreditHeld(MuxChannel* channel, size_t held) {
   auto over = [this](size_t h) { return h > fair_share_ ? h - fair_share_ : 0; };
   receive_credit_ = receive_credit_ - channel->credit_held_ + held;
   shared_credit_ = shared_credit_ - over(channel->credit_held_) + over(held);
-  const bool returned = held < channel->credit_held_;
+  const size_t shared_returned =
+      over(channel->credit_held_) > over(held)
+          ? over(channel->credit_held_) - over(held)
+          : 0;
   channel->credit_held_ = held;
-  // Channels waiting for credit go first, so a busy reader cannot keep
-  // taking back the credit it returns.
-  if (returned && !starved_.empty()) {
-    std::vector<uint64_t> starved;
-    starved.swap(starved_);
-    for (uint64_t serial : starved) {
-      if (MuxChannel* c = Get(serial)) {
-        c->starved_ = false;
-        Touch(c);
-      }
-    }
+  // Wake channels held back by the budget, oldest first, as many as the
+  // shared credit returned can serve (each wants at most a window); those
+  // still short queue up again.
+  if (shared_returned == 0) return;
+  size_t wake = 1 + shared_returned / std::max<size_t>(1, options_.window / 2);
+  while (wake > 0 && !starved_.empty()) {
+    MuxChannel* c = Get(starved_.front());
+    starved_.pop_front();
+    if (c == nullptr) continue;
+    c->starved_ = false;
+    Touch(c);
+    --wake;
   }
 }
 
@@ -655,6 +659,51 @@ void MuxConnection::HandleTransportError(const absl::Status& status) {
        FlowErrorKind::kReset);
 }
 
+absl::Span<char> MuxConnection::ReceiveSpace() {
+  lent_to_ = 0;
+  if (!error_.ok()) return {};
+  if (preamble_.done() && payload_left_ > 0 && receiving_ != 0) {
+    if (MuxChannel* channel = Get(receiving_)) {
+      absl::Span<char> space = channel->flow_.ReceiveSpace();
+      if (!space.empty()) {
+        lent_to_ = receiving_;
+        return space.subspan(
+            0, static_cast<size_t>(std::min<uint64_t>(space.size(),
+                                                      payload_left_)));
+      }
+    }
+  }
+  if (own_buffer_ == nullptr) own_buffer_.reset(new char[kOwnReceiveBuffer]);
+  size_t size = kOwnReceiveBuffer;
+  if (bulk_ && preamble_.done() && payload_left_ == 0) {
+    size = decoder_.header_bytes_wanted();
+  }
+  return absl::MakeSpan(own_buffer_.get(), size);
+}
+
+void MuxConnection::CommitReceived(size_t n) {
+  const uint64_t lent_to = lent_to_;
+  lent_to_ = 0;
+  if (lent_to == 0) {
+    if (n > 0 && own_buffer_ != nullptr) {
+      HandleReceived(absl::string_view(own_buffer_.get(), n));
+    }
+    return;
+  }
+  MuxChannel* channel = Get(lent_to);
+  if (channel == nullptr) return;
+  channel->flow_.CommitReceived(n);
+  if (n == 0 || !error_.ok()) return;
+  counters_.wire_bytes_in += n;
+  payload_left_ -= std::min<uint64_t>(payload_left_, n);
+  if (payload_left_ == 0) {
+    receiving_ = 0;
+    channel->flow_.ReleaseReceiveSpace();
+    Touch(channel);
+    MaybeDestroy(channel);
+  }
+}
+
 void MuxConnection::HandleReceived(absl::string_view bytes) {
   if (!error_.ok()) return;
   counters_.wire_bytes_in += bytes.size();
@@ -711,6 +760,7 @@ void MuxConnection::OnFrame(const MuxFrame& frame) {
       return;
     }
     payload_left_ = frame.payload_length;
+    bulk_ = frame.payload_length >= 32 * 1024;
   }
   auto it = by_id_.find(frame.id);
   if (it == by_id_.end()) {

@@ -35,6 +35,11 @@
 //  Inputs (driver):
 //             HandleReceived(bytes)      transport bytes (any chunking);
 //                                        always consumes all of them
+//             ReceiveSpace() + CommitReceived(n)
+//                                        the same, read in place: during a
+//                                        Data payload the space is the
+//                                        channel's own receive buffer, so
+//                                        payload bytes are copied once
 //             HandleTransportEof()       the transport's read side ended
 //             HandleTransportError(s)    the transport failed
 //             HandleTimeout(now)         time passed (early calls harmless)
@@ -123,6 +128,13 @@ class MuxConnection {
 
   // ── Inputs (driver) ──────────────────────────────────────────────────
   void HandleReceived(absl::string_view bytes);
+  // Where the driver should read next; lent until CommitReceived(). Inside
+  // a Data payload for a live channel it is that channel's receive space
+  // (at most the payload left); otherwise the connection's own buffer,
+  // limited, while a bulk stream is running, to the rest of the next
+  // header so that the following payload lands in place again.
+  absl::Span<char> ReceiveSpace();
+  void CommitReceived(size_t n);
   void HandleTransportEof();
   void HandleTransportError(const absl::Status& status);
   void HandleTimeout(absl::Time now);
@@ -222,6 +234,12 @@ class MuxConnection {
   // Payload of the Data frame being received.
   uint64_t receiving_ = 0;  // serial; 0: the payload is dropped
   uint64_t payload_left_ = 0;
+  // Read-in-place state: whose space was lent last (0: ours), and whether
+  // recent Data payloads were large enough to read headers exactly.
+  static constexpr size_t kOwnReceiveBuffer = 64 * 1024;
+  std::unique_ptr<char[]> own_buffer_;
+  uint64_t lent_to_ = 0;
+  bool bulk_ = false;
 
   uint64_t next_serial_ = 1;
   uint32_t next_id_;
@@ -232,7 +250,7 @@ class MuxConnection {
   std::vector<uint64_t> dirty_;
   std::deque<uint64_t> ready_;
   std::deque<uint64_t> notify_;
-  std::vector<uint64_t> starved_;
+  std::deque<uint64_t> starved_;
   std::unordered_set<uint64_t> timed_;
   std::deque<Control> control_;
 

@@ -1,5 +1,7 @@
 #include "core/mux/mux_connection.h"
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -301,6 +303,56 @@ TEST(MuxConnection, TransportEofFailsEveryUnfinishedChannel) {
   a->HandleTransportEof();
   EXPECT_TRUE(a->IsFinished());
   EXPECT_TRUE(IsFlowError(ca->error(), FlowErrorKind::kTruncated)) << ca->error();
+}
+
+// Reads in place (ReceiveSpace + CommitReceived), `chunk` bytes at most
+// per read, as a socket driver does.
+void TransferInPlace(MuxConnection& from, MuxConnection& to, size_t chunk) {
+  std::string wire;
+  absl::string_view spans[16];
+  while (size_t n = from.PeekTransmit(absl::MakeSpan(spans))) {
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; ++i) {
+      wire.append(spans[i].data(), spans[i].size());
+      bytes += spans[i].size();
+    }
+    from.ConsumeTransmitted(bytes);
+  }
+  size_t at = 0;
+  while (at < wire.size()) {
+    absl::Span<char> space = to.ReceiveSpace();
+    ASSERT_FALSE(space.empty());
+    size_t n = std::min({space.size(), chunk, wire.size() - at});
+    std::memcpy(space.data(), wire.data() + at, n);
+    to.CommitReceived(n);
+    at += n;
+  }
+}
+
+TEST(MuxConnection, ReadingInPlaceDeliversTheSameBytes) {
+  for (size_t chunk : {1u, 7u, 1000u, 100000u}) {
+    auto a = Make(true);
+    auto b = Make(false);
+    MuxChannel* ca = a->Open(UnixDest(), kT0).value();
+    TransferInPlace(*a, *b, chunk);
+    MuxChannel* cb = b->PollIncoming();
+    ASSERT_NE(cb, nullptr);
+    ASSERT_TRUE(b->Accept(cb).ok());
+    TransferInPlace(*b, *a, chunk);
+    std::string big(200000, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
+    ASSERT_TRUE(ca->Write(big).ok());
+    ASSERT_TRUE(ca->Close(kT0).ok());
+    std::string got;
+    bool eof = false;
+    for (int i = 0; i < 100 && !eof; ++i) {
+      TransferInPlace(*a, *b, chunk);
+      got += ReadAll(cb, &eof);
+      TransferInPlace(*b, *a, chunk);
+    }
+    EXPECT_EQ(got, big) << "chunk " << chunk;
+    EXPECT_TRUE(eof);
+  }
 }
 
 TEST(MuxConnection, IdleChannelsHoldNoReceiveMemory) {

@@ -160,6 +160,13 @@ class MuxFrameDecoder {
   // Header bytes of an incomplete frame held now (at most
   // kMaxMuxHeaderLength).
   size_t buffered() const { return header_.size(); }
+  // Bytes that surely belong to the current header (never to a payload):
+  // what is missing of it, counting an unknown hdrlen as a Data header's
+  // 11 (every header is at least 7 bytes, so reading up to 11 can only
+  // reach into the next header).
+  size_t header_bytes_wanted() const {
+    return (need_ == 2 ? kMuxDataHeaderLength : need_) - header_.size();
+  }
 
  private:
   std::string header_;

@@ -21,10 +21,12 @@ struct MuxOptions {
   // Where id allocation starts; unset: 0xFFFFFFFF for the connector, 0 for
   // the acceptor. Either way it wraps and skips ids in use.
   std::optional<uint32_t> first_id;
-  // Receive window per channel (vpnkit's default: 64 KiB): the most payload
-  // the peer may have in flight or unread on one channel. Also the
-  // channel's receive buffer limit.
-  uint32_t window = 64 * 1024;
+  // Receive window per channel: the most payload the peer may have in
+  // flight or unread on one channel; also the channel's receive buffer
+  // limit. vpnkit advertises 64 KiB; any value interoperates (a sender
+  // obeys the absolute seq it is given). 256 KiB, a Flow's receive_limit,
+  // keeps one bulk channel from stalling on window round trips.
+  uint32_t window = 256 * 1024;
   // Largest Data payload sent in one scheduling turn; the peer's remaining
   // credit caps it further. Fair sharing among busy channels.
   uint32_t quantum = 64 * 1024;
