@@ -35,8 +35,11 @@ MuxChannelStats MuxChannel::stats() const {
 }
 
 void MuxChannel::AfterCommand() {
-  mux_->ResyncSendTotal(this);
-  mux_->Touch(this);
+  // The connection looks at the channel before it next transmits; the
+  // application has no news from its own command unless it failed the
+  // flow (events from the flow are then pending: let it hear of them).
+  mux_->MarkDirty(this);
+  if (flow_.IsFinished()) mux_->Notify(this);
 }
 
 absl::Status MuxChannel::Write(absl::Cord&& data) {

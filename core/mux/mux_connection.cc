@@ -120,11 +120,15 @@ void MuxConnection::FailChannel(MuxChannel* channel, absl::string_view why) {
 // ── Bookkeeping lists ────────────────────────────────────────────────────
 
 void MuxConnection::Touch(MuxChannel* channel) {
+  MarkDirty(channel);
+  Notify(channel);
+}
+
+void MuxConnection::MarkDirty(MuxChannel* channel) {
   if (!channel->dirty_) {
     channel->dirty_ = true;
     dirty_.push_back(channel->serial_);
   }
-  Notify(channel);
 }
 
 void MuxConnection::Notify(MuxChannel* channel) {
@@ -145,8 +149,7 @@ MuxChannel* MuxConnection::PollChannelEvent() {
   return nullptr;
 }
 
-void MuxConnection::ResyncSendTotal(MuxChannel* channel) {
-  const size_t queued = channel->flow_.stats().send_queued;
+void MuxConnection::ResyncSendTotal(MuxChannel* channel, size_t queued) {
   send_total_ = send_total_ - channel->send_accounted_ + queued;
   channel->send_accounted_ = queued;
 }
@@ -382,8 +385,9 @@ void MuxConnection::ServiceDirty() {
 }
 
 void MuxConnection::Service(MuxChannel* channel) {
-  ResyncSendTotal(channel);
   Flow& flow = channel->flow_;
+  const FlowStats stats = flow.stats();
+  ResyncSendTotal(channel, stats.send_queued);
   const S state = channel->wire_state_;
   if (flow.NextDeadline().has_value()) {
     timed_.insert(channel->serial_);
@@ -414,7 +418,6 @@ void MuxConnection::Service(MuxChannel* channel) {
     }
   }
   MaybeGrant(channel);
-  const FlowStats stats = flow.stats();
   const uint64_t unscheduled =
       stats.bytes_out + stats.send_queued - channel->scheduled_;
   if (!channel->ready_ && unscheduled > 0 &&

@@ -198,11 +198,12 @@ class MuxConnection {
                                             MuxChannelInput input);
   void Fail(absl::Status error, FlowErrorKind channel_kind);
   void FailChannel(MuxChannel* channel, absl::string_view why);
-  void Touch(MuxChannel* channel);
+  void Touch(MuxChannel* channel);  // MarkDirty + Notify
+  void MarkDirty(MuxChannel* channel);
   void Notify(MuxChannel* channel);
   void ServiceDirty();
   void Service(MuxChannel* channel);
-  void ResyncSendTotal(MuxChannel* channel);
+  void ResyncSendTotal(MuxChannel* channel, size_t queued);
   void MaybeGrant(MuxChannel* channel);
   void ReleaseCredit(MuxChannel* channel);
   void Schedule();
