@@ -43,9 +43,13 @@ void LoopMux::Kick() {
 void LoopMux::OnReady(Readiness ready) {
   driver_->Drive(loop_.Now(), ready);
   const bool failed = driver_->transport_finished();
-  if (on_news_) on_news_(*this);
-  // The application's reaction (writes, closes) leaves now.
-  driver_->Drive(loop_.Now());
+  // The application's reaction (writes, closes) leaves now; IO may raise
+  // more news (a close completing when its Shutdown leaves): tell it too.
+  for (int round = 0; round < 4; ++round) {
+    if (on_news_) on_news_(*this);
+    driver_->Drive(loop_.Now());
+    if (!mux_->HasChannelNews()) break;
+  }
   if (failed || driver_->transport_finished()) {
     if (watch_ != nullptr) {
       watch_->Release();
@@ -60,6 +64,16 @@ void LoopMux::OnReady(Readiness ready) {
 
 void LoopMux::Rearm() {
   if (watch_ == nullptr) return;
+  // News raised by IO outside OnReady (Kick): deliver it on the next pass.
+  if (mux_->HasChannelNews() && on_news_) {
+    timer_.Cancel();
+    timer_at_ = loop_.Now();
+    timer_ = loop_.AddTimer(timer_at_, [this] { OnReady(Readiness::kNone); });
+    Readiness interest = driver_->interest();
+    if (driver_->wants_drive()) interest = interest | Readiness::kReadable;
+    if (watch_->interest() != interest) watch_->SetInterest(interest).IgnoreError();
+    return;
+  }
   Readiness interest = driver_->interest();
   // Level-triggered: ask only for what the driver does not know yet, and
   // for readability again when the read budget left bytes waiting (the

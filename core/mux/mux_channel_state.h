@@ -73,7 +73,8 @@ enum class MuxChannelAction {
   kCredit,       // the peer's Window raises our send credit
   kDeliver,      // payload goes to the channel's flow (window checked)
   kDeliverEnd,   // the peer's Shutdown: the flow's reads end after drain
-  kPeerClosed,   // the peer's Close: reads end; unsent data is lost
+  kPeerClosed,   // the peer's Close: reads end (drain, then Eof; from
+                 // kOpening it is a refusal: an error); unsent data is lost
   kFailChannel,  // the peer broke the protocol on this channel only
   kDropLate,     // a frame after Close (or a repeated one): dropped,
                  // payload consumed, counted

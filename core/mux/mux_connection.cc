@@ -813,7 +813,17 @@ void MuxConnection::OnFrame(const MuxFrame& frame) {
       }
       break;
     case A::kPeerClosed:
-      if (channel != nullptr) {
+      if (channel != nullptr && t->from == S::kOpening) {
+        // Close as the answer to our Open is vpnkit's only way to refuse a
+        // channel: an error, not an empty stream.
+        channel->flow_.HandleTransportError(FlowError(
+            FlowErrorKind::kReset,
+            absl::StrFormat("the peer refused channel %u (it answered the "
+                            "Open with Close)",
+                            channel->id_)));
+        Touch(channel);
+      } else if (channel != nullptr) {
+        // vpnkit's Close ends the peer's writes too: reads drain, then Eof.
         channel->flow_.HandleTransportEof();
         if (!channel->flow_.IsFinished()) {
           channel->flow_.HandleTransportError(FlowError(

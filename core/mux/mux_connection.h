@@ -161,6 +161,9 @@ class MuxConnection {
   // The next channel with news for its application (drain its PollEvent()),
   // once per occurrence; nullptr when none.
   MuxChannel* PollChannelEvent();
+  // Whether PollChannelEvent() may have something (a driver's hint to call
+  // the application again after IO that raised events).
+  bool HasChannelNews() const { return !notify_.empty(); }
 
  private:
   friend class MuxChannel;

@@ -228,7 +228,7 @@ TEST(MuxConnection, ChannelSendQueueIsBoundedLikeAFlows) {
   EXPECT_TRUE(IsFlowError(blocked, FlowErrorKind::kWouldBlock)) << blocked;
 }
 
-TEST(MuxConnection, RefusedOpenReachesTheOpenerAsEof) {
+TEST(MuxConnection, RefusedOpenReachesTheOpenerAsAnErrorNotEof) {
   auto a = Make(true);
   auto b = Make(false);
   MuxChannel* ca = a->Open(UnixDest(), kT0).value();
@@ -237,7 +237,9 @@ TEST(MuxConnection, RefusedOpenReachesTheOpenerAsEof) {
   Pump(*a, *b);
   bool eof = false;
   ReadAll(ca, &eof);
-  EXPECT_TRUE(eof);
+  EXPECT_FALSE(eof);
+  EXPECT_TRUE(IsFlowError(ca->error(), FlowErrorKind::kReset)) << ca->error();
+  EXPECT_NE(ca->error().message().find("refused"), std::string::npos);
   EXPECT_TRUE(ca->IsFinished());
   EXPECT_EQ(ca->wire_state(), MuxChannelState::kFreed);
   EXPECT_EQ(b->stats().opens_refused, 1u);

@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "backends/posix/event_loop.h"
@@ -28,6 +30,8 @@
 #include "backends/uri.h"
 #include "tools/hvstress/echo_server.h"
 #include "tools/hvstress/echo_server_thread.h"
+#include "tools/hvstress/mux_echo_server.h"
+#include "tools/hvstress/mux_stress_run.h"
 #include "tools/hvstress/options.h"
 #include "tools/hvstress/random.h"
 #include "tools/hvstress/report.h"
@@ -76,8 +80,10 @@ FlowOptions FlowOptionsFor(const Options& options) {
   return flow_options;
 }
 
-// --server URI: echo until interrupted.
-int Serve(const Options& options) {
+// --server URI: echo until interrupted. `start(loop, address)` starts the
+// server (EchoServer, or MuxEchoServer with --mux).
+template <typename StartServer>
+int ServeUsing(const Options& options, StartServer start) {
   absl::StatusOr<Address> address = ParseAddressUri(options.uri);
   if (!address.ok()) {
     Complain(absl::StrCat(address.status().message(), " (hvstress --help)"));
@@ -89,8 +95,7 @@ int Serve(const Options& options) {
     Complain(loop.status().message());
     return kExitNoServer;
   }
-  absl::StatusOr<std::unique_ptr<EchoServer>> server =
-      EchoServer::Start(**loop, *address, FlowOptionsFor(options));
+  auto server = start(**loop, *address);
   if (!server.ok()) {
     Complain(server.status().message());
     return kExitNoServer;
@@ -142,6 +147,18 @@ class TempDir {
   std::string path_;
 };
 
+int Serve(const Options& options) {
+  if (options.mux > 0) {
+    return ServeUsing(options, [](EventLoop& loop, const Address& address) {
+      return MuxEchoServer::Start(loop, address,
+                                  MuxEchoServer::ServerOptions());
+    });
+  }
+  return ServeUsing(options, [&](EventLoop& loop, const Address& address) {
+    return EchoServer::Start(loop, address, FlowOptionsFor(options));
+  });
+}
+
 int Stress(Options options) {
   if (!options.seed.has_value()) {
     options.seed = Mix(static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
@@ -164,7 +181,7 @@ int Stress(Options options) {
 
   TempDir temp_dir;  // outlives the server, which removes its socket first
   std::unique_ptr<EchoServerThread> server;
-  if (options.uri.empty()) {
+  if (options.uri.empty() && options.mux == 0) {
     if (temp_dir.path().empty()) {
       Complain(absl::StrCat("mkdtemp: ", strerror(errno)));
       return kExitNoServer;
@@ -188,12 +205,29 @@ int Stress(Options options) {
     Complain(loop.status().message());
     return kExitFailed;
   }
+  std::unique_ptr<MuxEchoServer> mux_server;  // --mux: on the same loop
+  if (options.uri.empty() && options.mux > 0) {
+    absl::StatusOr<std::unique_ptr<MuxEchoServer>> started =
+        MuxEchoServer::Start(**loop, UnixAddress{temp_dir.path() + "/echo.sock"},
+                             MuxEchoServer::ServerOptions());
+    if (temp_dir.path().empty() || !started.ok()) {
+      Complain(absl::StrCat("echo server: ", started.status().message()));
+      return kExitNoServer;
+    }
+    mux_server = *std::move(started);
+    target = mux_server->address();
+    facts.target = absl::StrCat("in-process multiplexed echo server at ",
+                                FormatAddressUri(target));
+  }
   int result_code = kExitOk;
   {
     StressRun run(**loop, options, target, pattern);
+    MuxStressRun mux_run(**loop, options, target, pattern, options.mux);
     if (interrupts.valid()) {
       (*loop)->Watch(interrupts.get(), Readiness::kReadable,
-                     [&run](Readiness) { run.Interrupt(); })
+                     [&](Readiness) {
+                       options.mux > 0 ? mux_run.Interrupt() : run.Interrupt();
+                     })
           .IgnoreError();
     }
     bool tty = ::isatty(STDERR_FILENO) == 1;
@@ -214,13 +248,14 @@ int Stress(Options options) {
                tty ? absl::StrCat("\r", line, "\033[K") : line + "\n");
       progress_shown = true;
     };
-    absl::Status status = run.Run(on_progress);
+    absl::Status status = options.mux > 0 ? mux_run.Run(on_progress)
+                                          : run.Run(on_progress);
     if (tty && progress_shown) WriteAll(STDERR_FILENO, "\r\033[K");
     if (!status.ok()) {
       Complain(status.message());
       result_code = kExitFailed;
     }
-    StressResult result = run.result();
+    StressResult result = options.mux > 0 ? mux_run.result() : run.result();
     if (server != nullptr) {
       if (absl::Status stopped = server->Stop(); !stopped.ok()) {
         result.errors.Add(absl::StrCat("server: ", stopped.message()));
@@ -230,7 +265,23 @@ int Stress(Options options) {
                           entry.count);
       }
     }
+    if (mux_server != nullptr) {
+      for (const auto& [error, entry] : mux_server->stats().errors.entries()) {
+        result.errors.Add(absl::StrCat("server: ", error), entry.example,
+                          entry.count);
+      }
+    }
     std::string text = SummaryText(options, facts, result);
+    if (options.mux > 0) {
+      const uint64_t up = std::max<uint64_t>(1, mux_run.transports_connected());
+      text += absl::StrFormat(
+          "multiplexed: %d channels over %d connection(s) (%.1f per "
+          "connection), %.1f MB/s verified\n",
+          result.started, mux_run.transports_connected(),
+          static_cast<double>(result.started) / static_cast<double>(up),
+          static_cast<double>(result.bytes_verified) / 1e6 /
+              std::max(1e-9, absl::ToDoubleSeconds(result.elapsed)));
+    }
     if (options.json) {
       WriteAll(STDOUT_FILENO, SummaryJson(options, facts, result));
       if (options.progress) WriteAll(STDERR_FILENO, text);

@@ -36,6 +36,9 @@ const char kUsage[] =
     "  --close-timeout=SECONDS    per close (default 10)\n"
     "  --idle-timeout=SECONDS     abandon a connection idle this long before\n"
     "                             its close (default 30)\n"
+    "  --mux[=N]                  streams as channels of N multiplexed\n"
+    "                             connections (vpnkit format; default 1);\n"
+    "                             with --server: serve multiplexed ones\n"
     "  --json                     print the summary as JSON on standard "
     "output\n"
     "  -q, --quiet                no progress lines\n"
@@ -118,6 +121,10 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
       options.json = true;
       continue;
     }
+    if (arg == "--mux") {
+      options.mux = 1;
+      continue;
+    }
     if (arg == "-q" || arg == "--quiet") {
       options.progress = false;
       continue;
@@ -137,7 +144,7 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
         "--uri",      "--server",          "--connections",
         "--parallel", "--bytes",           "--write-size",
         "--protocol", "--duration",        "--seed",
-        "--connect-timeout", "--close-timeout", "--idle-timeout"};
+        "--connect-timeout", "--close-timeout", "--idle-timeout", "--mux"};
     bool known = false;
     for (const char* valued : kValued) known = known || name == valued;
     if (!known) {
@@ -178,6 +185,10 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
             "--parallel: at most 100000 connections at once");
       }
       options.parallel = *n;
+    } else if (name == "--mux") {
+      absl::StatusOr<uint64_t> n = ParseCount(name, value, 1);
+      if (!n.ok()) return n.status();
+      options.mux = *n;
     } else if (name == "--seed") {
       absl::StatusOr<uint64_t> n = ParseCount(name, value, 0);
       if (!n.ok()) return n.status();

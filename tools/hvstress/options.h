@@ -56,6 +56,9 @@ struct Options {
   // (before its close; afterwards the close timeout applies).
   absl::Duration idle_timeout = absl::Seconds(30);
 
+  // --mux[=N]: each stream is a channel of one of N multiplexed connections
+  // (vpnkit's wire format); with --server, serve multiplexed connections.
+  uint64_t mux = 0;
   bool json = false;      // summary as one JSON object on standard output
   bool progress = true;   // progress lines on standard error
   bool help = false;
