@@ -82,8 +82,6 @@ class MuxPair {
     options.max_pending_opens = std::max<size_t>(128, n);
     options.receive_budget =
         std::max<size_t>(options.receive_budget, 2 * options.max_live_channels);
-    if (getenv("MUXW")) options.window = atoi(getenv("MUXW"));
-    if (getenv("MUXQ")) options.quantum = atoi(getenv("MUXQ"));
     options.connector = true;
     a_ = Make(std::move(fa), options, /*side_a=*/true);
     options.connector = false;
