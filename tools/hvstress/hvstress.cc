@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
@@ -31,6 +32,8 @@
 #include "tools/hvstress/echo_server.h"
 #include "tools/hvstress/echo_server_group.h"
 #include "tools/hvstress/echo_server_thread.h"
+#include "tools/hvstress/mux_echo_server.h"
+#include "tools/hvstress/mux_stress_run.h"
 #include "tools/hvstress/options.h"
 #include "tools/hvstress/random.h"
 #include "tools/hvstress/report.h"
@@ -124,6 +127,41 @@ int ServeThreaded(const Options& options, const Address& address) {
   return kExitOk;
 }
 
+// --server URI --mux: echo the channels of multiplexed connections (vpnkit
+// format) on one loop until interrupted.
+int ServeMultiplexed(const Address& address) {
+  absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
+      tools::InterruptSignals::Block();
+  absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
+  if (!loop.ok()) {
+    Complain(loop.status().message());
+    return kExitNoServer;
+  }
+  absl::StatusOr<std::unique_ptr<MuxEchoServer>> server = MuxEchoServer::Start(
+      **loop, address, MuxEchoServer::ServerOptions());
+  if (!server.ok()) {
+    Complain(server.status().message());
+    return kExitNoServer;
+  }
+  EventLoop* raw_loop = loop->get();
+  if (interrupts.ok()) {
+    (*loop)->Watch((*interrupts)->fd(), Readiness::kReadable,
+                   [raw_loop, signals = interrupts->get()](Readiness) {
+                     if (signals->Take().has_value()) raw_loop->Stop();
+                   })
+        .IgnoreError();
+  }
+  Complain(absl::StrCat("multiplexed echo server (vpnkit format) listening on ",
+                        FormatAddressUri((*server)->address())));
+  absl::Status run = (*loop)->Run();
+  ComplainServerStats((*server)->stats());
+  if (!run.ok()) {
+    Complain(run.message());
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
 // --server URI: echo until interrupted.
 int Serve(const Options& options) {
   absl::StatusOr<tools::PosixEndpoint> endpoint =
@@ -138,6 +176,7 @@ int Serve(const Options& options) {
           ? std::get<Address>(*endpoint)
           : Address(VmmListenSocket(std::get<VmmSocketAddress>(*endpoint)));
   if (options.threads > 1) return ServeThreaded(options, *address);
+  if (options.mux > 0) return ServeMultiplexed(*address);
   // Before the listener exists, so that no signal finds its socket file
   // without the handling that removes it.
   absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
@@ -288,6 +327,73 @@ absl::StatusOr<StressResult> RunThreaded(const Options& options,
   return std::move(run.result());
 }
 
+// --mux: the streams as channels of `options.mux` multiplexed connections
+// on this thread's loop, against `target` or an in-process multiplexed
+// echo server on the same loop.
+int StressMultiplexed(const Options& options, RunFacts facts, Address target,
+                      const TempDir& temp_dir,
+                      tools::InterruptSignals* interrupts) {
+  absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
+  if (!loop.ok()) {
+    Complain(loop.status().message());
+    return kExitFailed;
+  }
+  std::unique_ptr<MuxEchoServer> server;
+  if (options.uri.empty()) {
+    if (temp_dir.path().empty()) {
+      Complain(absl::StrCat("mkdtemp: ", strerror(errno)));
+      return kExitNoServer;
+    }
+    absl::StatusOr<std::unique_ptr<MuxEchoServer>> started =
+        MuxEchoServer::Start(**loop,
+                             UnixAddress{temp_dir.path() + "/echo.sock"},
+                             MuxEchoServer::ServerOptions());
+    if (!started.ok()) {
+      Complain(absl::StrCat("echo server: ", started.status().message()));
+      return kExitNoServer;
+    }
+    server = *std::move(started);
+    target = server->address();
+    facts.target = absl::StrCat("in-process multiplexed echo server at ",
+                                FormatAddressUri(target));
+  }
+  StreamPattern pattern(*options.seed);
+  MuxStressRun run(**loop, options, target, pattern, options.mux);
+  if (interrupts != nullptr) {
+    (*loop)->Watch(interrupts->fd(), Readiness::kReadable,
+                   [&run, interrupts](Readiness) {
+                     if (interrupts->Take().has_value()) run.Interrupt();
+                   })
+        .IgnoreError();
+  }
+  int result_code = kExitOk;
+  if (absl::Status status = run.Run(nullptr); !status.ok()) {
+    Complain(status.message());
+    result_code = kExitFailed;
+  }
+  StressResult result = run.result();
+  if (server != nullptr) result.errors.Merge("server: ", server->stats().errors);
+  std::string text = SummaryText(options, facts, result);
+  const uint64_t up = std::max<uint64_t>(1, run.transports_connected());
+  text += absl::StrFormat(
+      "multiplexed: %d channels over %d connection(s) (%.1f per connection), "
+      "%.1f MB/s verified\n",
+      result.started, run.transports_connected(),
+      static_cast<double>(result.started) / static_cast<double>(up),
+      static_cast<double>(result.bytes_verified) / 1e6 /
+          std::max(1e-9, absl::ToDoubleSeconds(result.elapsed)));
+  if (options.json) {
+    WriteAll(STDOUT_FILENO, SummaryJson(options, facts, result));
+    if (options.progress) WriteAll(STDERR_FILENO, text);
+  } else {
+    WriteAll(STDOUT_FILENO, text);
+  }
+  if (result.failed > 0 || result.ok == 0 || !result.errors.empty()) {
+    result_code = kExitFailed;
+  }
+  return result_code;
+}
+
 int Stress(Options options) {
   if (!options.seed.has_value()) {
     options.seed = Mix(static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
@@ -322,6 +428,15 @@ int Stress(Options options) {
       tools::InterruptSignals::Block();
 
   TempDir temp_dir;  // outlives the server, which removes its socket first
+  if (options.mux > 0) {
+    if (options.threads > 1 || vmm_target.has_value()) {
+      Complain("--mux with --threads or a VMM's socket is not implemented "
+               "yet (hvstress --help)");
+      return kExitUsage;
+    }
+    return StressMultiplexed(options, facts, target, temp_dir,
+                             interrupts.ok() ? interrupts->get() : nullptr);
+  }
   InProcessServer server;
   if (options.uri.empty()) {
     if (temp_dir.path().empty()) {

@@ -49,6 +49,9 @@ const char kUsage[] =
     "                             flows' idle timeout (default 60s)\n"
     "  --threads=N                loops on N threads, client and server\n"
     "                             (default 1)\n"
+    "  --mux[=N]                  streams as channels of N multiplexed\n"
+    "                             connections (vpnkit format; default 1);\n"
+    "                             with --server: serve multiplexed ones\n"
     "  --json                     print the summary as JSON on standard "
     "output\n"
     "  -q, --quiet                no progress lines\n"
@@ -134,6 +137,10 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
       options.json = true;
       continue;
     }
+    if (arg == "--mux") {
+      options.mux = 1;
+      continue;
+    }
     if (arg == "-q" || arg == "--quiet") {
       options.progress = false;
       continue;
@@ -154,7 +161,7 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
         "--parallel", "--bytes",           "--write-size",
         "--protocol", "--duration",        "--seed",
         "--connect-timeout", "--close-timeout", "--idle-timeout",
-        "--threads"};
+        "--threads", "--mux"};
     bool known = false;
     for (const char* valued : kValued) known = known || name == valued;
     if (!known) {
@@ -202,6 +209,10 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
         return absl::InvalidArgumentError("--threads: at most 256 threads");
       }
       options.threads = *n;
+    } else if (name == "--mux") {
+      absl::StatusOr<uint64_t> n = ParseCount(name, value, 1);
+      if (!n.ok()) return n.status();
+      options.mux = *n;
     } else if (name == "--seed") {
       absl::StatusOr<uint64_t> n = ParseCount(name, value, 0);
       if (!n.ok()) return n.status();

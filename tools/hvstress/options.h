@@ -70,6 +70,9 @@ struct Options {
   // them, and so are the echo server's (--server, or the in-process one).
   uint64_t threads = 1;
 
+  // --mux[=N]: each stream is a channel of one of N multiplexed connections
+  // (vpnkit's wire format); with --server, serve multiplexed connections.
+  uint64_t mux = 0;
   bool json = false;      // summary as one JSON object on standard output
   bool progress = true;   // progress lines on standard error
   bool help = false;

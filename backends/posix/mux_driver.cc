@@ -1,0 +1,139 @@
+#include "backends/posix/mux_driver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "backends/posix/socket_address.h"
+
+namespace hvsock {
+
+MuxSocketDriver::MuxSocketDriver(MuxConnection& mux, UniqueFd fd)
+    : mux_(mux), fd_(std::move(fd)) {
+  if (fd_.valid()) {
+    int flags = ::fcntl(fd_.get(), F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK) == 0) {
+      ::fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK);
+    }
+  }
+}
+
+Readiness MuxSocketDriver::interest() {
+  if (!fd_.valid() || mux_.IsFinished()) return Readiness::kNone;
+  Readiness wanted = Readiness::kNone;
+  if (!readable_) wanted = wanted | Readiness::kReadable;
+  if (!writable_ && mux_.HasTransmit()) wanted = wanted | Readiness::kWritable;
+  return wanted;
+}
+
+bool MuxSocketDriver::wants_drive() const {
+  return fd_.valid() && !mux_.IsFinished() && budget_spent_ && readable_;
+}
+
+void MuxSocketDriver::Drive(absl::Time now, Readiness ready) {
+  if (!fd_.valid()) return;
+  mux_.HandleTimeout(now);
+  if (Any(ready & Readiness::kReadable)) readable_ = true;
+  if (Any(ready & Readiness::kWritable)) writable_ = true;
+  if (Any(ready & Readiness::kError)) {
+    readable_ = true;
+    writable_ = true;
+  }
+  if (mux_.IsFinished()) return;
+  Receive();
+  Send();
+}
+
+void MuxSocketDriver::Send() {
+  while (writable_ && !mux_.IsFinished()) {
+    absl::string_view spans[kMaxIov];
+    const size_t count = mux_.PeekTransmit(absl::MakeSpan(spans));
+    if (count == 0) return;
+    iovec iov[kMaxIov];
+    size_t offered = 0;
+    for (size_t i = 0; i < count; ++i) {
+      iov[i].iov_base = const_cast<char*>(spans[i].data());
+      iov[i].iov_len = spans[i].size();
+      offered += spans[i].size();
+    }
+    msghdr message{};
+    message.msg_iov = iov;
+    message.msg_iovlen = count;
+    const ssize_t sent =
+        ::sendmsg(fd_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0) {
+      const int error = errno;
+      if (error == EINTR) continue;
+      if (error == EAGAIN || error == EWOULDBLOCK) {
+        ++stats_.would_block;
+        writable_ = false;
+        return;
+      }
+      // Take what the peer sent before it went away first.
+      readable_ = true;
+      Receive();
+      Fail(error, "send");
+      return;
+    }
+    ++stats_.sends;
+    mux_.ConsumeTransmitted(static_cast<size_t>(sent));
+    if (static_cast<size_t>(sent) < offered) {
+      ++stats_.short_sends;
+      writable_ = false;
+      return;
+    }
+  }
+}
+
+void MuxSocketDriver::Receive() {
+  size_t budget = kReadBudget;
+  budget_spent_ = false;
+  while (readable_ && !mux_.IsFinished()) {
+    if (budget == 0) {
+      budget_spent_ = true;
+      return;
+    }
+    absl::Span<char> space = mux_.ReceiveSpace();
+    if (space.empty()) return;
+    const ssize_t n = ::read(fd_.get(), space.data(),
+                             std::min(space.size(), budget));
+    if (n > 0) {
+      ++stats_.reads;
+      budget -= std::min(budget, static_cast<size_t>(n));
+      mux_.CommitReceived(static_cast<size_t>(n));
+      continue;
+    }
+    mux_.CommitReceived(0);
+    if (n == 0) {
+      mux_.HandleTransportEof();
+      return;
+    }
+    const int error = errno;
+    if (error == EINTR) continue;
+    if (error == EAGAIN || error == EWOULDBLOCK) {
+      ++stats_.would_block;
+      readable_ = false;
+      return;
+    }
+    Fail(error, "read");
+    return;
+  }
+}
+
+void MuxSocketDriver::Fail(int error, const char* what) {
+  if (!mux_.IsFinished()) mux_.HandleTransportError(PosixError(error, what));
+}
+
+void MuxSocketDriver::CloseTransport() {
+  if (!fd_.valid()) return;
+  if (!mux_.error().ok()) {
+    linger abortive{1, 0};
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abortive,
+                 sizeof(abortive));
+  }
+  fd_.reset();
+}
+
+}  // namespace hvsock

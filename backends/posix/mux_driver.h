@@ -1,0 +1,71 @@
+// MuxSocketDriver: moves bytes between one multiplexer connection
+// (core/mux/mux_connection.h) and one connected, non-blocking stream socket,
+// with the same seam as SocketDriver (socket_driver.h): fd(), interest(),
+// NextDeadline(), Drive(now, ready), wants_drive(), transport_finished(),
+// CloseTransport(). A mux connection is then one more thing any loop
+// drives; LoopMux (mux_loop.h) plugs it into the reference EventLoop.
+//
+// The driver reads the socket into the connection's ReceiveSpace() (a Data
+// payload straight into its channel's receive buffer; the connection
+// always takes every byte: its channels' memory is bounded by the windows
+// it grants, not by the socket), sends the connection's transmit spans with
+// one sendmsg (scatter-gather, MSG_NOSIGNAL, partial sends consumed at any
+// byte) and reports EOF and errors to the connection, which fails every
+// channel that has not finished. It never shuts the socket's write side:
+// channels end with Shutdown and Close frames.
+//
+// Call Drive(now) after application commands on the connection's channels
+// (Write, Close, Read, Abort, Accept, Open): it sends what they queued.
+//
+// Memory: a few bytes beyond the connection. Thread-compatible.
+#ifndef HVSOCK_BACKENDS_POSIX_MUX_DRIVER_H_
+#define HVSOCK_BACKENDS_POSIX_MUX_DRIVER_H_
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+
+#include "absl/time/time.h"
+#include "backends/posix/socket_driver.h"
+#include "backends/posix/unique_fd.h"
+#include "core/mux/mux_connection.h"
+
+namespace hvsock {
+
+class MuxSocketDriver {
+ public:
+  static constexpr size_t kMaxIov = 256;
+  static constexpr size_t kReadBudget = 256 * 1024;
+
+  // `mux` must outlive the driver; `fd` is made non-blocking if it is not.
+  MuxSocketDriver(MuxConnection& mux, UniqueFd fd);
+  MuxSocketDriver(const MuxSocketDriver&) = delete;
+  MuxSocketDriver& operator=(const MuxSocketDriver&) = delete;
+
+  int fd() const { return fd_.get(); }
+  Readiness interest();
+  std::optional<absl::Time> NextDeadline() { return mux_.NextDeadline(); }
+  void Drive(absl::Time now, Readiness ready = Readiness::kNone);
+  bool wants_drive() const;
+  bool transport_finished() const { return fd_.valid() && mux_.IsFinished(); }
+  void CloseTransport();
+
+  MuxConnection& mux() { return mux_; }
+  const SocketDriverStats& stats() const { return stats_; }
+
+ private:
+  void Send();
+  void Receive();
+  void Fail(int error, const char* what);
+
+  MuxConnection& mux_;
+  UniqueFd fd_;
+  SocketDriverStats stats_;
+  bool readable_ = true;
+  bool writable_ = true;
+  bool budget_spent_ = false;
+};
+
+}  // namespace hvsock
+
+#endif  // HVSOCK_BACKENDS_POSIX_MUX_DRIVER_H_

@@ -1,0 +1,321 @@
+#include "testing/mux_pair.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace hvsock::testing {
+namespace {
+
+std::string PathFor(size_t index) { return absl::StrCat("/script/", index); }
+
+}  // namespace
+
+MuxPair::MuxPair(MuxPairOptions options)
+    : options_(std::move(options)), prng_(options_.seed) {
+  options_.a.connector = true;
+  options_.b.connector = false;
+  a_ = MuxConnection::Create(options_.a).value();
+  b_ = MuxConnection::Create(options_.b).value();
+  a_apps_.resize(options_.channels.size());
+  b_apps_.resize(options_.channels.size());
+}
+
+bool MuxPair::WantsWrite(const App& app, const std::string& bytes) const {
+  return app.channel != nullptr && !app.closed && app.written < bytes.size() &&
+         !app.channel->IsFinished();
+}
+
+std::vector<MuxPair::Action> MuxPair::Enabled() {
+  std::vector<Action> out;
+  bool open_a = false, open_b = false;
+  bool write_a = false, write_b = false, close_a = false, close_b = false;
+  bool read_a = false, read_b = false;
+  for (size_t i = 0; i < options_.channels.size(); ++i) {
+    const MuxChannelScript& s = options_.channels[i];
+    App& a = a_apps_[i];
+    App& b = b_apps_[i];
+    if (a.channel == nullptr && s.opened_by_a && !a.outcome.opened) open_a = true;
+    if (b.channel == nullptr && !s.opened_by_a && !b.outcome.opened) open_b = true;
+    write_a |= WantsWrite(a, s.a_sends);
+    write_b |= WantsWrite(b, s.b_sends);
+    close_a |= a.channel != nullptr && !a.closed && s.a_closes &&
+               a.written == s.a_sends.size();
+    close_b |= b.channel != nullptr && !b.closed && s.b_closes &&
+               b.written == s.b_sends.size();
+    read_a |= a.channel != nullptr && !a.outcome.eof && a.channel->Readable() &&
+              a.outcome.error.ok();
+    read_b |= b.channel != nullptr && !b.outcome.eof && b.channel->Readable() &&
+              b.outcome.error.ok();
+  }
+  if (!a_->IsFinished() && !b_->IsFinished()) {
+    if (open_a) out.push_back(Action::kOpenA);
+    if (open_b) out.push_back(Action::kOpenB);
+  }
+  if (write_a) out.push_back(Action::kWriteA);
+  if (write_b) out.push_back(Action::kWriteB);
+  if (close_a) out.push_back(Action::kCloseA);
+  if (close_b) out.push_back(Action::kCloseB);
+  if (read_a) out.push_back(Action::kReadA);
+  if (read_b) out.push_back(Action::kReadB);
+  if (a_->HasTransmit()) out.push_back(Action::kSendA);
+  if (b_->HasTransmit()) out.push_back(Action::kSendB);
+  if (a_to_b_.buffered() > 0 || a_to_b_.at_eof()) out.push_back(Action::kReceiveB);
+  if (b_to_a_.buffered() > 0) out.push_back(Action::kReceiveA);
+  // Accepting is always offered (it finds nothing when no Open waits);
+  // Step() does not count it as progress.
+  out.push_back(Action::kAcceptA);
+  out.push_back(Action::kAcceptB);
+  return out;
+}
+
+void MuxPair::Read(App& app) {
+  const size_t max = prng_.Percent(50) ? 1 + Pick(4096) : SIZE_MAX;
+  absl::StatusOr<ReadResult> r = app.channel->Read(max);
+  if (!r.ok()) {
+    app.outcome.error = r.status();
+    return;
+  }
+  if (r->is_eof()) app.outcome.eof = true;
+  if (r->is_data()) app.outcome.read += std::string(r->data());
+}
+
+void MuxPair::Transmit(MuxConnection& from, BytePipe& pipe, uint64_t side) {
+  absl::string_view spans[16];
+  const size_t n = from.PeekTransmit(absl::MakeSpan(spans));
+  size_t total = 0;
+  for (size_t i = 0; i < n; ++i) total += spans[i].size();
+  if (total == 0) return;
+  const size_t send = 1 + Pick(total);
+  size_t left = send;
+  for (size_t i = 0; i < n && left > 0; ++i) {
+    absl::string_view piece = spans[i].substr(0, left);
+    pipe.Write(piece).IgnoreError();
+    for (char c : piece) {
+      hash_ = (hash_ ^ (static_cast<uint8_t>(c) + side)) * 1099511628211ULL;
+    }
+    left -= piece.size();
+  }
+  from.ConsumeTransmitted(send);
+}
+
+void MuxPair::Receive(MuxConnection& to, BytePipe& pipe) {
+  char buffer[8192];
+  size_t max = prng_.Percent(options_.single_byte_percent)
+                   ? 1
+                   : 1 + Pick(sizeof(buffer));
+  absl::StatusOr<size_t> n = pipe.Read(absl::MakeSpan(buffer, max));
+  if (n.ok() && *n > 0) to.HandleReceived(absl::string_view(buffer, *n));
+}
+
+void MuxPair::Do(Action action) {
+  const bool side_a =
+      action == Action::kOpenA || action == Action::kAcceptA ||
+      action == Action::kWriteA || action == Action::kCloseA ||
+      action == Action::kReadA || action == Action::kSendA ||
+      action == Action::kReceiveA;
+  MuxConnection& mux = side_a ? *a_ : *b_;
+  std::vector<App>& apps = side_a ? a_apps_ : b_apps_;
+  std::vector<size_t> candidates;
+  for (size_t i = 0; i < options_.channels.size(); ++i) {
+    const MuxChannelScript& s = options_.channels[i];
+    App& app = apps[i];
+    const std::string& bytes = side_a ? s.a_sends : s.b_sends;
+    const bool closes = side_a ? s.a_closes : s.b_closes;
+    switch (action) {
+      case Action::kOpenA:
+      case Action::kOpenB:
+        if (app.channel == nullptr && s.opened_by_a == side_a &&
+            !app.outcome.opened) {
+          candidates.push_back(i);
+        }
+        break;
+      case Action::kWriteA:
+      case Action::kWriteB:
+        if (WantsWrite(app, bytes)) candidates.push_back(i);
+        break;
+      case Action::kCloseA:
+      case Action::kCloseB:
+        if (app.channel != nullptr && !app.closed && closes &&
+            app.written == bytes.size()) {
+          candidates.push_back(i);
+        }
+        break;
+      case Action::kReadA:
+      case Action::kReadB:
+        if (app.channel != nullptr && !app.outcome.eof &&
+            app.channel->Readable() && app.outcome.error.ok()) {
+          candidates.push_back(i);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  switch (action) {
+    case Action::kOpenA:
+    case Action::kOpenB: {
+      if (candidates.empty()) return;
+      const size_t i = candidates[Pick(candidates.size())];
+      absl::StatusOr<MuxChannel*> ch =
+          mux.Open(MuxDestination::Unix(PathFor(i)), now_);
+      if (ch.ok()) {
+        apps[i].channel = *ch;
+        apps[i].outcome.opened = true;
+      }
+      return;
+    }
+    case Action::kAcceptA:
+    case Action::kAcceptB: {
+      MuxChannel* ch = mux.PollIncoming();
+      if (ch == nullptr) return;
+      size_t index = 0;
+      const std::string& path = ch->destination().address;
+      if (!absl::SimpleAtoi(absl::string_view(path).substr(8), &index) ||
+          index >= apps.size() || apps[index].channel != nullptr) {
+        violation_ = absl::StrCat("unexpected incoming channel ", path);
+        mux.Refuse(ch);
+        return;
+      }
+      if (absl::Status st = mux.Accept(ch); !st.ok()) {
+        violation_ = absl::StrCat("accept failed: ", st.message());
+        return;
+      }
+      apps[index].channel = ch;
+      apps[index].outcome.opened = true;
+      return;
+    }
+    case Action::kWriteA:
+    case Action::kWriteB: {
+      if (candidates.empty()) return;
+      const size_t i = candidates[Pick(candidates.size())];
+      const std::string& bytes =
+          side_a ? options_.channels[i].a_sends : options_.channels[i].b_sends;
+      App& app = apps[i];
+      const size_t n =
+          std::min(bytes.size() - app.written, 1 + Pick(options_.max_write));
+      absl::Status st = app.channel->Write(
+          absl::string_view(bytes).substr(app.written, n));
+      if (st.ok()) app.written += n;
+      return;
+    }
+    case Action::kCloseA:
+    case Action::kCloseB: {
+      if (candidates.empty()) return;
+      const size_t i = candidates[Pick(candidates.size())];
+      apps[i].channel->Close(now_).IgnoreError();
+      apps[i].closed = true;
+      return;
+    }
+    case Action::kReadA:
+    case Action::kReadB:
+      if (!candidates.empty()) Read(apps[candidates[Pick(candidates.size())]]);
+      return;
+    case Action::kSendA:
+      Transmit(*a_, a_to_b_, 0);
+      return;
+    case Action::kSendB:
+      Transmit(*b_, b_to_a_, 0x100);
+      return;
+    case Action::kReceiveA:
+      Receive(*a_, b_to_a_);
+      return;
+    case Action::kReceiveB:
+      Receive(*b_, a_to_b_);
+      return;
+  }
+}
+
+void MuxPair::CheckBounds(MuxConnection& mux) {
+  if (!violation_.empty()) return;
+  const MuxConnectionStats s = mux.stats();
+  const MuxOptions& o = mux.options();
+  if (s.receive_buffered > s.receive_credit ||
+      s.receive_credit > o.receive_budget) {
+    violation_ = absl::StrFormat(
+        "receive memory out of bounds: %u buffered, %u credit, budget %u",
+        s.receive_buffered, s.receive_credit, o.receive_budget);
+  }
+  if (s.send_queued > (o.channel_send_limit + options_.max_write) *
+                          options_.channels.size()) {
+    violation_ = absl::StrFormat(
+        "send queues hold %u bytes, more than %u channels x (limit %u + one "
+        "write)",
+        s.send_queued, options_.channels.size(), o.channel_send_limit);
+  }
+  if (!mux.error().ok()) {
+    violation_ = absl::StrCat("connection failed: ", mux.error().message());
+  }
+}
+
+bool MuxPair::Step() {
+  std::vector<Action> enabled = Enabled();
+  // Accepts that find nothing do not count as progress.
+  const size_t real = std::count_if(enabled.begin(), enabled.end(), [](Action a) {
+    return a != Action::kAcceptA && a != Action::kAcceptB;
+  });
+  ++steps_;
+  if (real == 0) {
+    MuxChannel* a = a_->PollIncoming();
+    MuxChannel* b = b_->PollIncoming();
+    if (a == nullptr && b == nullptr) return false;
+    // Put them back through the normal path: accept now.
+    for (auto [mux, ch, apps] :
+         {std::tuple{a_.get(), a, &a_apps_}, std::tuple{b_.get(), b, &b_apps_}}) {
+      if (ch == nullptr) continue;
+      size_t index = 0;
+      if (!absl::SimpleAtoi(
+              absl::string_view(ch->destination().address).substr(8),
+              &index) ||
+          index >= apps->size()) {
+        violation_ = "unexpected incoming channel";
+        return false;
+      }
+      if (!mux->Accept(ch).ok()) violation_ = "accept failed";
+      (*apps)[index].channel = ch;
+      (*apps)[index].outcome.opened = true;
+    }
+    return true;
+  }
+  Do(enabled[Pick(enabled.size())]);
+  CheckBounds(*a_);
+  CheckBounds(*b_);
+  for (auto* apps : {&a_apps_, &b_apps_}) {
+    for (App& app : *apps) {
+      if (app.channel == nullptr) continue;
+      if (app.channel->stats().flow.receive_buffered >
+          a_->options().window) {
+        violation_ = "a channel buffered more than its window";
+      }
+      app.outcome.state = app.channel->state();
+      if (app.channel->IsFinished() && app.outcome.error.ok() &&
+          app.channel->state() == FlowState::kFailed) {
+        app.outcome.error = app.channel->error();
+      }
+    }
+  }
+  return true;
+}
+
+absl::Status MuxPair::Run() {
+  while (steps_ < options_.max_steps) {
+    if (!Step()) break;
+    if (!violation_.empty()) break;
+  }
+  if (!violation_.empty()) {
+    return absl::InternalError(absl::StrFormat("seed %u step %u: %s",
+                                               options_.seed, steps_,
+                                               violation_));
+  }
+  if (steps_ >= options_.max_steps) {
+    return absl::DeadlineExceededError(absl::StrFormat(
+        "seed %u: no quiescence after %u steps (livelock?)", options_.seed,
+        steps_));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hvsock::testing

@@ -1,0 +1,82 @@
+// MuxStressRun: the client half of `hvstress --mux[=N]`. The same verified
+// echo streams as StressRun (stress_run.h: seeded lengths, origins and
+// write sizes; the echo checked byte for byte, then a clean Eof, then the
+// close completed), each carried as a channel of one of N multiplexed
+// transport connections (vpnkit's wire format, core/mux) instead of a
+// connection of its own. Channels are spread over the connections in turn;
+// Options::parallel bounds the channels open at once.
+//
+// StressResult's `connect` latencies are the N transport connects; its
+// `round_trip` the channels' (from Open to close completed). A transport
+// that fails fails its channels; channels not yet started then go to the
+// remaining connections. Not applied in this mode: the idle timeout (each
+// channel's close timeout still bounds its close).
+//
+// Thread-compatible: construct and Run() on one thread.
+#ifndef HVSOCK_TOOLS_HVSTRESS_MUX_STRESS_RUN_H_
+#define HVSOCK_TOOLS_HVSTRESS_MUX_STRESS_RUN_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "backends/address.h"
+#include "backends/posix/async_connector.h"
+#include "backends/posix/event_loop.h"
+#include "backends/posix/mux_loop.h"
+#include "tools/hvstress/options.h"
+#include "tools/hvstress/stream_pattern.h"
+#include "tools/hvstress/stress_run.h"
+
+namespace hvsock::hvstress {
+
+class MuxStressRun {
+ public:
+  MuxStressRun(EventLoop& loop, const Options& options, const Address& target,
+               const StreamPattern& pattern, uint64_t transports);
+  ~MuxStressRun();
+  MuxStressRun(const MuxStressRun&) = delete;
+  MuxStressRun& operator=(const MuxStressRun&) = delete;
+
+  absl::Status Run(const std::function<void(const StressResult&)>& on_progress,
+                   absl::Duration progress_interval = absl::Seconds(1));
+  void Interrupt();
+  const StressResult& result() const { return result_; }
+  uint64_t transports_connected() const { return transports_connected_; }
+
+ private:
+  struct Channel;
+  struct Transport {
+    PendingConnect connecting;
+    absl::Time started;
+    std::unique_ptr<LoopMux> mux;
+    bool failed = false;
+  };
+  void OnConnected(Transport& t, absl::StatusOr<UniqueFd> fd);
+  void StartMore();
+  void OnNews(LoopMux& mux);
+  void Pump(Channel& c);
+  void End(Channel& c, absl::string_view error, absl::string_view detail);
+
+  EventLoop& loop_;
+  const Options& options_;
+  const Address target_;
+  const StreamPattern& pattern_;
+  std::vector<std::unique_ptr<Transport>> transports_;
+  uint64_t transports_connected_ = 0;
+  uint64_t transports_pending_ = 0;
+  uint64_t next_index_ = 0;
+  uint64_t next_transport_ = 0;
+  bool interrupted_ = false;
+  absl::Time start_;
+  std::unordered_map<MuxChannel*, std::unique_ptr<Channel>> active_;
+  StressResult result_;
+};
+
+}  // namespace hvsock::hvstress
+
+#endif  // HVSOCK_TOOLS_HVSTRESS_MUX_STRESS_RUN_H_
