@@ -262,9 +262,16 @@ void Flow::HandleTimeout(absl::Time now) {
 }
 
 // A timer applies in the states whose table rows accept its input.
+// Timers measure a peer that has stopped: while the receive buffer is full
+// the flow is waiting for its own application, not for the peer, so they
+// pause (and restart when the application reads).
+bool Flow::WaitingForApplication() const {
+  return receive_.readable() >= options_.receive_limit;
+}
+
 std::optional<absl::Time> Flow::IdleDeadline() const {
   if (options_.idle_timeout == absl::InfiniteDuration() ||
-      last_progress_ == absl::InfinitePast() ||
+      last_progress_ == absl::InfinitePast() || WaitingForApplication() ||
       !FindFlowTransition(state_, FlowInput::kIdleTimeout).has_value()) {
     return std::nullopt;
   }
@@ -272,7 +279,7 @@ std::optional<absl::Time> Flow::IdleDeadline() const {
 }
 
 std::optional<absl::Time> Flow::CloseDeadline() const {
-  if (close_started_ == absl::InfinitePast() ||
+  if (close_started_ == absl::InfinitePast() || WaitingForApplication() ||
       !FindFlowTransition(state_, FlowInput::kCloseTimeout).has_value()) {
     return std::nullopt;
   }
@@ -338,6 +345,9 @@ absl::StatusOr<ReadResult> Flow::Read(size_t max_bytes) {
   }
   if (received_dropped_) return error_;
   if (receive_.readable() > 0) {
+    // Reading from a full buffer ends a wait on the application: the
+    // timers restart from here.
+    if (WaitingForApplication()) Progress();
     absl::Cord data = receive_.Take(max_bytes);
     counters_.bytes_read += data.size();
     return ReadResult::Data(std::move(data));

@@ -28,6 +28,9 @@
 //    fail with kClosed, and our end is sent as if Close() had been called.
 //  * An idle timeout (FlowOptions::idle_timeout, off by default) fails the
 //    flow with kIdleTimeout after that long without any byte moving.
+//    Both timers pause while the receive buffer is full (the flow then
+//    waits for its own application, not for the peer) and restart when the
+//    application reads.
 //  * Abort() drops the flow at once.
 //
 // The methods, by role (in the manner of quinn-proto's Connection):
@@ -283,6 +286,8 @@ class Flow {
   // Advances the flow's time to `now` (never backwards) and starts the
   // timers that wait for the first known time.
   void LearnTime(absl::Time now);
+  // The receive buffer is full: the flow waits for its application to read.
+  bool WaitingForApplication() const;
   // When the timer that applies in the current state expires, if any.
   std::optional<absl::Time> IdleDeadline() const;
   std::optional<absl::Time> CloseDeadline() const;

@@ -155,6 +155,30 @@ RC_GTEST_PROP(IdleTimeout, BytesEitherWayKeepAnOpenFlowAliveAndSilenceEndsIt,
   RC_ASSERT(!flow.Read().ok());
 }
 
+// A slow local reader is not a stopped peer: while the receive buffer is
+// full the flow waits for its application, and the close timer waits too;
+// it restarts when the application reads.
+TEST(CloseTimeout, PausesWhileTheApplicationHasNotReadAFullBuffer) {
+  FlowOptions options;
+  options.receive_limit = 8;
+  options.close_timeout = kTimeout;
+  Flow flow = Flow::Create(options).value();
+  ASSERT_TRUE(flow.Close(kT0).ok());
+  flow.HandleTimeout(kT0);
+  ASSERT_EQ(flow.HandleReceived("12345678"), 8u);  // full
+  EXPECT_EQ(flow.NextDeadline(), std::nullopt);
+  flow.HandleTimeout(kT0 + 100 * kTimeout);
+  EXPECT_NE(flow.state(), FlowState::kFailed);
+  const absl::Time read_at = kT0 + 100 * kTimeout;
+  absl::StatusOr<ReadResult> read = flow.Read();
+  ASSERT_TRUE(read.ok() && read->is_data());
+  EXPECT_EQ(flow.NextDeadline(), read_at + kTimeout);
+  flow.HandleTimeout(read_at + kTimeout - absl::Nanoseconds(1));
+  EXPECT_NE(flow.state(), FlowState::kFailed);
+  flow.HandleTimeout(read_at + kTimeout);  // the peer has stopped
+  EXPECT_TRUE(IsFlowError(flow.error(), FlowErrorKind::kCloseTimeout));
+}
+
 TEST(IdleTimeout, IsOffByDefault) {
   Flow flow = NewFlow(Codec::kNative);
   flow.HandleTimeout(kT0);

@@ -115,6 +115,8 @@ ExpectedRead FlowModel::Read(size_t max_bytes) {
     read.kind = ExpectedRead::Kind::kError;
     read.error = *error_;
   } else if (!readable_.empty()) {
+    // A full buffer was a wait on us, not on the peer: timers restart.
+    if (readable_.size() >= options_.receive_limit) Progress();
     read.kind = ExpectedRead::Kind::kData;
     read.data = readable_.substr(0, max_bytes);
     readable_.erase(0, read.data.size());
@@ -328,9 +330,12 @@ void FlowModel::TransportError() {
   }
 }
 
+// The contract: timeouts bound a peer that has stopped, so they pause while
+// our own application has not read a full buffer.
 std::optional<absl::Time> FlowModel::IdleDeadline() const {
   if (!live() || options_.idle_timeout == absl::InfiniteDuration() ||
-      last_progress_ == absl::InfinitePast()) {
+      last_progress_ == absl::InfinitePast() ||
+      readable_.size() >= options_.receive_limit) {
     return std::nullopt;
   }
   return last_progress_ + options_.idle_timeout;
@@ -338,7 +343,8 @@ std::optional<absl::Time> FlowModel::IdleDeadline() const {
 
 std::optional<absl::Time> FlowModel::CloseDeadline() const {
   if (!live() || ours_ == Ours::kOpen ||
-      close_started_ == absl::InfinitePast()) {
+      close_started_ == absl::InfinitePast() ||
+      readable_.size() >= options_.receive_limit) {
     return std::nullopt;
   }
   return std::max(close_started_, last_progress_) + options_.close_timeout;

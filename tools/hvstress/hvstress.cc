@@ -127,6 +127,28 @@ int ServeThreaded(const Options& options, const Address& address) {
   return kExitOk;
 }
 
+// Says `banner`, runs `loop` until a signal arrives on `interrupts` (if
+// any), then reports what `server` did.
+template <typename Server>
+int RunUntilInterrupted(EventLoop& loop, tools::InterruptSignals* interrupts,
+                        const Server& server, absl::string_view banner) {
+  if (interrupts != nullptr) {
+    loop.Watch(interrupts->fd(), Readiness::kReadable,
+               [&loop, interrupts](Readiness) {
+                 if (interrupts->Take().has_value()) loop.Stop();
+               })
+        .IgnoreError();
+  }
+  Complain(banner);
+  absl::Status run = loop.Run();
+  ComplainServerStats(server.stats());
+  if (!run.ok()) {
+    Complain(run.message());
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
 // --server URI --mux: echo the channels of multiplexed connections (vpnkit
 // format) on one loop until interrupted.
 int ServeMultiplexed(const Address& address) {
@@ -143,23 +165,10 @@ int ServeMultiplexed(const Address& address) {
     Complain(server.status().message());
     return kExitNoServer;
   }
-  EventLoop* raw_loop = loop->get();
-  if (interrupts.ok()) {
-    (*loop)->Watch((*interrupts)->fd(), Readiness::kReadable,
-                   [raw_loop, signals = interrupts->get()](Readiness) {
-                     if (signals->Take().has_value()) raw_loop->Stop();
-                   })
-        .IgnoreError();
-  }
-  Complain(absl::StrCat("multiplexed echo server (vpnkit format) listening on ",
-                        FormatAddressUri((*server)->address())));
-  absl::Status run = (*loop)->Run();
-  ComplainServerStats((*server)->stats());
-  if (!run.ok()) {
-    Complain(run.message());
-    return kExitFailed;
-  }
-  return kExitOk;
+  return RunUntilInterrupted(
+      **loop, interrupts.ok() ? interrupts->get() : nullptr, **server,
+      absl::StrCat("multiplexed echo server (vpnkit format) listening on ",
+                   FormatAddressUri((*server)->address())));
 }
 
 // --server URI: echo until interrupted.
@@ -205,28 +214,13 @@ int Serve(const Options& options) {
     Complain(server.status().message());
     return kExitNoServer;
   }
-  EventLoop* raw_loop = loop->get();
-  if (interrupts.ok()) {
-    (*loop)->Watch((*interrupts)->fd(), Readiness::kReadable,
-                   [raw_loop, signals = interrupts->get()](Readiness) {
-                     if (signals->Take().has_value()) raw_loop->Stop();
-                   })
-        .IgnoreError();
-  }
-  Complain(absl::StrCat("echo server (", CodecName(options.codec),
-                        ", idle timeout ",
-                        absl::FormatDuration(options.idle_timeout),
-                        ", close timeout ",
-                        absl::FormatDuration(options.close_timeout),
-                        ") listening on ",
-                        FormatAddressUri((*server)->address())));
-  absl::Status run = (*loop)->Run();
-  ComplainServerStats((*server)->stats());
-  if (!run.ok()) {
-    Complain(run.message());
-    return kExitFailed;
-  }
-  return kExitOk;
+  return RunUntilInterrupted(
+      **loop, interrupts.ok() ? interrupts->get() : nullptr, **server,
+      absl::StrCat("echo server (", CodecName(options.codec),
+                   ", idle timeout ", absl::FormatDuration(options.idle_timeout),
+                   ", close timeout ",
+                   absl::FormatDuration(options.close_timeout),
+                   ") listening on ", FormatAddressUri((*server)->address())));
 }
 
 // A temporary directory, removed (with the socket file's remains) on
