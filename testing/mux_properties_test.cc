@@ -75,6 +75,23 @@ MuxPairOptions OptionsFor(const Scenario& s, bool all_close = true) {
   return o;
 }
 
+// KNOWN BUG, open (issue 13): with a one-byte window the second byte of a
+// channel never arrives; the receiving end reads one byte, then Eof. Found
+// by the property below under a random seed; this is its shrunk case. It
+// stays disabled until the multiplexer is fixed (run it with
+// --gtest_also_run_disabled_tests), and CI runs the properties on a fixed
+// seed meanwhile.
+TEST(MuxPairKnownBug, DISABLED_AOneByteWindowDeliversEveryByte) {
+  const Scenario s{.seed = 0, .channels = 1, .max_bytes = 2, .window = 1,
+                   .receive_budget = 0, .channel_send_limit = 1,
+                   .max_write = 1, .single_byte_percent = 0};
+  MuxPairOptions o = OptionsFor(s);
+  MuxPair pair(o);
+  ASSERT_TRUE(pair.Run().ok());
+  EXPECT_EQ(pair.outcome(0, true).read, o.channels[0].b_sends);
+  EXPECT_EQ(pair.outcome(0, false).read, o.channels[0].a_sends);
+}
+
 RC_GTEST_PROP(MuxPairProperties,
               EveryChannelDeliversItsBytesExactlyBothWaysThenEofAndCloses,
               ()) {
