@@ -321,6 +321,23 @@ absl::StatusOr<StressResult> RunThreaded(const Options& options,
   return std::move(run.result());
 }
 
+// Prints the summary (`text`, or JSON with --json) and returns the exit
+// status: `result_code`, or kExitFailed unless every connection verified.
+int Report(const Options& options, const RunFacts& facts,
+           const StressResult& result, const std::string& text,
+           int result_code) {
+  if (options.json) {
+    WriteAll(STDOUT_FILENO, SummaryJson(options, facts, result));
+    if (options.progress) WriteAll(STDERR_FILENO, text);
+  } else {
+    WriteAll(STDOUT_FILENO, text);
+  }
+  if (result.failed > 0 || result.ok == 0 || !result.errors.empty()) {
+    return kExitFailed;
+  }
+  return result_code;
+}
+
 // --mux: the streams as channels of `options.mux` multiplexed connections
 // on this thread's loop, against `target` or an in-process multiplexed
 // echo server on the same loop.
@@ -376,16 +393,7 @@ int StressMultiplexed(const Options& options, RunFacts facts, Address target,
       static_cast<double>(result.started) / static_cast<double>(up),
       static_cast<double>(result.bytes_verified) / 1e6 /
           std::max(1e-9, absl::ToDoubleSeconds(result.elapsed)));
-  if (options.json) {
-    WriteAll(STDOUT_FILENO, SummaryJson(options, facts, result));
-    if (options.progress) WriteAll(STDERR_FILENO, text);
-  } else {
-    WriteAll(STDOUT_FILENO, text);
-  }
-  if (result.failed > 0 || result.ok == 0 || !result.errors.empty()) {
-    result_code = kExitFailed;
-  }
-  return result_code;
+  return Report(options, facts, result, text, result_code);
 }
 
 int Stress(Options options) {
@@ -485,16 +493,7 @@ int Stress(Options options) {
     result.errors.Add(absl::StrCat("server: ", stopped.message()));
   }
   std::string text = SummaryText(options, facts, result);
-  if (options.json) {
-    WriteAll(STDOUT_FILENO, SummaryJson(options, facts, result));
-    if (options.progress) WriteAll(STDERR_FILENO, text);
-  } else {
-    WriteAll(STDOUT_FILENO, text);
-  }
-  if (result.failed > 0 || result.ok == 0 || !result.errors.empty()) {
-    result_code = kExitFailed;
-  }
-  return result_code;
+  return Report(options, facts, result, text, result_code);
 }
 
 int Main(int argc, char** argv) {
