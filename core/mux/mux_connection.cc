@@ -162,7 +162,9 @@ void MuxConnection::MaybeGrant(MuxChannel* channel) {
     return;
   }
   const size_t held = channel->credit_held_;
-  if (channel->granted_ != 0 && held >= options_.window / 2) return;
+  // Top up once less than half the window is left (held < window / 2,
+  // rounded up: with a one-byte window, whenever no credit is left).
+  if (channel->granted_ != 0 && 2 * uint64_t{held} >= options_.window) return;
   // Up to the fair share from the reserved half, beyond it from the shared
   // half while it lasts.
   const size_t shared_left = options_.receive_budget -
