@@ -95,10 +95,19 @@ void MuxSocketDriver::Receive() {
       budget_spent_ = true;
       return;
     }
-    absl::Span<char> space = mux_.ReceiveSpace();
-    if (space.empty()) return;
-    const ssize_t n = ::read(fd_.get(), space.data(),
-                             std::min(space.size(), budget));
+    absl::Span<char> spaces[2];
+    const size_t count = mux_.ReceiveSpaces(absl::MakeSpan(spaces));
+    struct iovec iov[2];
+    size_t room = budget;
+    int used = 0;
+    for (size_t i = 0; i < count && room > 0; ++i) {
+      const size_t take = std::min(spaces[i].size(), room);
+      if (take == 0) continue;
+      iov[used++] = {spaces[i].data(), take};
+      room -= take;
+    }
+    if (used == 0) return;
+    const ssize_t n = ::readv(fd_.get(), iov, used);
     if (n > 0) {
       ++stats_.reads;
       budget -= std::min(budget, static_cast<size_t>(n));

@@ -505,7 +505,9 @@ bool MuxConnection::ScheduleData() {
     const uint64_t credit = channel->peer_window_ - channel->scheduled_;
     size_t limit = static_cast<size_t>(
         std::min<uint64_t>(credit, options_.quantum));
-    absl::string_view spans[16];
+    // Enough spans to reach past what earlier frames scheduled and still
+    // fill a frame of Cord-sized (4 KiB) chunks.
+    absl::string_view spans[4 * std::size(OutFrame{}.payload)];
     const size_t count = channel->flow_.PeekTransmit(absl::MakeSpan(spans));
     size_t skip = channel->scheduled_ - channel->transmitted_;
     OutFrame frame;
@@ -664,31 +666,44 @@ void MuxConnection::HandleTransportError(const absl::Status& status) {
        FlowErrorKind::kReset);
 }
 
-absl::Span<char> MuxConnection::ReceiveSpace() {
+size_t MuxConnection::ReceiveSpaces(absl::Span<absl::Span<char>> out) {
   lent_to_ = 0;
-  if (!error_.ok()) return {};
+  lent_to_channel_ = 0;
+  if (!error_.ok() || out.empty()) return 0;
+  if (own_buffer_ == nullptr) own_buffer_.reset(new char[kOwnReceiveBuffer]);
   if (preamble_.done() && payload_left_ > 0 && receiving_ != 0) {
     if (MuxChannel* channel = Get(receiving_)) {
       absl::Span<char> space = channel->flow_.ReceiveSpace();
       if (!space.empty()) {
         lent_to_ = receiving_;
-        return space.subspan(
-            0, static_cast<size_t>(std::min<uint64_t>(space.size(),
-                                                      payload_left_)));
+        out[0] = space.subspan(
+            0, static_cast<size_t>(
+                   std::min<uint64_t>(space.size(), payload_left_)));
+        lent_to_channel_ = out[0].size();
+        // The payload's end is in reach: read the next header with it, so
+        // a bulk stream costs one read per payload, not two.
+        if (out.size() < 2 || !bulk_ || out[0].size() < payload_left_) {
+          return 1;
+        }
+        out[1] = absl::MakeSpan(own_buffer_.get(),
+                                decoder_.header_bytes_wanted());
+        return 2;
       }
     }
   }
-  if (own_buffer_ == nullptr) own_buffer_.reset(new char[kOwnReceiveBuffer]);
   size_t size = kOwnReceiveBuffer;
   if (bulk_ && preamble_.done() && payload_left_ == 0) {
     size = decoder_.header_bytes_wanted();
   }
-  return absl::MakeSpan(own_buffer_.get(), size);
+  out[0] = absl::MakeSpan(own_buffer_.get(), size);
+  return 1;
 }
 
 void MuxConnection::CommitReceived(size_t n) {
   const uint64_t lent_to = lent_to_;
+  const size_t to_channel = std::min(n, lent_to_channel_);
   lent_to_ = 0;
+  lent_to_channel_ = 0;
   if (lent_to == 0) {
     if (n > 0 && own_buffer_ != nullptr) {
       HandleReceived(absl::string_view(own_buffer_.get(), n));
@@ -697,15 +712,19 @@ void MuxConnection::CommitReceived(size_t n) {
   }
   MuxChannel* channel = Get(lent_to);
   if (channel == nullptr) return;
-  channel->flow_.CommitReceived(n);
-  if (n == 0 || !error_.ok()) return;
-  counters_.wire_bytes_in += n;
-  payload_left_ -= std::min<uint64_t>(payload_left_, n);
+  channel->flow_.CommitReceived(to_channel);
+  if (to_channel == 0 || !error_.ok()) return;
+  counters_.wire_bytes_in += to_channel;
+  payload_left_ -= std::min<uint64_t>(payload_left_, to_channel);
   if (payload_left_ == 0) {
     receiving_ = 0;
     channel->flow_.ReleaseReceiveSpace();
     Touch(channel);
     MaybeDestroy(channel);
+  }
+  // The next header's bytes, read after the payload's end.
+  if (n > to_channel) {
+    HandleReceived(absl::string_view(own_buffer_.get(), n - to_channel));
   }
 }
 
@@ -765,7 +784,10 @@ void MuxConnection::OnFrame(const MuxFrame& frame) {
       return;
     }
     payload_left_ = frame.payload_length;
-    bulk_ = frame.payload_length >= 32 * 1024;
+    // A bulk stream starts with a large payload and goes on through the
+    // smaller remainders that credit boundaries cut; tiny frames end it.
+    bulk_ = frame.payload_length >= 32 * 1024 ||
+            (bulk_ && frame.payload_length >= 4 * 1024);
   }
   auto it = by_id_.find(frame.id);
   if (it == by_id_.end()) {

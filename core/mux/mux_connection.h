@@ -35,7 +35,7 @@
 //  Inputs (driver):
 //             HandleReceived(bytes)      transport bytes (any chunking);
 //                                        always consumes all of them
-//             ReceiveSpace() + CommitReceived(n)
+//             ReceiveSpaces(out) + CommitReceived(n)
 //                                        the same, read in place: during a
 //                                        Data payload the space is the
 //                                        channel's own receive buffer, so
@@ -128,12 +128,16 @@ class MuxConnection {
 
   // ── Inputs (driver) ──────────────────────────────────────────────────
   void HandleReceived(absl::string_view bytes);
-  // Where the driver should read next; lent until CommitReceived(). Inside
-  // a Data payload for a live channel it is that channel's receive space
-  // (at most the payload left); otherwise the connection's own buffer,
-  // limited, while a bulk stream is running, to the rest of the next
-  // header so that the following payload lands in place again.
-  absl::Span<char> ReceiveSpace();
+  // Where the driver should read next, as up to out.size() spans (fills
+  // out[0..k), returns k, 0 once failed) for one vectored read; lent until
+  // CommitReceived(n), where n counts the bytes read across the spans in
+  // order. Inside a Data payload for a live channel, the first is that
+  // channel's receive space (at most the payload left) and, while a bulk
+  // stream is running and that space takes the payload's whole rest, the
+  // second is the next frame's header; otherwise one span, the
+  // connection's own buffer, limited while a bulk stream is running to the
+  // rest of the next header so that the following payload lands in place.
+  size_t ReceiveSpaces(absl::Span<absl::Span<char>> out);
   void CommitReceived(size_t n);
   void HandleTransportEof();
   void HandleTransportError(const absl::Status& status);
@@ -178,7 +182,8 @@ class MuxConnection {
     std::string long_header;  // an Open's
     uint64_t serial = 0;  // Data: the channel whose flow owns the payload
     size_t payload_spans = 0;
-    absl::string_view payload[8];
+    // A quantum's worth of a Cord's 4 KiB chunks.
+    absl::string_view payload[16];
     size_t payload_length = 0;
     absl::string_view header() const {
       return long_header.empty() ? absl::string_view(fixed, fixed_length)
@@ -244,6 +249,7 @@ class MuxConnection {
   std::unique_ptr<char[]> own_buffer_;
   uint64_t lent_to_ = 0;
   bool bulk_ = false;
+  size_t lent_to_channel_ = 0;  // bytes of the lent spans that are the channel's
 
   uint64_t next_serial_ = 1;
   uint32_t next_id_;
