@@ -572,4 +572,20 @@ TEST_F(HvcatTest, UsageErrorsExitTwoWithOneLine) {
   EXPECT_THAT(help.out, HasSubstr("--protocol=native|framed"));
 }
 
+// hvsock:// is Windows' (Hyper-V sockets, hvcat.exe): on Linux hvcat says
+// so, connecting or listening, instead of claiming not to know the scheme.
+TEST_F(HvcatTest, AnHvsockUriSaysItNeedsWindows) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"hvsock://parent/5000"},
+        std::vector<std::string>{"-l", "hvsock://wildcard/5000"}}) {
+    Result r = RunHvcat(args, "");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.err, HasSubstr("/5000 needs Windows (hvsock:// names a "
+                                 "Hyper-V socket); on Linux the schemes are "
+                                 "vsock://, unix://, hybrid-vsock:// and "
+                                 "hyperkit://"));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+  }
+}
+
 }  // namespace

@@ -466,4 +466,19 @@ TEST(Hvstress, BadUsageSaysWhatIsWrong) {
   EXPECT_EQ(r.out, "");
 }
 
+// hvsock:// is Windows' (Hyper-V sockets): on Linux hvstress says so,
+// instead of claiming not to know the scheme.
+TEST(Hvstress, AnHvsockUriSaysItNeedsWindows) {
+  for (const char* mode : {"--uri", "--server"}) {
+    Result r = RunHvstress({mode, "hvsock://parent/5000"});
+
+    EXPECT_EQ(r.exit_code, 2) << mode;
+    EXPECT_EQ(r.err,
+              "hvstress: hvsock://parent/5000 needs Windows (hvsock:// names "
+              "a Hyper-V socket); on Linux the schemes are vsock://, unix://, "
+              "hybrid-vsock:// and hyperkit:// (hvstress --help)\n")
+        << mode;
+  }
+}
+
 }  // namespace
