@@ -32,15 +32,15 @@
 
 namespace {
 
-using ::hvsock::tool_testing::ReadAllFrom;
-using ::hvsock::tool_testing::RunfilePath;
-using ::hvsock::tool_testing::SendAll;
-using ::hvsock::tool_testing::ToolProcess;
-using ::hvsock::tool_testing::ToolStreams;
-using ::hvsock::tool_testing::UnixAddr;
+using ::hvsock::testing::ReadAllFrom;
+using ::hvsock::testing::RunfilePath;
+using ::hvsock::testing::SendAll;
+using ::hvsock::testing::ToolProcess;
+using ::hvsock::testing::ToolStreams;
+using ::hvsock::testing::UnixAddr;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using Result = ::hvsock::tool_testing::ToolResult;
+using Result = ::hvsock::testing::ToolResult;
 
 constexpr int kPeerTimeoutSeconds = 10;
 constexpr auto kHvcatLimit = std::chrono::seconds(30);

@@ -33,15 +33,15 @@
 
 namespace {
 
-using ::hvsock::tool_testing::RunfilePath;
-using ::hvsock::tool_testing::SendAll;
-using ::hvsock::tool_testing::ToolProcess;
-using ::hvsock::tool_testing::UnixAddr;
+using ::hvsock::testing::RunfilePath;
+using ::hvsock::testing::SendAll;
+using ::hvsock::testing::ToolProcess;
+using ::hvsock::testing::UnixAddr;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::StartsWith;
-using Result = ::hvsock::tool_testing::ToolResult;
+using Result = ::hvsock::testing::ToolResult;
 
 constexpr auto kHvstressLimit = std::chrono::seconds(60);
 constexpr int kPollMs = 20;
