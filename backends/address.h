@@ -1,9 +1,21 @@
-// Transport addresses, independent of any platform's socket structures.
+// Address: one end of a flow's transport, for every transport hvsock
+// reaches, independent of any platform's socket structures.
 //
-// An Address names one end of a flow's transport: a vsock endpoint (context
-// ID and port) or a Unix-domain socket path. These are plain values; the
-// backends turn them into socket addresses (backends/posix/socket_address.h)
-// and backends/uri.h turns them into and out of URIs.
+//   VsockAddress        Linux AF_VSOCK: a context ID and a port
+//   UnixAddress         a Unix-domain stream socket's path
+//   HybridVsockAddress  a guest port behind a hybrid vsock VMM's Unix socket
+//                       (Firecracker, Cloud Hypervisor, vhost-device-vsock)
+//   HyperkitAddress     a guest port behind hyperkit's socket directory
+//   HvSocketAddress     a Windows Hyper-V socket: a VmId and a ServiceId
+//                       (backends/hyperv/address.h)
+//   TcpLoopbackAddress  TCP on 127.0.0.1, for tests of the Windows backend
+//                       only: the real socket code paths without Hyper-V
+//
+// These are plain values. backends/uri.h turns every kind into and out of a
+// URI; each backend takes the kinds its platform serves and refuses the
+// others with one wording (backends/platform.h): the posix backend
+// (backends/posix/posix_address.h) takes vsock, unix, hybrid-vsock and
+// hyperkit; the winsock backend takes hvsock (and tcp in tests).
 //
 // Thread-safety: value types; thread-compatible.
 #ifndef HVSOCK_BACKENDS_ADDRESS_H_
@@ -14,6 +26,7 @@
 #include <variant>
 
 #include "absl/strings/string_view.h"
+#include "backends/hyperv/address.h"
 
 namespace hvsock {
 
@@ -53,7 +66,53 @@ struct UnixAddress {
   friend bool operator==(const UnixAddress&, const UnixAddress&) = default;
 };
 
-using Address = std::variant<VsockAddress, UnixAddress>;
+// A guest's vsock port behind a hybrid vsock VMM (Firecracker, Cloud
+// Hypervisor, rust-vmm vhost-device-vsock): the VMM listens on `uds_path`;
+// a host connects there and sends "CONNECT <port>\n". Guest connections to
+// host port P arrive on the Unix socket "<uds_path>_<P>".
+struct HybridVsockAddress {
+  std::string uds_path;  // the VMM's socket (Firecracker's uds_path)
+  uint32_t port = 0;     // connect: the guest's port; listen: the host's
+
+  friend bool operator==(const HybridVsockAddress&,
+                         const HybridVsockAddress&) = default;
+};
+
+// A guest's vsock port behind hyperkit (Docker Desktop for Mac, linuxkit):
+// `directory` holds the VMM's sockets; a host connects to
+// "<directory>/connect" and sends "<cid %08x>.<port %08x>\n". Guest
+// connections to host port P arrive on "<directory>/00000002.<P %08x>".
+struct HyperkitAddress {
+  // Docker Desktop and ocaml-hvsock talk to the guest with CID 3.
+  static constexpr uint32_t kDefaultGuestCid = 3;
+
+  std::string directory;  // hyperkit's virtio-sock path= directory
+  uint32_t port = 0;      // connect: the guest's port; listen: the host's
+  uint32_t guest_cid = kDefaultGuestCid;  // connect only
+
+  friend bool operator==(const HyperkitAddress&,
+                         const HyperkitAddress&) = default;
+};
+
+// TCP on the IPv4 loopback address, for tests only: it lets the Windows
+// backend's tests run its real socket code without Hyper-V, never to reach
+// another machine. Port 0 means any free port when listening.
+struct TcpLoopbackAddress {
+  uint16_t port = 0;
+
+  friend bool operator==(const TcpLoopbackAddress&,
+                         const TcpLoopbackAddress&) = default;
+};
+
+// Any address. A default-constructed Address is VsockAddress{} (any CID,
+// any port).
+using Address = std::variant<VsockAddress, UnixAddress, HybridVsockAddress,
+                             HyperkitAddress, HvSocketAddress,
+                             TcpLoopbackAddress>;
+
+// The URI scheme of `address`'s kind: "vsock", "unix", "hybrid-vsock",
+// "hyperkit", "hvsock" or "tcp".
+absl::string_view AddressScheme(const Address& address);
 
 }  // namespace hvsock
 

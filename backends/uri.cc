@@ -1,43 +1,19 @@
 #include "backends/uri.h"
 
-#include <cctype>
+#include <cstdint>
+#include <utility>
 #include <variant>
 
-#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "backends/hyperv/id_text.h"
+#include "backends/uri_syntax.h"
 
 namespace hvsock {
 namespace {
 
-constexpr size_t kMaxShownUriBytes = 200;
-
-// Quotes `text` for an error message, escaping what would not print.
-std::string Quoted(absl::string_view text) {
-  std::string out = "\"";
-  for (size_t i = 0; i < text.size() && i < kMaxShownUriBytes; ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7f) {
-      absl::StrAppendFormat(&out, "\\x%02x", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (text.size() > kMaxShownUriBytes) out += "...";
-  out += '"';
-  return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// ── vsock:// and unix:// ────────────────────────────────────────────────
 
 absl::StatusOr<Address> ParseVsock(absl::string_view uri,
                                    const UriParts& parts) {
@@ -70,7 +46,7 @@ absl::StatusOr<Address> ParseVsock(absl::string_view uri,
   address.port = *value;
   if (!parts.path.empty() && parts.path != "/") {
     return UriError(uri, parts.path_column,
-                    absl::StrCat("unexpected path ", Quoted(parts.path),
+                    absl::StrCat("unexpected path ", QuotedUriText(parts.path),
                                  " after the port (vsock://CID:PORT)"));
   }
   return address;
@@ -81,7 +57,7 @@ absl::StatusOr<Address> ParseUnix(absl::string_view uri,
   if (!parts.authority.empty()) {
     return UriError(
         uri, parts.authority_column,
-        absl::StrCat("unix URIs have no host (found ", Quoted(parts.authority),
+        absl::StrCat("unix URIs have no host (found ", QuotedUriText(parts.authority),
                      "); write unix:///absolute/path, with three slashes"));
   }
   if (parts.path.empty() || parts.path == "/") {
@@ -110,7 +86,7 @@ absl::StatusOr<PathAndPort> ParsePathAndPort(absl::string_view uri,
     return UriError(
         uri, parts.authority_column,
         absl::StrCat(parts.scheme, " URIs have no host (found ",
-                     Quoted(parts.authority), "); write ", form,
+                     QuotedUriText(parts.authority), "); write ", form,
                      ", with three slashes"));
   }
   size_t colon = parts.path.rfind(':');
@@ -140,172 +116,24 @@ absl::StatusOr<PathAndPort> ParsePathAndPort(absl::string_view uri,
   return PathAndPort{*std::move(decoded), *port};
 }
 
+// ── hybrid-vsock:// and hyperkit:// ─────────────────────────────────────
+
 constexpr absl::string_view kHybridVsockForm =
     "hybrid-vsock:///path/to/v.sock:PORT";
 constexpr absl::string_view kHyperkitForm = "hyperkit:///path/to/dir:PORT";
 
-}  // namespace
 
-absl::Status UriError(absl::string_view uri, size_t column,
-                      absl::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("bad URI ", Quoted(uri), " at column ", column, ": ", what));
-}
-
-absl::StatusOr<UriParts> SplitUri(absl::string_view uri) {
-  if (uri.empty()) {
-    return absl::InvalidArgumentError(
-        "bad URI \"\": empty (expected e.g. vsock://2:1024 or "
-        "unix:///run/agent.sock)");
-  }
-  size_t i = 0;
-  while (i < uri.size() &&
-         (absl::ascii_isalnum(static_cast<unsigned char>(uri[i])) ||
-          (i > 0 && (uri[i] == '+' || uri[i] == '-' || uri[i] == '.')))) {
-    ++i;
-  }
-  if (i == 0 || !absl::ascii_isalpha(static_cast<unsigned char>(uri[0]))) {
-    return UriError(uri, 1,
-                    "expected a scheme such as vsock://, unix:// or "
-                    "hvsock:// at the start");
-  }
-  if (uri.substr(i, 3) != "://") {
-    return UriError(uri, i + 1,
-                    absl::StrCat("expected \"://\" after the scheme \"",
-                                 uri.substr(0, i), "\""));
-  }
-  UriParts parts;
-  parts.scheme = absl::AsciiStrToLower(uri.substr(0, i));
-  size_t start = i + 3;
-  for (size_t j = start; j < uri.size(); ++j) {
-    if (uri[j] == '?') {
-      return UriError(uri, j + 1,
-                      "queries ('?') are not supported; write %3F for a "
-                      "literal '?' in a path");
-    }
-    if (uri[j] == '#') {
-      return UriError(uri, j + 1,
-                      "fragments ('#') are not supported; write %23 for a "
-                      "literal '#' in a path");
-    }
-  }
-  size_t slash = uri.find('/', start);
-  if (slash == absl::string_view::npos) slash = uri.size();
-  parts.authority = uri.substr(start, slash - start);
-  parts.authority_column = start + 1;
-  parts.path = uri.substr(slash);
-  parts.path_column = slash + 1;
-  if (size_t at = parts.authority.find('@'); at != absl::string_view::npos) {
-    return UriError(uri, start + at + 1,
-                    "user information ('@') is not supported");
-  }
-  return parts;
-}
-
-absl::StatusOr<uint32_t> ParseUriNumber(absl::string_view uri,
-                                        absl::string_view text, size_t column,
-                                        absl::string_view what) {
-  if (text.empty()) {
-    return UriError(uri, column, absl::StrCat("missing ", what));
-  }
-  bool hex = text.size() > 2 && text[0] == '0' &&
-             (text[1] == 'x' || text[1] == 'X');
-  absl::string_view digits = hex ? text.substr(2) : text;
-  uint64_t value = 0;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    int digit = hex ? HexValue(digits[i])
-                    : (absl::ascii_isdigit(static_cast<unsigned char>(
-                           digits[i]))
-                           ? digits[i] - '0'
-                           : -1);
-    if (digit < 0) {
-      return UriError(
-          uri, column + (hex ? 2 : 0) + i,
-          absl::StrCat(what, " ", Quoted(text), " is not a ",
-                       hex ? "hexadecimal" : "decimal",
-                       " number (unexpected ", Quoted(digits.substr(i, 1)),
-                       ")"));
-    }
-    value = value * (hex ? 16 : 10) + static_cast<uint64_t>(digit);
-    if (value > 0xFFFFFFFFu) {
-      return UriError(uri, column,
-                      absl::StrCat(what, " ", Quoted(text),
-                                   " is out of range (0 to 4294967295)"));
-    }
-  }
-  return static_cast<uint32_t>(value);
-}
-
-absl::StatusOr<std::string> PercentDecode(absl::string_view uri,
-                                          absl::string_view text,
-                                          size_t column) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\0') {
-      // A socket path ends at its first NUL: the kernel would silently use
-      // a shorter path than the one written.
-      return UriError(uri, column + i, "a NUL byte is not allowed");
-    }
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    int high = i + 1 < text.size() ? HexValue(text[i + 1]) : -1;
-    int low = i + 2 < text.size() ? HexValue(text[i + 2]) : -1;
-    if (high < 0 || low < 0) {
-      return UriError(uri, column + i,
-                      "'%' must be followed by two hexadecimal digits "
-                      "(write %25 for a literal '%')");
-    }
-    char c = static_cast<char>(high * 16 + low);
-    if (c == '\0') {
-      return UriError(uri, column + i, "%00 (a NUL byte) is not allowed");
-    }
-    out += c;
-    i += 2;
-  }
-  return out;
-}
-
-std::string PercentEncodePath(absl::string_view path) {
-  static constexpr absl::string_view kKept = "-._~!$&'()*+,;=:@/";
-  std::string out;
-  for (char c : path) {
-    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-        kKept.find(c) != absl::string_view::npos) {
-      out += c;
-    } else {
-      absl::StrAppendFormat(&out, "%%%02X", static_cast<unsigned char>(c));
-    }
-  }
-  return out;
-}
-
-absl::StatusOr<Address> ParseAddressUri(absl::string_view uri) {
-  absl::StatusOr<UriParts> parts = SplitUri(uri);
-  if (!parts.ok()) return parts.status();
-  if (parts->scheme == "vsock") return ParseVsock(uri, *parts);
-  if (parts->scheme == "unix") return ParseUnix(uri, *parts);
-  return UriError(uri, 1,
-                  absl::StrCat("unknown scheme \"", parts->scheme,
-                               "\" (expected vsock or unix)"));
-}
-
-absl::StatusOr<HybridVsockAddress> ParseHybridVsockUri(absl::string_view uri) {
-  absl::StatusOr<UriParts> parts = SplitUri(uri);
-  if (!parts.ok()) return parts.status();
-  if (parts->scheme != kHybridVsockScheme) {
-    return UriError(uri, 1, absl::StrCat("expected the scheme \"",
-                                         kHybridVsockScheme, "://\""));
-  }
+absl::StatusOr<Address> ParseHybridVsock(absl::string_view uri,
+                                         const UriParts& parts) {
   absl::StatusOr<PathAndPort> parsed =
-      ParsePathAndPort(uri, *parts, kHybridVsockForm, "socket path");
+      ParsePathAndPort(uri, parts, kHybridVsockForm, "socket path");
   if (!parsed.ok()) return parsed.status();
   return HybridVsockAddress{std::move(parsed->path), parsed->port};
 }
 
-absl::StatusOr<HyperkitAddress> ParseHyperkitUri(absl::string_view uri) {
+// hyperkit:// is parsed before SplitUri sees it: its ?cid=N query is one
+// SplitUri refuses.
+absl::StatusOr<Address> ParseHyperkit(absl::string_view uri) {
   // The one query anywhere: ?cid=N. SplitUri sees what precedes it.
   size_t query = uri.find('?');
   absl::string_view before_query = uri.substr(0, query);
@@ -317,11 +145,7 @@ absl::StatusOr<HyperkitAddress> ParseHyperkitUri(absl::string_view uri) {
     // Errors name the whole URI; the column is the same.
     return absl::InvalidArgumentError(absl::StrReplaceAll(
         parts.status().message(),
-        {{Quoted(before_query), Quoted(uri)}}));
-  }
-  if (parts->scheme != kHyperkitScheme) {
-    return UriError(uri, 1, absl::StrCat("expected the scheme \"",
-                                         kHyperkitScheme, "://\""));
+        {{QuotedUriText(before_query), QuotedUriText(uri)}}));
   }
   absl::StatusOr<PathAndPort> parsed =
       ParsePathAndPort(uri, *parts, kHyperkitForm, "directory");
@@ -338,7 +162,7 @@ absl::StatusOr<HyperkitAddress> ParseHyperkitUri(absl::string_view uri) {
   constexpr absl::string_view kCid = "cid=";
   if (text.substr(0, kCid.size()) != kCid) {
     return UriError(uri, column,
-                    absl::StrCat("unknown query ", Quoted(text),
+                    absl::StrCat("unknown query ", QuotedUriText(text),
                                  " (the only one is ?cid=N, the guest's CID)"));
   }
   absl::StatusOr<uint32_t> cid = ParseUriNumber(
@@ -354,13 +178,82 @@ absl::StatusOr<HyperkitAddress> ParseHyperkitUri(absl::string_view uri) {
   return address;
 }
 
-std::string FormatHybridVsockUri(const HybridVsockAddress& address) {
-  return absl::StrCat(kHybridVsockScheme, "://",
+// ── hvsock:// ───────────────────────────────────────────────────────────
+
+absl::StatusOr<Address> ParseHvsock(absl::string_view uri,
+                                    const UriParts& parts) {
+  if (parts.path.empty()) {
+    return UriError(uri, parts.path_column,
+                    "expected '/' and a SERVICEID after the VMID "
+                    "(hvsock://VMID/SERVICEID)");
+  }
+  absl::string_view service_text = parts.path.substr(1);
+  size_t service_column = parts.path_column + 1;
+  if (size_t extra = service_text.find('/');
+      extra != absl::string_view::npos) {
+    return UriError(uri, service_column + extra,
+                    "unexpected '/' after the SERVICEID (hvsock URIs have no "
+                    "path)");
+  }
+  absl::StatusOr<HvGuid> vm_id = ParseHvVmId(parts.authority);
+  if (!vm_id.ok()) {
+    return UriError(uri, parts.authority_column, vm_id.status().message());
+  }
+  absl::StatusOr<HvGuid> service_id = ParseHvServiceId(service_text);
+  if (!service_id.ok()) {
+    return UriError(uri, service_column, service_id.status().message());
+  }
+  return HvSocketAddress{*vm_id, *service_id};
+}
+
+// ── tcp:// (tests of the Windows backend) ───────────────────────────────
+
+constexpr absl::string_view kTcpLoopbackHost = "127.0.0.1";
+
+absl::StatusOr<Address> ParseTcpLoopback(absl::string_view uri,
+                                         const UriParts& parts) {
+  absl::string_view authority = parts.authority;
+  size_t colon = authority.rfind(':');
+  absl::string_view host =
+      colon == absl::string_view::npos ? authority : authority.substr(0, colon);
+  if (host != kTcpLoopbackHost) {
+    return UriError(uri, parts.authority_column,
+                    absl::StrCat("expected the loopback address 127.0.0.1, "
+                                 "found ",
+                                 QuotedUriText(host),
+                                 " (tcp:// URIs are for tests and name only "
+                                 "tcp://127.0.0.1:PORT)"));
+  }
+  size_t port_column = parts.authority_column + host.size() + 1;
+  if (colon == absl::string_view::npos || colon + 1 == authority.size()) {
+    return UriError(uri, port_column - (colon == absl::string_view::npos),
+                    "missing port after 127.0.0.1 (tcp://127.0.0.1:PORT)");
+  }
+  absl::string_view port_text = authority.substr(colon + 1);
+  absl::StatusOr<uint32_t> port =
+      ParseUriNumber(uri, port_text, port_column, "port");
+  if (!port.ok()) return port.status();
+  if (*port > 0xFFFF) {
+    return UriError(uri, port_column,
+                    absl::StrCat("TCP port ", QuotedUriText(port_text),
+                                 " is out of range (0 to 65535)"));
+  }
+  if (!parts.path.empty() && parts.path != "/") {
+    return UriError(uri, parts.path_column,
+                    "unexpected path after the port (tcp://127.0.0.1:PORT)");
+  }
+  return TcpLoopbackAddress{static_cast<uint16_t>(*port)};
+}
+
+// ── Formatting, one overload per kind ───────────────────────────────────
+
+std::string Format(const HybridVsockAddress& address) {
+  return absl::StrCat("hybrid-vsock://",
                       PercentEncodePath(address.uds_path), ":", address.port);
 }
 
-std::string FormatHyperkitUri(const HyperkitAddress& address) {
-  std::string uri = absl::StrCat(kHyperkitScheme, "://",
+std::string Format(const HyperkitAddress& address) {
+  std::string uri = absl::StrCat("hyperkit://",
                                  PercentEncodePath(address.directory), ":",
                                  address.port);
   if (address.guest_cid != HyperkitAddress::kDefaultGuestCid) {
@@ -369,14 +262,14 @@ std::string FormatHyperkitUri(const HyperkitAddress& address) {
   return uri;
 }
 
-std::string FormatVsockUri(const VsockAddress& address) {
+std::string Format(const VsockAddress& address) {
   if (address.cid == VsockAddress::kCidAny) {
     return absl::StrCat("vsock://:", address.port);
   }
   return absl::StrCat("vsock://", address.cid, ":", address.port);
 }
 
-std::string FormatUnixUri(const UnixAddress& address) {
+std::string Format(const UnixAddress& address) {
   // A relative path cannot be written as a unix:/// URI; keep it readable
   // (and unparseable rather than wrong).
   if (!address.path.empty() && address.path[0] != '/') {
@@ -385,11 +278,37 @@ std::string FormatUnixUri(const UnixAddress& address) {
   return absl::StrCat("unix://", PercentEncodePath(address.path));
 }
 
-std::string FormatAddressUri(const Address& address) {
-  if (const auto* vsock = std::get_if<VsockAddress>(&address)) {
-    return FormatVsockUri(*vsock);
+
+std::string Format(const HvSocketAddress& address) {
+  return absl::StrCat("hvsock://", FormatHvVmId(address.vm_id), "/",
+                      FormatHvServiceId(address.service_id));
+}
+
+std::string Format(const TcpLoopbackAddress& address) {
+  return absl::StrCat("tcp://", kTcpLoopbackHost, ":", address.port);
+}
+
+}  // namespace
+
+absl::StatusOr<Address> ParseAddressUri(absl::string_view uri) {
+  if (absl::StartsWithIgnoreCase(uri, "hyperkit://")) {
+    return ParseHyperkit(uri);
   }
-  return FormatUnixUri(std::get<UnixAddress>(address));
+  absl::StatusOr<UriParts> parts = SplitUri(uri);
+  if (!parts.ok()) return parts.status();
+  if (parts->scheme == "vsock") return ParseVsock(uri, *parts);
+  if (parts->scheme == "unix") return ParseUnix(uri, *parts);
+  if (parts->scheme == "hybrid-vsock") return ParseHybridVsock(uri, *parts);
+  if (parts->scheme == "hvsock") return ParseHvsock(uri, *parts);
+  if (parts->scheme == "tcp") return ParseTcpLoopback(uri, *parts);
+  return UriError(uri, 1,
+                  absl::StrCat("unknown scheme ", QuotedUriText(parts->scheme),
+                               " (expected vsock, unix, hybrid-vsock, "
+                               "hyperkit, hvsock or tcp)"));
+}
+
+std::string FormatAddressUri(const Address& address) {
+  return std::visit([](const auto& kind) { return Format(kind); }, address);
 }
 
 }  // namespace hvsock

@@ -1,7 +1,5 @@
 #include "backends/uri.h"
 
-#include "backends/uri_address.h"
-
 #include <string>
 #include <variant>
 
@@ -98,9 +96,6 @@ TEST(Uri, ErrorsSayWhatIsWrongAndWhere) {
   EXPECT_THAT(ErrorOf("unix:///a#b"), HasSubstr("at column 10: fragments"));
   EXPECT_THAT(ErrorOf("vsock://u@2:1"),
               HasSubstr("at column 10: user information"));
-  EXPECT_THAT(ErrorOf("tcp://1.2.3.4:5"),
-              HasSubstr("at column 1: unknown scheme \"tcp\" (expected vsock "
-                        "or unix)"));
   EXPECT_THAT(ErrorOf("/tmp/x.sock"),
               HasSubstr("at column 1: expected a scheme"));
   EXPECT_THAT(ErrorOf("vsock:2:1"),
@@ -119,99 +114,85 @@ TEST(Uri, WellKnownCidsHaveNames) {
   EXPECT_EQ(WellKnownCidName(3), "");
 }
 
-// ── hybrid-vsock:// and hyperkit://, through the one entry point ParseUri ──
+// ── Every scheme through the one parser ────────────────────────────────
 
-UriAddress ParsedAny(absl::string_view uri) {
-  absl::StatusOr<UriAddress> address = ParseUri(uri);
-  EXPECT_TRUE(address.ok()) << uri << ": " << address.status();
-  return address.ok() ? *address : UriAddress{};
+TEST(Uri, KnowsEveryScheme) {
+  EXPECT_EQ(Parsed("vsock://3:5000"), Address(VsockAddress{3, 5000}));
+  EXPECT_EQ(Parsed("unix:///run/agent.sock"),
+            Address(UnixAddress{"/run/agent.sock"}));
+  EXPECT_EQ(Parsed("hybrid-vsock:///run/v.sock:52"),
+            Address(HybridVsockAddress{"/run/v.sock", 52}));
+  EXPECT_EQ(Parsed("hyperkit:///vms/0:80"),
+            Address(HyperkitAddress{"/vms/0", 80, 3}));
+  EXPECT_EQ(Parsed("hvsock://parent/80"),
+            Address(HvSocketAddress{kHvGuidParent, VsockPortGuid(80)}));
+  EXPECT_EQ(Parsed("TCP://127.0.0.1:8080"),
+            Address(TcpLoopbackAddress{8080}));
+  EXPECT_EQ(Parsed("tcp://127.0.0.1:0/"), Address(TcpLoopbackAddress{0}));
 }
 
-std::string AnyErrorOf(absl::string_view uri) {
-  absl::StatusOr<UriAddress> address = ParseUri(uri);
-  EXPECT_FALSE(address.ok()) << uri << " parsed";
-  if (address.ok()) return "";
-  EXPECT_EQ(address.status().code(), absl::StatusCode::kInvalidArgument);
-  return std::string(address.status().message());
-}
-
-TEST(VmmSocketUri, HybridVsockNamesTheVmmSocketAndTheGuestPort) {
-  EXPECT_EQ(ParsedAny("hybrid-vsock:///run/fc/v.sock:52"),
-            UriAddress(HybridVsockAddress{"/run/fc/v.sock", 52}));
-  EXPECT_EQ(ParsedAny("HYBRID-VSOCK:///tmp/ch.vsock:0x400"),
-            UriAddress(HybridVsockAddress{"/tmp/ch.vsock", 1024}));
-  EXPECT_EQ(UriScheme(ParsedAny("hybrid-vsock:///v:1")), "hybrid-vsock");
-}
-
-TEST(VmmSocketUri, HybridVsockPortIsTheNumberAfterTheLastColon) {
-  EXPECT_EQ(ParsedAny("hybrid-vsock:///vm:7/v.sock:52"),
-            UriAddress(HybridVsockAddress{"/vm:7/v.sock", 52}));
-  EXPECT_EQ(ParsedAny("hybrid-vsock:///a%20b%3F/v.sock:4294967295"),
-            UriAddress(HybridVsockAddress{"/a b?/v.sock", 4294967295u}));
-}
-
-TEST(VmmSocketUri, HyperkitNamesTheDirectoryThePortAndGuestCidThreeByDefault) {
-  EXPECT_EQ(ParsedAny("hyperkit:///Users/me/vms/0:20480"),
-            UriAddress(HyperkitAddress{"/Users/me/vms/0", 20480, 3}));
-  EXPECT_EQ(ParsedAny("hyperkit:///vms/0:0x5000?cid=7"),
-            UriAddress(HyperkitAddress{"/vms/0", 0x5000, 7}));
-  EXPECT_EQ(ParsedAny("Hyperkit:///vms/0:1?cid=0x10"),
-            UriAddress(HyperkitAddress{"/vms/0", 1, 16}));
-  EXPECT_EQ(UriScheme(ParsedAny("hyperkit:///d:1")), "hyperkit");
-}
-
-TEST(VmmSocketUri, FormatRoundTrips) {
-  for (const UriAddress& address :
-       {UriAddress(HybridVsockAddress{"/run/v.sock", 52}),
-        UriAddress(HybridVsockAddress{"/a:b/c d%?#", 0}),
-        UriAddress(HyperkitAddress{"/vms/0", 0x5000, 3}),
-        UriAddress(HyperkitAddress{"/v?ms/0:", 1, 4294967294u})}) {
-    EXPECT_EQ(ParsedAny(FormatUri(address)), address) << FormatUri(address);
+TEST(Uri, EverySchemeFormatsAsWrittenAndRoundTrips) {
+  for (absl::string_view uri :
+       {"vsock://3:5000", "vsock://:80", "unix:///tmp/a%20b",
+        "hybrid-vsock:///run/v.sock:52", "hyperkit:///vms/0:80?cid=9",
+        "hvsock://children/e0e16197-dd56-4a10-9195-5ee7a155a838",
+        "hvsock://parent/80", "tcp://127.0.0.1:65535"}) {
+    Address address = Parsed(uri);
+    EXPECT_EQ(FormatAddressUri(address), uri);
+    EXPECT_EQ(Parsed(FormatAddressUri(address)), address);
   }
-  EXPECT_EQ(FormatUri(HybridVsockAddress{"/run/v.sock", 52}),
-            "hybrid-vsock:///run/v.sock:52");
-  EXPECT_EQ(FormatUri(HyperkitAddress{"/vms/0", 80, 3}), "hyperkit:///vms/0:80");
-  EXPECT_EQ(FormatUri(HyperkitAddress{"/vms/0", 80, 9}),
-            "hyperkit:///vms/0:80?cid=9");
 }
 
-TEST(VmmSocketUri, ErrorsSayWhatIsWrongAndWhere) {
-  EXPECT_EQ(AnyErrorOf("hybrid-vsock:///run/v.sock"),
-            "bad URI \"hybrid-vsock:///run/v.sock\" at column 27: expected "
-            "':' and a port after the socket path "
-            "(hybrid-vsock:///path/to/v.sock:PORT)");
-  EXPECT_THAT(AnyErrorOf("hybrid-vsock:///run/v.sock:"),
-              HasSubstr("at column 28: missing port after ':'"));
-  EXPECT_THAT(AnyErrorOf("hybrid-vsock:///run/v.sock:5x"),
-              HasSubstr("at column 29: port \"5x\" is not a decimal number"));
-  EXPECT_THAT(AnyErrorOf("hybrid-vsock:///v:4294967296"),
-              HasSubstr("at column 19: port \"4294967296\" is out of range"));
-  EXPECT_THAT(AnyErrorOf("hybrid-vsock:///:52"),
-              HasSubstr("at column 16: missing socket path before the port"));
-  EXPECT_THAT(AnyErrorOf("hybrid-vsock://host/v.sock:52"),
-              HasSubstr("at column 16: hybrid-vsock URIs have no host (found "
-                        "\"host\")"));
-  EXPECT_THAT(AnyErrorOf("hybrid-vsock:///v%2:52"),
-              HasSubstr("at column 18: '%' must be followed by two"));
-  EXPECT_THAT(AnyErrorOf("hybrid-vsock:///v:52?cid=3"),
-              HasSubstr("at column 21: queries"));
-  EXPECT_THAT(AnyErrorOf("hyperkit:///vms/0"),
-              HasSubstr("at column 18: expected ':' and a port after the "
-                        "directory (hyperkit:///path/to/dir:PORT)"));
-  EXPECT_THAT(AnyErrorOf("hyperkit:///vms/0:80?port=3"),
-              HasSubstr("at column 22: unknown query \"port=3\" (the only one "
-                        "is ?cid=N"));
-  EXPECT_THAT(AnyErrorOf("hyperkit:///vms/0:80?cid=x"),
-              HasSubstr("at column 26: CID \"x\" is not a decimal number"));
-  EXPECT_THAT(AnyErrorOf("hyperkit:///vms/0:80?cid=2"),
-              HasSubstr("at column 26: CID 2 is not a guest's"));
-  EXPECT_THAT(AnyErrorOf("hyperkit:///vms/0:80?cid=3#x"),
-              HasSubstr("at column 27: fragments"));
-  EXPECT_THAT(AnyErrorOf("hyperkit://h/vms/0:80?cid=3"),
-              StartsWith("bad URI \"hyperkit://h/vms/0:80?cid=3\" at column "
-                         "12: hyperkit URIs have no host"));
-  EXPECT_THAT(AnyErrorOf("hyperkit:///v:1@?cid=3"),
-              HasSubstr("at column 16: port \"1@\" is not a decimal number"));
+TEST(Uri, EveryKindNamesItsScheme) {
+  EXPECT_EQ(AddressScheme(Parsed("vsock://3:1")), "vsock");
+  EXPECT_EQ(AddressScheme(Parsed("unix:///a")), "unix");
+  EXPECT_EQ(AddressScheme(Parsed("hybrid-vsock:///v:1")), "hybrid-vsock");
+  EXPECT_EQ(AddressScheme(Parsed("hyperkit:///d:1")), "hyperkit");
+  EXPECT_EQ(AddressScheme(Parsed("hvsock://parent/1")), "hvsock");
+  EXPECT_EQ(AddressScheme(Parsed("tcp://127.0.0.1:1")), "tcp");
+}
+
+// Every scheme reports errors in one format: the URI, a 1-based column,
+// what was expected and what was found.
+TEST(Uri, OneErrorFormatForEveryScheme) {
+  EXPECT_THAT(ErrorOf("vsock://2:x"),
+              StartsWith("bad URI \"vsock://2:x\" at column 11: port \"x\""));
+  EXPECT_THAT(ErrorOf("unix://host/a"),
+              StartsWith("bad URI \"unix://host/a\" at column 8: unix URIs "
+                         "have no host"));
+  EXPECT_THAT(ErrorOf("hybrid-vsock:///v.sock"),
+              StartsWith("bad URI \"hybrid-vsock:///v.sock\" at column 23: "
+                         "expected ':' and a port"));
+  EXPECT_THAT(ErrorOf("hyperkit:///d:1?cid=2"),
+              StartsWith("bad URI \"hyperkit:///d:1?cid=2\" at column 21: "
+                         "CID 2 is not a guest's"));
+  EXPECT_THAT(ErrorOf("hvsock://nowhere/80"),
+              StartsWith("bad URI \"hvsock://nowhere/80\" at column 10: VMID "
+                         "\"nowhere\" is neither a GUID nor one of"));
+  EXPECT_THAT(ErrorOf("tcp://10.0.0.1:80"),
+              StartsWith("bad URI \"tcp://10.0.0.1:80\" at column 7: expected "
+                         "the loopback address 127.0.0.1, found \"10.0.0.1\""));
+  EXPECT_THAT(ErrorOf("ftp://x"),
+              StartsWith("bad URI \"ftp://x\" at column 1: unknown scheme "
+                         "\"ftp\" (expected vsock, unix, hybrid-vsock, "
+                         "hyperkit, hvsock or tcp)"));
+}
+
+TEST(Uri, TcpIsLoopbackOnlyWithAPort) {
+  EXPECT_THAT(ErrorOf("tcp://localhost:80"),
+              HasSubstr("at column 7: expected the loopback address"));
+  EXPECT_THAT(ErrorOf("tcp://127.0.0.1"),
+              HasSubstr("at column 16: missing port after 127.0.0.1"));
+  EXPECT_THAT(ErrorOf("tcp://127.0.0.1:"),
+              HasSubstr("at column 17: missing port after 127.0.0.1"));
+  EXPECT_THAT(ErrorOf("tcp://127.0.0.1:65536"),
+              HasSubstr("at column 17: TCP port \"65536\" is out of range"));
+  EXPECT_THAT(ErrorOf("tcp://127.0.0.1:8x"),
+              HasSubstr("at column 18: port \"8x\" is not a decimal number"));
+  EXPECT_THAT(ErrorOf("tcp://127.0.0.1:80/x"),
+              HasSubstr("at column 19: unexpected path after the port"));
+  EXPECT_THAT(ErrorOf("tcp://127.0.0.1:80?x"),
+              HasSubstr("at column 19: queries"));
 }
 
 }  // namespace

@@ -30,7 +30,7 @@
 #include "core/send_queue.h"
 #include "testing/pair.h"
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 namespace {
 
 constexpr size_t kBatch = 256 * 1024;  // a send queue's worth
@@ -141,6 +141,6 @@ BENCHMARK_CAPTURE(BM_Receive, native, Codec::kNative)->Apply(Sizes);
 BENCHMARK_CAPTURE(BM_Receive, framed, Codec::kFramed)->Apply(Sizes);
 
 }  // namespace
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing
 
 BENCHMARK_MAIN();

@@ -10,7 +10,7 @@
 #include "bench/socket_pair.h"
 #include "core/flow_error.h"
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 namespace {
 
 [[noreturn]] void Die(const absl::Status& status) {
@@ -119,4 +119,4 @@ void FlowSocketPair::OnEvent(End& end, FlowEvent event) {
   }
 }
 
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing

@@ -21,7 +21,7 @@
 #include "backends/posix/unique_fd.h"
 #include "core/flow_options.h"
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 
 class FlowSocketPair {
  public:
@@ -69,6 +69,6 @@ class FlowSocketPair {
   absl::Cord message_;
 };
 
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing
 
 #endif  // HVSOCK_BENCH_FLOW_SOCKET_PAIR_H_

@@ -20,7 +20,7 @@
 #include "benchmark/benchmark.h"
 #include "core/flow_options.h"
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 namespace {
 
 std::unique_ptr<EventLoop> NewLoop() {
@@ -77,6 +77,6 @@ BENCHMARK_CAPTURE(BM_FlowPingPong, native, Codec::kNative)->UseManualTime();
 BENCHMARK_CAPTURE(BM_FlowPingPong, framed, Codec::kFramed)->UseManualTime();
 
 }  // namespace
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing
 
 BENCHMARK_MAIN();

@@ -44,7 +44,7 @@
 #include "core/flow_error.h"
 #include "core/flow_options.h"
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 namespace {
 
 constexpr size_t kTotal = 64 * 1024 * 1024;
@@ -371,6 +371,6 @@ BENCHMARK(BM_MuxBulk)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_IdleChannels)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing
 
 BENCHMARK_MAIN();

@@ -25,7 +25,7 @@
 #include "core/flow_error.h"
 #include "testing/pair.h"
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 namespace {
 
 constexpr size_t kVolume = 64 << 20;
@@ -132,6 +132,6 @@ BENCHMARK_CAPTURE(BM_Pair, framed_64k_frames, Codec::kFramed, 64 * 1024)
     ->Apply(Sizes);
 
 }  // namespace
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing
 
 BENCHMARK_MAIN();

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 
 // The value below which `fraction` (0..1) of `samples` fall (nearest rank);
 // 0 for an empty sample. Reorders `samples`.
@@ -19,6 +19,6 @@ inline double Percentile(std::vector<double>& samples, double fraction) {
   return samples[rank];
 }
 
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing
 
 #endif  // HVSOCK_BENCH_PERCENTILES_H_

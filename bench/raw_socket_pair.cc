@@ -11,7 +11,7 @@
 #include "absl/time/time.h"
 #include "bench/socket_pair.h"
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 namespace {
 
 // The bytes every write() sends; their value does not matter.
@@ -136,4 +136,4 @@ void RawSocketPair::OnB(Readiness ready) {
   }
 }
 
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing

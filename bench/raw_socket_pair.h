@@ -13,7 +13,7 @@
 #include "backends/posix/event_loop.h"
 #include "backends/posix/unique_fd.h"
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 
 class RawSocketPair {
  public:
@@ -56,6 +56,6 @@ class RawSocketPair {
   uint64_t target_ = 0;
 };
 
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing
 
 #endif  // HVSOCK_BENCH_RAW_SOCKET_PAIR_H_

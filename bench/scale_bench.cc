@@ -38,7 +38,7 @@
 #include "benchmark/benchmark.h"
 #include "core/flow_options.h"
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 namespace {
 
 constexpr size_t kPerPair = 64 * 1024;
@@ -171,6 +171,6 @@ BENCHMARK(BM_ActiveRaw)->Arg(1000)->Arg(10000)->UseManualTime()->Unit(benchmark:
 BENCHMARK(BM_ActiveFlows)->Arg(1000)->Arg(10000)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing
 
 BENCHMARK_MAIN();

@@ -30,7 +30,7 @@
 #include "benchmark/benchmark.h"
 #include "core/flow_options.h"
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 namespace {
 
 // Bytes moved per iteration: enough for many socket buffers' worth, short
@@ -109,6 +109,6 @@ BENCHMARK_CAPTURE(BM_Flow, framed_64k_frames, Codec::kFramed, 64 * 1024)
     ->Apply(Sizes);
 
 }  // namespace
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing
 
 BENCHMARK_MAIN();

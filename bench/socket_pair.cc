@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 
 std::pair<UniqueFd, UniqueFd> MakeSocketPair() {
   int fds[2];
@@ -31,4 +31,4 @@ size_t RaiseDescriptorLimit() {
   return static_cast<size_t>(limit.rlim_cur);
 }
 
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing

@@ -11,7 +11,7 @@
 
 #include "backends/posix/unique_fd.h"
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 
 // A connected AF_UNIX stream socketpair. Aborts the benchmark binary (with
 // the errno) if the kernel refuses: a benchmark cannot run without one.
@@ -21,6 +21,6 @@ std::pair<UniqueFd, UniqueFd> MakeSocketPair();
 // soft limit (the number of descriptors this process may hold).
 size_t RaiseDescriptorLimit();
 
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing
 
 #endif  // HVSOCK_BENCH_SOCKET_PAIR_H_

@@ -8,7 +8,7 @@
 
 #include <chrono>
 
-namespace hvsock::bench {
+namespace hvsock::testing {
 
 class Stopwatch {
  public:
@@ -31,6 +31,6 @@ double Time(Work&& work) {
   return stopwatch.Seconds();
 }
 
-}  // namespace hvsock::bench
+}  // namespace hvsock::testing
 
 #endif  // HVSOCK_BENCH_STOPWATCH_H_

@@ -24,6 +24,8 @@
 namespace hvsock::examples {
 namespace {
 
+using ::hvsock::testing::SocketPair;
+
 // The peer's end, blocking: plain read/write, no hvsock.
 UniqueFd Blocking(UniqueFd fd) {
   int flags = fcntl(fd.get(), F_GETFL);
@@ -131,8 +133,8 @@ struct WithDriver {
 };
 
 template <typename Loop>
-class PollLoopTest : public testing::Test {};
-using Loops = testing::Types<ByHand, WithDriver>;
+class PollLoopTest : public ::testing::Test {};
+using Loops = ::testing::Types<ByHand, WithDriver>;
 TYPED_TEST_SUITE(PollLoopTest, Loops);
 
 TYPED_TEST(PollLoopTest, EchoesAStreamAndCompletesTheClose) {

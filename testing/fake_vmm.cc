@@ -18,7 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 
-namespace hvsock {
+namespace hvsock::testing {
 namespace {
 
 // Firecracker reads at most 32 bytes of CONNECT line.
@@ -430,4 +430,4 @@ bool FakeVmm::Finished(const Bridge& b) const {
          b.to_guest.empty();
 }
 
-}  // namespace hvsock
+}  // namespace hvsock::testing

@@ -54,7 +54,7 @@
 #include "absl/status/statusor.h"
 #include "backends/posix/unique_fd.h"
 
-namespace hvsock {
+namespace hvsock::testing {
 
 class FakeVmm {
  public:
@@ -130,6 +130,6 @@ class FakeVmm {
   std::atomic<uint64_t> accepted_{0}, refused_{0}, dropped_{0}, answered_{0};
 };
 
-}  // namespace hvsock
+}  // namespace hvsock::testing
 
 #endif  // HVSOCK_TESTING_FAKE_VMM_H_

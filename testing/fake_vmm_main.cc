@@ -22,19 +22,19 @@
 #include "testing/fake_vmm.h"
 
 int main(int argc, char** argv) {
-  hvsock::FakeVmm::Options options;
+  hvsock::testing::FakeVmm::Options options;
   std::string positional[2];
   int count = 0;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--hyperkit") {
-      options.layout = hvsock::FakeVmm::Layout::kHyperkit;
+      options.layout = hvsock::testing::FakeVmm::Layout::kHyperkit;
     } else if (arg == "--vhost-device") {
-      options.reply_number = hvsock::FakeVmm::ReplyNumber::kVhostDevice;
+      options.reply_number = hvsock::testing::FakeVmm::ReplyNumber::kVhostDevice;
     } else if (arg == "--firecracker-close") {
-      options.close = hvsock::FakeVmm::CloseSemantics::kFirecracker;
+      options.close = hvsock::testing::FakeVmm::CloseSemantics::kFirecracker;
     } else if (arg == "--drop-partial-line") {
-      options.partial_line = hvsock::FakeVmm::PartialLine::kDrop;
+      options.partial_line = hvsock::testing::FakeVmm::PartialLine::kDrop;
     } else if (arg == "--never-answer") {
       options.never_answer = true;
     } else if (arg == "--refuse-all") {
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the thread starts
-  auto vmm = hvsock::FakeVmm::Start(options);
+  auto vmm = hvsock::testing::FakeVmm::Start(options);
   if (!vmm.ok()) {
     std::fprintf(stderr, "fake_vmm: %s\n",
                  std::string(vmm.status().message()).c_str());

@@ -7,7 +7,7 @@
 #include "testing/pair.h"
 #include "gtest/gtest.h"
 
-namespace hvsock {
+namespace hvsock::testing {
 namespace {
 
 using Act = PeerAct::Kind;
@@ -278,4 +278,4 @@ std::string DataFrame(const std::string& payload) {
   return FrameHeader(static_cast<uint32_t>(payload.size())) + payload;
 }
 
-}  // namespace hvsock
+}  // namespace hvsock::testing

@@ -29,7 +29,7 @@
 #include "core/flow.h"
 #include "core/flow_error.h"
 
-namespace hvsock {
+namespace hvsock::testing {
 
 // One thing the peer does to its end of the transport.
 struct PeerAct {
@@ -125,6 +125,6 @@ class PeerReader {
 // A Data frame carrying `payload`.
 std::string DataFrame(const std::string& payload);
 
-}  // namespace hvsock
+}  // namespace hvsock::testing
 
 #endif  // HVSOCK_TESTING_HOSTILE_PEER_H_

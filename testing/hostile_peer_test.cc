@@ -18,6 +18,16 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::ExpectOutcome;
+using ::hvsock::testing::ExpectWithinLimits;
+using ::hvsock::testing::HostileCase;
+using ::hvsock::testing::HostileCaseName;
+using ::hvsock::testing::HostileCaseOptions;
+using ::hvsock::testing::HostileCases;
+using ::hvsock::testing::Observed;
+using ::hvsock::testing::PeerAct;
+using ::hvsock::testing::PeerReader;
+
 const absl::Time kT0 = absl::UnixEpoch();
 
 class HostilePeerOverLoopback

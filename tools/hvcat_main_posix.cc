@@ -24,8 +24,9 @@
 #include "backends/posix/hybrid_connector.h"
 #include "backends/posix/hybrid_listener.h"
 #include "backends/posix/listener.h"
+#include "backends/default_codec.h"
+#include "backends/posix/posix_address.h"
 #include "backends/uri.h"
-#include "backends/uri_address.h"
 #include "core/flow.h"
 #include "tools/hvcat_command_line.h"
 #include "tools/hvcat_copy.h"
@@ -44,19 +45,17 @@ constexpr UsageDetails kUsageDetails = {tools::kPosixUriForms,
 // SIGHUP while waiting (`interrupts`) ends the wait: the listener, and with
 // it its socket file, is gone when this returns, and `*interrupted` says
 // which signal came.
-absl::StatusOr<UniqueFd> AcceptOne(const tools::PosixEndpoint& endpoint,
+absl::StatusOr<UniqueFd> AcceptOne(const Address& endpoint,
                                    tools::InterruptSignals* interrupts,
                                    int* interrupted) {
   ListenOptions options;
   options.backlog = 1;
+  std::optional<VmmSocketAddress> vmm = AsVmmSocketAddress(endpoint);
   absl::StatusOr<std::unique_ptr<Listener>> listener =
-      std::holds_alternative<Address>(endpoint)
-          ? Listener::Listen(std::get<Address>(endpoint), std::move(options))
-          : ListenVmm(std::get<VmmSocketAddress>(endpoint));
+      vmm.has_value() ? ListenVmm(*vmm)
+                      : Listener::Listen(endpoint, std::move(options));
   if (!listener.ok()) return listener.status();
-  const auto* address = std::get_if<Address>(&endpoint);
-  if (const auto* vsock =
-          address != nullptr ? std::get_if<VsockAddress>(address) : nullptr;
+  if (const auto* vsock = std::get_if<VsockAddress>(&endpoint);
       vsock != nullptr && vsock->port == VsockAddress::kPortAny) {
     Complain(absl::StrCat("listening on ",
                           FormatAddressUri((*listener)->local_address())));
@@ -86,10 +85,10 @@ absl::StatusOr<UniqueFd> AcceptOne(const tools::PosixEndpoint& endpoint,
 int Main(int argc, char** argv) {
   absl::StatusOr<std::optional<CommandLine>> parsed =
       ParseCommandLine(argc, argv);
-  absl::StatusOr<tools::PosixEndpoint> address =
+  absl::StatusOr<Address> address =
       parsed.ok() && parsed->has_value()
-          ? tools::ParsePosixEndpoint((*parsed)->uri, "hvcat")
-          : absl::StatusOr<tools::PosixEndpoint>(Address{});
+          ? tools::ParsePosixEndpoint((*parsed)->uri)
+          : absl::StatusOr<Address>(Address{});
   if (!parsed.ok() || !address.ok()) {
     const absl::Status& problem =
         parsed.ok() ? address.status() : parsed.status();
@@ -107,7 +106,7 @@ int Main(int argc, char** argv) {
 
   FlowOptions flow_options;
   flow_options.codec =
-      config.codec.value_or(tools::DefaultCodecFor(*address));
+      config.codec.value_or(DefaultCodecFor(*address));
   flow_options.close_timeout = config.close_timeout;
 
   // The transport (for hybrid vsock and hyperkit, after the VMM's
@@ -126,10 +125,11 @@ int Main(int argc, char** argv) {
     if (interrupted != 0) tools::DieBySignal(interrupted);
     if (fd.ok()) connection = VmmConnection{*std::move(fd), ""};
     else connection = fd.status();
-  } else if (const auto* vmm = std::get_if<VmmSocketAddress>(&*address)) {
+  } else if (std::optional<VmmSocketAddress> vmm =
+                 AsVmmSocketAddress(*address)) {
     connection = ConnectVmm(*vmm, connect);
   } else {
-    absl::StatusOr<UniqueFd> fd = Connect(std::get<Address>(*address), connect);
+    absl::StatusOr<UniqueFd> fd = Connect(*address, connect);
     if (fd.ok()) connection = VmmConnection{*std::move(fd), ""};
     else connection = fd.status();
   }

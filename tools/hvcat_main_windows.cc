@@ -23,9 +23,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "backends/default_codec.h"
 #include "backends/uri.h"
-#include "backends/uri_address.h"
-#include "backends/winsock/hvsock_uri.h"
 #include "backends/winsock/winsock_connector.h"
 #include "backends/winsock/winsock_error.h"
 #include "backends/winsock/winsock_flow.h"
@@ -69,24 +68,18 @@ struct Endpoint {
 // The address `uri` names, if hvcat.exe can use it: hvsock://, and tcp://
 // (loopback only) in builds for tests.
 absl::StatusOr<Endpoint> ParseEndpoint(absl::string_view uri) {
-  absl::StatusOr<UriAddress> address = ParseUri(uri);
+  absl::StatusOr<Address> address = ParseAddressUri(uri);
   if (!address.ok()) return address.status();
-  if (const auto* hv = std::get_if<HvSocketAddress>(&*address)) {
-    return Endpoint{SocketAddress::HyperV(*hv), kHvsockDefaultCodec, false};
+  const auto* tcp = std::get_if<TcpLoopbackAddress>(&*address);
+  if (tcp != nullptr && !kTcpForTests) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        uri, ": tcp:// is for tests only and this hvcat was built without it "
+             "(expected hvsock://VMID/SERVICEID)"));
   }
-  if (const auto* tcp = std::get_if<TcpLoopbackAddress>(&*address)) {
-    if (!kTcpForTests) {
-      return UriError(uri, 1,
-                      "tcp:// is for tests only and this hvcat was built "
-                      "without it (expected hvsock://VMID/SERVICEID)");
-    }
-    return Endpoint{SocketAddress::Ipv4Loopback(tcp->port), Codec::kNative,
-                    tcp->port == 0};
-  }
-  return UriError(uri, 1,
-                  absl::StrCat(UriScheme(*address),
-                               ":// addresses are Linux's; hvcat.exe takes "
-                               "hvsock://VMID/SERVICEID"));
+  absl::StatusOr<SocketAddress> socket_address = SocketAddress::From(*address);
+  if (!socket_address.ok()) return socket_address.status();
+  return Endpoint{*socket_address, DefaultCodecFor(*address),
+                  tcp != nullptr && tcp->port == 0};
 }
 
 absl::StatusOr<UniqueSocket> AcceptOne(IocpLoop& loop,

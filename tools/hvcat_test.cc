@@ -32,15 +32,15 @@
 
 namespace {
 
-using ::hvsock::tool_testing::ReadAllFrom;
-using ::hvsock::tool_testing::RunfilePath;
-using ::hvsock::tool_testing::SendAll;
-using ::hvsock::tool_testing::ToolProcess;
-using ::hvsock::tool_testing::ToolStreams;
-using ::hvsock::tool_testing::UnixAddr;
+using ::hvsock::testing::ReadAllFrom;
+using ::hvsock::testing::RunfilePath;
+using ::hvsock::testing::SendAll;
+using ::hvsock::testing::ToolProcess;
+using ::hvsock::testing::ToolStreams;
+using ::hvsock::testing::UnixAddr;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using Result = ::hvsock::tool_testing::ToolResult;
+using Result = ::hvsock::testing::ToolResult;
 
 constexpr int kPeerTimeoutSeconds = 10;
 constexpr auto kHvcatLimit = std::chrono::seconds(30);
@@ -570,6 +570,22 @@ TEST_F(HvcatTest, UsageErrorsExitTwoWithOneLine) {
   Result help = RunHvcat({"--help"}, "");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.out, HasSubstr("--protocol=native|framed"));
+}
+
+// hvsock:// is Windows' (Hyper-V sockets, hvcat.exe): on Linux hvcat says
+// so, connecting or listening, instead of claiming not to know the scheme.
+TEST_F(HvcatTest, AnHvsockUriSaysItNeedsWindows) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"hvsock://parent/5000"},
+        std::vector<std::string>{"-l", "hvsock://wildcard/5000"}}) {
+    Result r = RunHvcat(args, "");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.err, HasSubstr("/5000 needs Windows (hvsock:// names a "
+                                 "Hyper-V socket); on Linux the schemes are "
+                                 "vsock://, unix://, hybrid-vsock:// and "
+                                 "hyperkit://"));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+  }
 }
 
 }  // namespace

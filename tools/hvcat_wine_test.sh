@@ -171,8 +171,10 @@ check_usage() {
 check_usage 'bad URI "tcp://10.0.0.1:80" at column 7: expected the loopback address 127.0.0.1' \
   tcp://10.0.0.1:80
 check_usage 'at column 17: TCP port "65536" is out of range' tcp://127.0.0.1:65536
-check_usage "at column 1: vsock:// addresses are Linux's; hvcat.exe takes hvsock://" \
+check_usage "vsock://2:80 needs Linux (vsock:// names an AF_VSOCK socket); on Windows the schemes are hvsock://" \
   vsock://2:80
+check_usage "hybrid-vsock:///run/v.sock:52 needs Linux" hybrid-vsock:///run/v.sock:52
+check_usage "hyperkit:///vms/0:80 needs Linux" hyperkit:///vms/0:80
 check_usage 'at column 10: VMID "nowhere" is neither a GUID nor one of' hvsock://nowhere/80
 check_usage '--protocol: "tcp" is not native or framed' --protocol=tcp tcp://127.0.0.1:1
 hvcat --help </dev/null >"$work/help.out" 2>&1

@@ -30,13 +30,13 @@
 
 namespace {
 
-using ::hvsock::FakeVmm;
-using ::hvsock::tool_testing::RunfilePath;
-using ::hvsock::tool_testing::SendAll;
-using ::hvsock::tool_testing::ToolProcess;
-using ::hvsock::tool_testing::ToolStreams;
+using ::hvsock::testing::FakeVmm;
+using ::hvsock::testing::RunfilePath;
+using ::hvsock::testing::SendAll;
+using ::hvsock::testing::ToolProcess;
+using ::hvsock::testing::ToolStreams;
 using ::testing::HasSubstr;
-using Result = ::hvsock::tool_testing::ToolResult;
+using Result = ::hvsock::testing::ToolResult;
 
 constexpr auto kToolLimit = std::chrono::seconds(60);
 
@@ -261,7 +261,7 @@ void StressThroughVmm(const std::string& target, const std::string& guest,
   // failed flow, which does not change its exit status).
   for (int i = 0; i < 2000; ++i) {
     int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr = ::hvsock::tool_testing::UnixAddr(guest_socket);
+    sockaddr_un addr = ::hvsock::testing::UnixAddr(guest_socket);
     bool up = connect(probe, reinterpret_cast<sockaddr*>(&addr),
                       sizeof(addr)) == 0;
     close(probe);

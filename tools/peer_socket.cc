@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-namespace hvsock::tool_testing {
+namespace hvsock::testing {
 
 sockaddr_un UnixAddr(const std::string& path) {
   sockaddr_un addr{};
@@ -25,4 +25,4 @@ bool SendAll(int fd, const std::string& data) {
   return true;
 }
 
-}  // namespace hvsock::tool_testing
+}  // namespace hvsock::testing

@@ -11,7 +11,7 @@
 
 #include <string>
 
-namespace hvsock::tool_testing {
+namespace hvsock::testing {
 
 // The address of the Unix socket at `path` (cut to fit sun_path).
 sockaddr_un UnixAddr(const std::string& path);
@@ -20,6 +20,6 @@ sockaddr_un UnixAddr(const std::string& path);
 // error is in errno) or sends nothing. No SIGPIPE: a closed peer is a false.
 bool SendAll(int fd, const std::string& data);
 
-}  // namespace hvsock::tool_testing
+}  // namespace hvsock::testing
 
 #endif  // HVSOCK_TOOLS_PEER_SOCKET_H_

@@ -11,7 +11,7 @@
 
 #include "gtest/gtest.h"
 
-namespace hvsock::tool_testing {
+namespace hvsock::testing {
 namespace {
 
 // Reads `fd` until end of file or an error, handing each piece to `append`,
@@ -139,4 +139,4 @@ ToolResult ToolProcess::Wait(std::chrono::steady_clock::duration limit) {
   return result;
 }
 
-}  // namespace hvsock::tool_testing
+}  // namespace hvsock::testing

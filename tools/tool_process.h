@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-namespace hvsock::tool_testing {
+namespace hvsock::testing {
 
 // What a tool did: its exit status (128 + N when a signal N ended it) and
 // everything it wrote.
@@ -81,6 +81,6 @@ class ToolProcess {
   bool out_ended_ = false;
 };
 
-}  // namespace hvsock::tool_testing
+}  // namespace hvsock::testing
 
 #endif  // HVSOCK_TOOLS_TOOL_PROCESS_H_

@@ -28,6 +28,9 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::SocketPair;
+using ::hvsock::testing::UnixSocketTestBase;
+
 using ::testing::HasSubstr;
 
 constexpr absl::Duration kLimit = absl::Seconds(20);

@@ -17,6 +17,8 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::SocketPair;
+
 constexpr absl::Duration kLimit = absl::Seconds(20);
 
 std::unique_ptr<EventLoop> NewLoop() {

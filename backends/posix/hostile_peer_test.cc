@@ -25,6 +25,17 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::ExpectOutcome;
+using ::hvsock::testing::ExpectWithinLimits;
+using ::hvsock::testing::HostileCase;
+using ::hvsock::testing::HostileCaseName;
+using ::hvsock::testing::HostileCaseOptions;
+using ::hvsock::testing::HostileCases;
+using ::hvsock::testing::Observed;
+using ::hvsock::testing::PeerAct;
+using ::hvsock::testing::PeerReader;
+using ::hvsock::testing::SocketPair;
+
 constexpr absl::Duration kLimit = absl::Seconds(20);
 
 class HostilePeerOverSockets : public ::testing::TestWithParam<size_t> {};

@@ -24,10 +24,8 @@ UnixAddress VmmListenSocket(const VmmSocketAddress& address) {
 }
 
 std::string FormatVmmSocketUri(const VmmSocketAddress& address) {
-  if (const auto* hybrid = std::get_if<HybridVsockAddress>(&address)) {
-    return FormatHybridVsockUri(*hybrid);
-  }
-  return FormatHyperkitUri(std::get<HyperkitAddress>(address));
+  return std::visit([](const auto& kind) { return FormatAddressUri(kind); },
+                    address);
 }
 
 }  // namespace hvsock

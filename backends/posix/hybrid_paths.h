@@ -1,5 +1,5 @@
 // Where a VMM's Unix sockets are, for a hybrid vsock or hyperkit address
-// (backends/vmm_socket_address.h). Facts from the VMMs' sources:
+// (backends/address.h). Facts from the VMMs' sources:
 //
 //   connect (host → guest port P)      listen (guest → host port P)
 //   hybrid vsock  <uds_path>           <uds_path>_<P in decimal>
@@ -16,7 +16,6 @@
 #include <variant>
 
 #include "backends/address.h"
-#include "backends/vmm_socket_address.h"
 
 namespace hvsock {
 

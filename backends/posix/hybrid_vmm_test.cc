@@ -26,6 +26,9 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::FakeVmm;
+using ::hvsock::testing::UnixSocketTestBase;
+
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 

@@ -25,6 +25,8 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::UnixSocketTestBase;
+
 using ::testing::HasSubstr;
 
 class ListenConnectTest : public UnixSocketTestBase {};

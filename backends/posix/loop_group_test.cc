@@ -22,6 +22,8 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::UnixSocketTestBase;
+
 class LoopGroupTest : public UnixSocketTestBase {};
 
 TEST_F(LoopGroupTest, ZeroLoopsIsRefusedWithAReason) {

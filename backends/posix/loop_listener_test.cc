@@ -26,6 +26,8 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::UnixSocketTestBase;
+
 using Kind = ListenerReport::Kind;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;

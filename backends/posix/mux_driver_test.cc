@@ -16,6 +16,8 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::SocketPair;
+
 std::string Pattern(size_t n, uint64_t seed) {
   std::string out(n, '\0');
   uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;

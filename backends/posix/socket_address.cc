@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "backends/posix/posix_address.h"
 #include "backends/uri.h"
 
 namespace hvsock {
@@ -29,6 +30,16 @@ absl::StatusOr<SocketAddress> SocketAddress::From(const Address& address) {
     std::memcpy(&out.storage_, &vm, sizeof(vm));
     out.size_ = sizeof(vm);
     return out;
+  }
+  if (!std::holds_alternative<UnixAddress>(address)) {
+    if (AsVmmSocketAddress(address).has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          FormatAddressUri(address),
+          " is a guest port behind a VMM's Unix sockets, not a socket of its "
+          "own: connect with ConnectVmm, listen with ListenVmm "
+          "(backends/posix/hybrid_connector.h, hybrid_listener.h)"));
+    }
+    return CheckPosixAddress(address);
   }
   const std::string& path = std::get<UnixAddress>(address).path;
   if (path.empty()) {

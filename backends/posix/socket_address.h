@@ -1,5 +1,5 @@
-// SocketAddress: an Address (backends/address.h) as a POSIX socket address
-// (sockaddr_vm or sockaddr_un), and the reverse; plus the socket helpers
+// SocketAddress: a vsock or Unix Address (backends/address.h) as a POSIX
+// socket address (sockaddr_vm or sockaddr_un), and the reverse; plus the socket helpers
 // every posix backend piece shares.
 //
 // AF_VSOCK addresses use <linux/vm_sockets.h>; Unix paths must fit
@@ -26,7 +26,9 @@ namespace hvsock {
 class SocketAddress {
  public:
   // Fails (InvalidArgument) if a Unix path is empty, too long for sun_path
-  // or contains a NUL byte.
+  // or contains a NUL byte, or for a hybrid-vsock or hyperkit address (those
+  // go through ConnectVmm/ListenVmm); fails (Unimplemented, "... needs
+  // Windows") for another platform's address (backends/posix/posix_address.h).
   static absl::StatusOr<SocketAddress> From(const Address& address);
 
   // The Address in a kernel-filled socket address (accept, getsockname).

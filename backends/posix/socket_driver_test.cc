@@ -25,6 +25,8 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::SocketPair;
+
 using ::testing::HasSubstr;
 
 std::string RandomBytes(size_t n, uint32_t seed) {

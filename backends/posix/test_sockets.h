@@ -9,7 +9,7 @@
 #include "backends/posix/unique_fd.h"
 #include "gtest/gtest.h"
 
-namespace hvsock {
+namespace hvsock::testing {
 
 // A connected, non-blocking, close-on-exec AF_UNIX stream socket pair.
 inline std::array<UniqueFd, 2> SocketPair() {
@@ -20,6 +20,6 @@ inline std::array<UniqueFd, 2> SocketPair() {
   return {UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-}  // namespace hvsock
+}  // namespace hvsock::testing
 
 #endif  // HVSOCK_BACKENDS_POSIX_TEST_SOCKETS_H_

@@ -23,7 +23,7 @@
 #include "backends/posix/unique_fd.h"
 #include "gtest/gtest.h"
 
-namespace hvsock {
+namespace hvsock::testing {
 
 class UnixSocketTestBase : public ::testing::Test {
  protected:
@@ -82,6 +82,6 @@ class UnixSocketTestBase : public ::testing::Test {
   std::string dir_;
 };
 
-}  // namespace hvsock
+}  // namespace hvsock::testing
 
 #endif  // HVSOCK_BACKENDS_POSIX_UNIX_SOCKET_TEST_BASE_H_

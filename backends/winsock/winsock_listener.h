@@ -36,7 +36,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "backends/winsock/hv_guid.h"
+#include "backends/hyperv/guid.h"
 #include "backends/winsock/winsock_io_loop.h"
 #include "backends/winsock/winsock_socket.h"
 

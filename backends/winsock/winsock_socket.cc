@@ -3,10 +3,12 @@
 #include <hvsocket.h>
 
 #include <cstring>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "backends/winsock/hvsock_uri.h"
+#include "backends/platform.h"
+#include "backends/uri.h"
 #include "backends/winsock/winsock_error.h"
 
 namespace hvsock {
@@ -19,6 +21,16 @@ static_assert(HV_PROTOCOL_RAW == kHvProtocolRaw);
 void UniqueSocket::reset(SOCKET socket) {
   if (socket_ != INVALID_SOCKET) closesocket(socket_);
   socket_ = socket;
+}
+
+absl::StatusOr<SocketAddress> SocketAddress::From(const Address& address) {
+  if (const auto* hv = std::get_if<HvSocketAddress>(&address)) {
+    return HyperV(*hv);
+  }
+  if (const auto* tcp = std::get_if<TcpLoopbackAddress>(&address)) {
+    return Ipv4Loopback(tcp->port);
+  }
+  return NotOnThisPlatform(address, Platform::kWindows);
 }
 
 SocketAddress SocketAddress::HyperV(const HvSocketAddress& address) {
@@ -98,7 +110,7 @@ std::string SocketAddress::ToString() const {
   switch (family()) {
     case AF_HYPERV: {
       absl::StatusOr<HvSocketAddress> hv = hyperv();
-      return hv.ok() ? FormatHvsockUri(*hv) : "hvsock://?";
+      return hv.ok() ? FormatAddressUri(*hv) : "hvsock://?";
     }
     case AF_INET: {
       const auto* in = reinterpret_cast<const sockaddr_in*>(&storage_);

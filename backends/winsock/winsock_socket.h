@@ -22,7 +22,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "backends/winsock/hv_address.h"
+#include "backends/address.h"
+#include "backends/hyperv/address.h"
 
 #ifndef AF_HYPERV
 #define AF_HYPERV 34
@@ -56,6 +57,10 @@ class UniqueSocket {
 class SocketAddress {
  public:
   SocketAddress() = default;
+  // The socket address for `address`: a Hyper-V socket (AF_HYPERV), or
+  // IPv4 loopback for the tests' tcp://. Every other kind fails with the
+  // one "needs Linux" wording of backends/platform.h.
+  static absl::StatusOr<SocketAddress> From(const Address& address);
   // A Hyper-V address (AF_HYPERV).
   static SocketAddress HyperV(const HvSocketAddress& address);
   // IPv4 loopback 127.0.0.1:port (port 0: any free port when binding).

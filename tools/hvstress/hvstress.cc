@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -27,6 +28,7 @@
 #include "absl/time/time.h"
 #include "backends/posix/event_loop.h"
 #include "backends/posix/hybrid_paths.h"
+#include "backends/posix/posix_address.h"
 #include "backends/posix/unique_fd.h"
 #include "backends/uri.h"
 #include "tools/hvstress/echo_server.h"
@@ -173,17 +175,15 @@ int ServeMultiplexed(const Address& address) {
 
 // --server URI: echo until interrupted.
 int Serve(const Options& options) {
-  absl::StatusOr<tools::PosixEndpoint> endpoint =
-      tools::ParsePosixEndpoint(options.uri, "hvstress");
-  if (!endpoint.ok()) {
-    Complain(absl::StrCat(endpoint.status().message(), " (hvstress --help)"));
+  absl::StatusOr<Address> address = tools::ParsePosixEndpoint(options.uri);
+  if (!address.ok()) {
+    Complain(absl::StrCat(address.status().message(), " (hvstress --help)"));
     return kExitUsage;
   }
   // A VMM delivers guest connections to host port P on its own path.
-  absl::StatusOr<Address> address =
-      std::holds_alternative<Address>(*endpoint)
-          ? std::get<Address>(*endpoint)
-          : Address(VmmListenSocket(std::get<VmmSocketAddress>(*endpoint)));
+  if (std::optional<VmmSocketAddress> vmm = AsVmmSocketAddress(*address)) {
+    *address = VmmListenSocket(*vmm);
+  }
   if (options.threads > 1) return ServeThreaded(options, *address);
   if (options.mux > 0) return ServeMultiplexed(*address);
   // Before the listener exists, so that no signal finds its socket file
@@ -407,24 +407,20 @@ int Stress(Options options) {
   Address target;
   std::optional<VmmSocketAddress> vmm_target;
   if (!options.uri.empty()) {
-    absl::StatusOr<tools::PosixEndpoint> endpoint =
-        tools::ParsePosixEndpoint(options.uri, "hvstress");
+    absl::StatusOr<Address> endpoint = tools::ParsePosixEndpoint(options.uri);
     if (!endpoint.ok()) {
       Complain(absl::StrCat(endpoint.status().message(), " (hvstress --help)"));
       return kExitUsage;
     }
-    if (const auto* address = std::get_if<Address>(&*endpoint)) {
-      target = *address;
-    } else {
-      vmm_target = std::get<VmmSocketAddress>(*endpoint);
-    }
+    vmm_target = AsVmmSocketAddress(*endpoint);
+    if (!vmm_target.has_value()) target = *endpoint;
     if (vmm_target.has_value() && options.threads > 1) {
       Complain(
           "--threads with a VMM's socket (hybrid-vsock://, hyperkit://) is "
           "not implemented yet; use --threads=1 (hvstress --help)");
       return kExitUsage;
     }
-    facts.target = tools::FormatEndpoint(*endpoint);
+    facts.target = FormatAddressUri(*endpoint);
   }
   absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
       tools::InterruptSignals::Block();

@@ -33,15 +33,15 @@
 
 namespace {
 
-using ::hvsock::tool_testing::RunfilePath;
-using ::hvsock::tool_testing::SendAll;
-using ::hvsock::tool_testing::ToolProcess;
-using ::hvsock::tool_testing::UnixAddr;
+using ::hvsock::testing::RunfilePath;
+using ::hvsock::testing::SendAll;
+using ::hvsock::testing::ToolProcess;
+using ::hvsock::testing::UnixAddr;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::StartsWith;
-using Result = ::hvsock::tool_testing::ToolResult;
+using Result = ::hvsock::testing::ToolResult;
 
 constexpr auto kHvstressLimit = std::chrono::seconds(60);
 constexpr int kPollMs = 20;
@@ -464,6 +464,21 @@ TEST(Hvstress, BadUsageSaysWhatIsWrong) {
             "hvstress: --bytes: \"2M-1M\": the minimum is larger than the "
             "maximum (hvstress --help)\n");
   EXPECT_EQ(r.out, "");
+}
+
+// hvsock:// is Windows' (Hyper-V sockets): on Linux hvstress says so,
+// instead of claiming not to know the scheme.
+TEST(Hvstress, AnHvsockUriSaysItNeedsWindows) {
+  for (const char* mode : {"--uri", "--server"}) {
+    Result r = RunHvstress({mode, "hvsock://parent/5000"});
+
+    EXPECT_EQ(r.exit_code, 2) << mode;
+    EXPECT_EQ(r.err,
+              "hvstress: hvsock://parent/5000 needs Windows (hvsock:// names "
+              "a Hyper-V socket); on Linux the schemes are vsock://, unix://, "
+              "hybrid-vsock:// and hyperkit:// (hvstress --help)\n")
+        << mode;
+  }
 }
 
 }  // namespace

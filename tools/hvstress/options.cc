@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "backends/default_codec.h"
 #include "tools/option_values.h"
 #include "tools/posix_endpoint.h"
 
@@ -261,10 +262,9 @@ absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
   }
   if (!codec_given && !options.uri.empty()) {
     // The URI's default protocol (framed for hybrid-vsock://,
-    // tools/posix_endpoint.h); a bad URI is reported when it is used.
-    absl::StatusOr<tools::PosixEndpoint> endpoint =
-        tools::ParsePosixEndpoint(options.uri, "hvstress");
-    if (endpoint.ok()) options.codec = tools::DefaultCodecFor(*endpoint);
+    // backends/default_codec.h); a bad URI is reported when it is used.
+    absl::StatusOr<Address> endpoint = tools::ParsePosixEndpoint(options.uri);
+    if (endpoint.ok()) options.codec = DefaultCodecFor(*endpoint);
   }
   return options;
 }

@@ -51,7 +51,7 @@ struct Options {
   // Bytes per write, drawn per write.
   SizeRange write_size{1, 64 * 1024};
   // --protocol, else the URI's default (framed for hybrid-vsock://,
-  // tools/posix_endpoint.h), else native.
+  // backends/default_codec.h), else native.
   Codec codec = Codec::kNative;
   // Stop starting connections after this long; those running finish.
   std::optional<absl::Duration> duration;

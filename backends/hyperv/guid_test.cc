@@ -1,4 +1,4 @@
-#include "backends/winsock/hv_guid.h"
+#include "backends/hyperv/guid.h"
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"

@@ -1,4 +1,4 @@
-#include "backends/winsock/hvsock_uri.h"
+#include "backends/hyperv/id_text.h"
 
 #include <cstdint>
 #include <optional>
@@ -8,7 +8,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "backends/uri.h"
 
 namespace hvsock {
 namespace {
@@ -57,13 +56,6 @@ std::optional<uint32_t> ParsePort(absl::string_view text, std::string* why) {
   return static_cast<uint32_t>(value);
 }
 
-// An error about the part of `uri` that starts at `column`: the part's own
-// message, in the URI error format (backends/uri.h).
-absl::Status InUri(absl::string_view uri, size_t column,
-                   const absl::Status& error) {
-  return UriError(uri, column, error.message());
-}
-
 }  // namespace
 
 absl::StatusOr<HvGuid> ParseHvVmId(absl::string_view text) {
@@ -107,51 +99,18 @@ absl::StatusOr<HvGuid> ParseHvServiceId(absl::string_view text) {
   return VsockPortGuid(*port);
 }
 
-absl::StatusOr<HvSocketAddress> ParseHvsockUri(absl::string_view uri) {
-  absl::StatusOr<UriParts> parts = SplitUri(uri);
-  if (!parts.ok()) return parts.status();
-  if (parts->scheme != kHvsockScheme) {
-    return UriError(uri, 1,
-                    absl::StrCat("expected scheme \"hvsock\", found \"",
-                                 parts->scheme, "\""));
+std::string FormatHvVmId(const HvGuid& vm_id) {
+  if (std::optional<absl::string_view> name = HvWellKnownVmIdName(vm_id)) {
+    return std::string(*name);
   }
-  if (parts->path.empty()) {
-    return UriError(uri, parts->path_column,
-                    "expected '/' and a SERVICEID after the VMID "
-                    "(hvsock://VMID/SERVICEID)");
-  }
-  absl::string_view service_text = parts->path.substr(1);
-  size_t service_column = parts->path_column + 1;
-  if (size_t extra = service_text.find('/');
-      extra != absl::string_view::npos) {
-    return UriError(uri, service_column + extra,
-                    "unexpected '/' after the SERVICEID (hvsock URIs have no "
-                    "path)");
-  }
-  absl::StatusOr<HvGuid> vm_id = ParseHvVmId(parts->authority);
-  if (!vm_id.ok()) return InUri(uri, parts->authority_column, vm_id.status());
-  absl::StatusOr<HvGuid> service_id = ParseHvServiceId(service_text);
-  if (!service_id.ok()) {
-    return InUri(uri, service_column, service_id.status());
-  }
-  return HvSocketAddress{*vm_id, *service_id};
+  return FormatHvGuid(vm_id);
 }
 
-std::string FormatHvsockUri(const HvSocketAddress& address) {
-  std::string vm;
-  if (std::optional<absl::string_view> name =
-          HvWellKnownVmIdName(address.vm_id)) {
-    vm = std::string(*name);
-  } else {
-    vm = FormatHvGuid(address.vm_id);
+std::string FormatHvServiceId(const HvGuid& service_id) {
+  if (std::optional<uint32_t> port = VsockPortOf(service_id)) {
+    return absl::StrCat(*port);
   }
-  std::string service;
-  if (std::optional<uint32_t> port = VsockPortOf(address.service_id)) {
-    service = absl::StrCat(*port);
-  } else {
-    service = FormatHvGuid(address.service_id);
-  }
-  return absl::StrCat(kHvsockScheme, "://", vm, "/", service);
+  return FormatHvGuid(service_id);
 }
 
 }  // namespace hvsock

@@ -13,8 +13,8 @@
 //
 // This header is platform-independent (no Windows headers). Thread-safety:
 // a plain value type; the functions are pure.
-#ifndef HVSOCK_BACKENDS_WINSOCK_HV_GUID_H_
-#define HVSOCK_BACKENDS_WINSOCK_HV_GUID_H_
+#ifndef HVSOCK_BACKENDS_HYPERV_GUID_H_
+#define HVSOCK_BACKENDS_HYPERV_GUID_H_
 
 #include <array>
 #include <compare>
@@ -83,4 +83,4 @@ std::optional<uint32_t> VsockPortOf(const HvGuid& service_id);
 
 }  // namespace hvsock
 
-#endif  // HVSOCK_BACKENDS_WINSOCK_HV_GUID_H_
+#endif  // HVSOCK_BACKENDS_HYPERV_GUID_H_

@@ -1,4 +1,4 @@
-#include "backends/winsock/hv_guid.h"
+#include "backends/hyperv/guid.h"
 
 #include <utility>
 

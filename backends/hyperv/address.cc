@@ -1,4 +1,4 @@
-#include "backends/winsock/hv_address.h"
+#include "backends/hyperv/address.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"

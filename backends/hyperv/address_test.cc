@@ -1,4 +1,4 @@
-#include "backends/winsock/hv_address.h"
+#include "backends/hyperv/address.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

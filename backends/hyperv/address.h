@@ -10,8 +10,8 @@
 // and layout a static_assert checks there).
 //
 // Thread-safety: a plain value type; the functions are pure.
-#ifndef HVSOCK_BACKENDS_WINSOCK_HV_ADDRESS_H_
-#define HVSOCK_BACKENDS_WINSOCK_HV_ADDRESS_H_
+#ifndef HVSOCK_BACKENDS_HYPERV_ADDRESS_H_
+#define HVSOCK_BACKENDS_HYPERV_ADDRESS_H_
 
 #include <array>
 #include <cstddef>
@@ -19,7 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "backends/winsock/hv_guid.h"
+#include "backends/hyperv/guid.h"
 
 namespace hvsock {
 
@@ -50,4 +50,4 @@ absl::StatusOr<HvSocketAddress> DecodeSockaddrHv(
 
 }  // namespace hvsock
 
-#endif  // HVSOCK_BACKENDS_WINSOCK_HV_ADDRESS_H_
+#endif  // HVSOCK_BACKENDS_HYPERV_ADDRESS_H_
