@@ -23,7 +23,7 @@
 #include "benchmark/benchmark.h"
 #include "core/flow.h"
 #include "core/flow_error.h"
-#include "testing/pair.h"
+#include "testing/pattern.h"
 
 namespace hvsock::bench {
 namespace {

@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "core/frame.h"
-#include "testing/pair.h"
+#include "testing/pattern.h"
 #include "gtest/gtest.h"
 
 namespace hvsock {

@@ -9,13 +9,6 @@
 
 namespace hvsock::testing {
 
-std::string PatternBytes(size_t n, uint64_t seed) {
-  Prng prng(seed);
-  std::string bytes(n, '\0');
-  for (char& c : bytes) c = static_cast<char>(prng.Next() & 0xff);
-  return bytes;
-}
-
 Pair::Pair(PairOptions options)
     : options_(std::move(options)), prng_(options_.seed) {
   ends_[0] = std::make_unique<End>(options_.flow_a, options_.app_a, b_to_a_,

@@ -137,9 +137,6 @@ class Pair {
   std::function<void(Pair&)> observer_;
 };
 
-// Convenience for tests: `n` deterministic pseudo-random bytes.
-std::string PatternBytes(size_t n, uint64_t seed);
-
 }  // namespace hvsock::testing
 
 #endif  // HVSOCK_TESTING_PAIR_H_
