@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include <array>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,8 +67,7 @@ struct End : testing::ScriptedApp {
   // read everything available, collect events. Returns whether it did
   // anything.
   bool Act(absl::Time now) {
-    bool acted =
-        ScriptedApp::Act(driver, [&] { return driver.Close(now); });
+    bool acted = ScriptedApp::Act(driver, [&] { return driver.Close(now); });
     if (eof && !send_after_eof.empty()) {
       to_send += std::exchange(send_after_eof, "");
       acted = true;
