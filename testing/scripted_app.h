@@ -90,6 +90,23 @@ absl::Status WriteUntilBlocked(Writer& writer, absl::string_view bytes,
   return absl::OkStatus();
 }
 
+// Writes `message` again and again while `*to_write` bytes are left (the
+// last write may be whole though fewer are left), counting `*to_write` down,
+// until the writer pushes back. Flows share a Cord's bytes, so a benchmark
+// measures the flow rather than the making of buffers. Returns OK then, or
+// the write's error.
+template <typename Writer>
+absl::Status WriteRepeatedly(Writer& writer, const absl::Cord& message,
+                             uint64_t* to_write) {
+  while (*to_write > 0) {
+    absl::Status status = writer.Write(absl::Cord(message));
+    if (IsFlowError(status, FlowErrorKind::kWouldBlock)) break;
+    if (!status.ok()) return status;
+    *to_write -= std::min<uint64_t>(*to_write, message.size());
+  }
+  return absl::OkStatus();
+}
+
 // An application that writes `to_send` (in writes of up to `max_write`
 // bytes), closes once it is all written, and reads everything that arrives.
 struct ScriptedApp : ReadLog {

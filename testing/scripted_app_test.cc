@@ -122,6 +122,30 @@ TEST(WriteUntilBlocked, ReturnsAnErrorOtherThanWouldBlock) {
   EXPECT_EQ(written, 0u);
 }
 
+TEST(WriteRepeatedly, WritesWholeMessagesUntilTheCountIsSpentOrPushedBack) {
+  ScriptedFlow flow;
+  flow.accept = 12;
+  const absl::Cord message("abcde");
+  uint64_t to_write = 13;
+  ASSERT_TRUE(WriteRepeatedly(flow, message, &to_write).ok());
+  EXPECT_EQ(flow.written, "abcdeabcde");  // a third would pass the 12
+  EXPECT_EQ(to_write, 3u);
+  flow.accept = SIZE_MAX;
+  ASSERT_TRUE(WriteRepeatedly(flow, message, &to_write).ok());
+  EXPECT_EQ(flow.written, "abcdeabcdeabcde");  // the last one whole
+  EXPECT_EQ(to_write, 0u);
+}
+
+TEST(WriteRepeatedly, ReturnsAnErrorOtherThanWouldBlock) {
+  ScriptedFlow flow;
+  flow.accept = 0;
+  flow.refusal = FlowError(FlowErrorKind::kClosed, "closed");
+  uint64_t to_write = 10;
+  EXPECT_TRUE(IsFlowError(WriteRepeatedly(flow, absl::Cord("x"), &to_write),
+                          FlowErrorKind::kClosed));
+  EXPECT_EQ(to_write, 10u);
+}
+
 TEST(ScriptedApp, WritesClosesOnceAllIsWrittenAndReads) {
   ScriptedFlow flow;
   flow.accept = 6;
