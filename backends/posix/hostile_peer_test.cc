@@ -59,8 +59,7 @@ class HostilePeerOverSockets : public ::testing::TestWithParam<size_t> {
   void Turn() {
     ExpectWithinLimits(flow_->flow());
     if (script_done_ || !flow_->flow().WantsRead()) {
-      while (app_.Record(flow_->Read())) {
-      }
+      testing::ReadAvailable(*flow_, app_);
     }
   }
 
@@ -143,7 +142,7 @@ class HostilePeerOverSockets : public ::testing::TestWithParam<size_t> {
     if (Case().late_write_error.has_value()) {
       RunUntil([&] {
         Turn();
-        return app_.done();
+        return app_.ReadEnded();
       });
       absl::Status late = flow_->Write("late");
       EXPECT_TRUE(IsFlowError(late, *Case().late_write_error)) << late;
@@ -151,7 +150,7 @@ class HostilePeerOverSockets : public ::testing::TestWithParam<size_t> {
     RunUntil([&] {
       Turn();
       const Flow& f = flow_->flow();
-      return app_.done() && (f.IsFinished() || !Case().local_closes) &&
+      return app_.ReadEnded() && (f.IsFinished() || !Case().local_closes) &&
              (!Case().fails_after_eof.has_value() ||
               f.state() == FlowState::kFailed);
     });
@@ -160,7 +159,7 @@ class HostilePeerOverSockets : public ::testing::TestWithParam<size_t> {
   std::unique_ptr<EventLoop> loop_;
   UniqueFd peer_;
   LoopFlow* flow_ = nullptr;
-  Observed app_;
+  testing::ReadLog app_;
   PeerReader peer_reader_;
   bool peer_write_refused_ = false;
   bool pushed_back_ = false;  // a peer's write found the transport full
