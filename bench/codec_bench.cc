@@ -28,7 +28,7 @@
 #include "core/frame.h"
 #include "core/frame_decoder.h"
 #include "core/send_queue.h"
-#include "testing/pair.h"
+#include "testing/pattern.h"
 
 namespace hvsock::testing {
 namespace {

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "bench/socket_pair.h"
 #include "core/flow_error.h"
+#include "testing/scripted_app.h"
 
 namespace hvsock::testing {
 namespace {
@@ -85,14 +86,9 @@ void FlowSocketPair::RunUntilDone() {
 }
 
 void FlowSocketPair::PumpWrites(End& end) {
-  while (end.to_write > 0) {
-    absl::Status status = end.flow->Write(message_);
-    if (!status.ok()) {
-      if (GetFlowErrorKind(status) == FlowErrorKind::kWouldBlock) return;
-      Die(status);
-    }
-    end.to_write -= std::min<uint64_t>(end.to_write, message_.size());
-  }
+  absl::Status status =
+      testing::WriteRepeatedly(*end.flow, message_, &end.to_write);
+  if (!status.ok()) Die(status);
 }
 
 void FlowSocketPair::OnEvent(End& end, FlowEvent event) {
@@ -107,16 +103,17 @@ void FlowSocketPair::OnEvent(End& end, FlowEvent event) {
     case FlowEvent::kFailed:
       Die(end.flow->flow().error());
   }
-  while (true) {
-    absl::StatusOr<ReadResult> result = end.flow->Read();
-    if (!result.ok()) Die(result.status());
-    if (!result->is_data()) return;
-    end.received += result->data().size();
-    if (mode_ == Mode::kPingPong && &end == &b_end_) {
-      absl::Status status = end.flow->Write(std::move(*result).data());
-      if (!status.ok()) Die(status);
-    }
-  }
+  const bool echoes = mode_ == Mode::kPingPong && &end == &b_end_;
+  absl::StatusOr<ReadResult> last =
+      testing::ReadUntilBlocked(*end.flow, [&](absl::Cord data) {
+        end.received += data.size();
+        if (!echoes) return;
+        if (absl::Status status = end.flow->Write(std::move(data));
+            !status.ok()) {
+          Die(status);
+        }
+      });
+  if (!last.ok()) Die(last.status());
 }
 
 }  // namespace hvsock::testing

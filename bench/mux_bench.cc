@@ -43,6 +43,7 @@
 #include "benchmark/benchmark.h"
 #include "core/flow_error.h"
 #include "core/flow_options.h"
+#include "testing/scripted_app.h"
 
 namespace hvsock::testing {
 namespace {
@@ -151,14 +152,9 @@ class MuxPair {
   }
 
   void Pump(End& e) {
-    while (e.to_write > 0) {
-      absl::Status s = e.channel->Write(absl::Cord(message_));
-      if (!s.ok()) {
-        if (IsFlowError(s, FlowErrorKind::kWouldBlock)) return;
-        Die(s);
-      }
-      e.to_write -= std::min<uint64_t>(e.to_write, message_.size());
-    }
+    absl::Status s =
+        testing::WriteRepeatedly(*e.channel, message_, &e.to_write);
+    if (!s.ok()) Die(s);
   }
 
   void OnNews(LoopMux& mux, bool side_a) {
@@ -176,15 +172,13 @@ class MuxPair {
         if (*ev == FlowEvent::kFailed) Die(channel->error());
       }
       if (writable && !ping_) Pump(e);
-      while (true) {
-        absl::StatusOr<ReadResult> r = channel->Read();
-        if (!r.ok()) Die(r.status());
-        if (!r->is_data()) break;
-        e.received += r->data().size();
-        if (ping_ && !side_a) {
-          if (!channel->Write(std::move(*r).data()).ok()) std::abort();
-        }
-      }
+      const bool echoes = ping_ && !side_a;
+      absl::StatusOr<ReadResult> last =
+          testing::ReadUntilBlocked(*channel, [&](absl::Cord data) {
+            e.received += data.size();
+            if (echoes && !channel->Write(std::move(data)).ok()) std::abort();
+          });
+      if (!last.ok()) Die(last.status());
     }
   }
 

@@ -23,7 +23,8 @@
 #include "benchmark/benchmark.h"
 #include "core/flow.h"
 #include "core/flow_error.h"
-#include "testing/pair.h"
+#include "testing/pattern.h"
+#include "testing/scripted_app.h"
 
 namespace hvsock::testing {
 namespace {
@@ -72,22 +73,15 @@ class LoopbackPair {
     uint64_t to_write = total;
     uint64_t received = 0;
     while (received < total) {
-      while (to_write > 0) {
-        absl::Status status = a_.Write(absl::Cord(message));
-        if (!status.ok()) {
-          if (GetFlowErrorKind(status) == FlowErrorKind::kWouldBlock) break;
-          Die(status);
-        }
-        to_write -= message.size();
+      if (absl::Status s = testing::WriteRepeatedly(a_, message, &to_write);
+          !s.ok()) {
+        Die(s);
       }
       while (a_driver_.CanTransmit()) a_driver_.Transmit(SIZE_MAX);
       while (b_driver_.CanReceive()) b_driver_.Receive(SIZE_MAX);
-      while (true) {
-        absl::StatusOr<ReadResult> result = b_.Read();
-        if (!result.ok()) Die(result.status());
-        if (!result->is_data()) break;
-        received += result->data().size();
-      }
+      absl::StatusOr<ReadResult> end = testing::ReadUntilBlocked(
+          b_, [&](absl::Cord data) { received += data.size(); });
+      if (!end.ok()) Die(end.status());
       while (a_.PollEvent().has_value()) {}
       while (b_.PollEvent().has_value()) {}
     }

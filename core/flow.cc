@@ -45,20 +45,29 @@ FlowStats Flow::stats() const {
 absl::Status Flow::Step(FlowInput input, absl::string_view piece,
                         const absl::Status& cause) {
   std::optional<FlowTransition> transition = FindFlowTransition(state_, input);
-  if (!transition.has_value()) {
-    absl::Status error = FlowError(
-        FlowErrorKind::kUnexpectedInput,
-        absl::StrCat("state ", FlowStateName(state_),
-                     " does not accept input ", FlowInputName(input)));
-    state_ = FlowState::kFailed;
-    Fail(error, /*drop_received=*/false);
-    return error;
-  }
+  if (!transition.has_value()) return RejectInput(input);
   const FlowState from = state_;
   const FlowActions actions = transition->actions;
   state_ = transition->to;
+  if (Has(actions, FlowAction::kRejectClosed)) return RejectWrite();
+  RunSendActions(actions);
+  RunReceiveActions(actions, piece);
+  RunFailActions(actions, from, cause);
+  return absl::OkStatus();
+}
+
+absl::Status Flow::RejectInput(FlowInput input) {
+  absl::Status error = FlowError(
+      FlowErrorKind::kUnexpectedInput,
+      absl::StrCat("state ", FlowStateName(state_), " does not accept input ",
+                   FlowInputName(input)));
+  state_ = FlowState::kFailed;
+  Fail(error, /*drop_received=*/false);
+  return error;
+}
+
+void Flow::RunSendActions(FlowActions actions) {
   using A = FlowAction;
-  if (Has(actions, A::kRejectClosed)) return RejectWrite();
   if (Has(actions, A::kDropQueued)) {
     peer_stopped_reading_ = true;
     counters_.bytes_dropped += send_.DropUnsent();
@@ -71,6 +80,10 @@ absl::Status Flow::Step(FlowInput input, absl::string_view piece,
     if (Has(actions, A::kQueueEnd)) send_.AppendEnd();
     if (Has(actions, A::kQueueClose)) send_.AppendClose();
   }
+}
+
+void Flow::RunReceiveActions(FlowActions actions, absl::string_view piece) {
+  using A = FlowAction;
   if (Has(actions, A::kDeliverData)) {
     counters_.bytes_in += piece.size();
     receive_.Deliver(piece);
@@ -82,6 +95,11 @@ absl::Status Flow::Step(FlowInput input, absl::string_view piece,
   }
   if (Has(actions, A::kComplete)) Raise(FlowEvent::kCloseCompleted);
   if (Has(actions, A::kDiscard)) counters_.bytes_dropped += piece.size();
+}
+
+void Flow::RunFailActions(FlowActions actions, FlowState from,
+                          const absl::Status& cause) {
+  using A = FlowAction;
   if (Has(actions, A::kFailReset) || Has(actions, A::kFailTruncated) ||
       Has(actions, A::kFailProtocol) || Has(actions, A::kFailMisuse)) {
     Fail(cause, /*drop_received=*/false);
@@ -113,7 +131,6 @@ absl::Status Flow::Step(FlowInput input, absl::string_view piece,
     Fail(FlowError(FlowErrorKind::kAborted, "the flow was aborted"),
          /*drop_received=*/true);
   }
-  return absl::OkStatus();
 }
 
 // The consequences of entering kFailed (the table has already moved there).

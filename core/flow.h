@@ -274,6 +274,13 @@ class Flow {
   // command reports.
   absl::Status Step(FlowInput input, absl::string_view piece = {},
                     const absl::Status& cause = absl::OkStatus());
+  // Step()'s parts: an input the table does not allow fails the flow; the
+  // actions of a transition, by what they touch.
+  absl::Status RejectInput(FlowInput input);
+  void RunSendActions(FlowActions actions);
+  void RunReceiveActions(FlowActions actions, absl::string_view piece);
+  void RunFailActions(FlowActions actions, FlowState from,
+                      const absl::Status& cause);
   // Step() for backend inputs: the outcome is recorded in the flow itself.
   void Feed(FlowInput input, absl::string_view piece = {},
             const absl::Status& cause = absl::OkStatus()) {

@@ -14,6 +14,7 @@
 #include "core/flow_error.h"
 #include "core/frame.h"
 #include "gtest/gtest.h"
+#include "testing/scripted_app.h"
 
 namespace hvsock {
 namespace {
@@ -62,25 +63,10 @@ bool Has(const std::vector<FlowEvent>& events, FlowEvent wanted) {
 }
 
 // The bytes read until Eof, an error or WouldBlock, and what ended them.
-struct Drained {
-  std::string bytes;
-  bool eof = false;
-  absl::Status error;
-};
-Drained Drain(Flow& flow) {
-  Drained drained;
-  for (;;) {
-    absl::StatusOr<ReadResult> read = flow.Read();
-    if (!read.ok()) {
-      drained.error = read.status();
-      return drained;
-    }
-    if (!read->is_data()) {
-      drained.eof = read->is_eof();
-      return drained;
-    }
-    drained.bytes += std::string(read->data());
-  }
+testing::ReadLog Drain(Flow& flow) {
+  testing::ReadLog drained;
+  testing::ReadAvailable(flow, drained);
+  return drained;
 }
 
 void Receive(Flow& flow, const std::string& bytes) {
@@ -119,8 +105,8 @@ TEST(FlowEdgesFramed, EofAfterThePeersEndWhileOurCloseFlushesCompletesCleanly) {
   EXPECT_EQ(wire.substr(wire.size() - 4), FrameHeader(kFrameClose));
   EXPECT_EQ(flow.state(), FlowState::kClosed);
   EXPECT_TRUE(Has(Events(flow), FlowEvent::kCloseCompleted));
-  Drained drained = Drain(flow);
-  EXPECT_EQ(drained.bytes, "abc");
+  testing::ReadLog drained = Drain(flow);
+  EXPECT_EQ(drained.received, "abc");
   EXPECT_TRUE(drained.eof);
 }
 
@@ -144,8 +130,8 @@ TEST(FlowEdgesFramed, EmptyDataAfterThePeersEndIsIgnoredWithoutAnEvent) {
     EXPECT_TRUE(flow.error().ok()) << flow.error();
     EXPECT_EQ(flow.state(), before);
     EXPECT_TRUE(Events(flow).empty());
-    Drained drained = Drain(flow);
-    EXPECT_EQ(drained.bytes, "hi");
+    testing::ReadLog drained = Drain(flow);
+    EXPECT_EQ(drained.received, "hi");
     EXPECT_TRUE(drained.eof);
     // One byte of Data after the end is the protocol error it always was.
     Receive(flow, FrameHeader(1) + "x");
@@ -170,9 +156,9 @@ TEST_P(EdgesBothCodecs, AFailedFlowKeepsItsErrorThroughBackendMisuse) {
 
   EXPECT_TRUE(IsFlowError(flow.error(), FlowErrorKind::kReset)) << flow.error();
   EXPECT_TRUE(Events(flow).empty());
-  Drained drained = Drain(flow);
-  EXPECT_EQ(drained.bytes, "data");  // what came before the reset stays
-  EXPECT_TRUE(IsFlowError(drained.error, FlowErrorKind::kReset));
+  testing::ReadLog drained = Drain(flow);
+  EXPECT_EQ(drained.received, "data");  // what came before the reset stays
+  EXPECT_TRUE(IsFlowError(drained.read_error, FlowErrorKind::kReset));
   EXPECT_TRUE(IsFlowError(flow.Write(absl::string_view("x")),
                           FlowErrorKind::kReset));
   EXPECT_TRUE(IsFlowError(flow.Close(kStart), FlowErrorKind::kReset));

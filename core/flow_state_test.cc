@@ -16,6 +16,7 @@
 #include "core/flow_error.h"
 #include "core/frame.h"
 #include "gtest/gtest.h"
+#include "testing/scripted_app.h"
 
 namespace hvsock {
 
@@ -169,14 +170,6 @@ bool Contains(const std::vector<FlowEvent>& events, FlowEvent wanted) {
   return false;
 }
 
-// Reads until Eof, an error or WouldBlock; returns what ended the reads.
-absl::StatusOr<ReadResult> ReadToEnd(Flow& flow) {
-  while (true) {
-    absl::StatusOr<ReadResult> r = flow.Read();
-    if (!r.ok() || !r->is_data()) return r;
-  }
-}
-
 // The error kind each failing action leaves.
 std::optional<FlowErrorKind> ErrorOf(FlowActions actions) {
   using A = FlowAction;
@@ -226,7 +219,8 @@ void ExpectEffects(Codec codec, FlowState from, FlowInput input,
     EXPECT_TRUE(r->is_data()) << where;
   }
   if (Has(row.actions, A::kDeliverEnd)) {
-    absl::StatusOr<ReadResult> end = ReadToEnd(flow);
+    absl::StatusOr<ReadResult> end =
+        testing::ReadUntilBlocked(flow, [](absl::Cord) {});
     ASSERT_TRUE(end.ok()) << where;
     EXPECT_TRUE(end->is_eof()) << where;
   }

@@ -20,6 +20,7 @@
 #include "examples/driver_poll_loop.h"
 #include "examples/flow_by_hand.h"
 #include "gtest/gtest.h"
+#include "testing/pattern.h"
 
 namespace hvsock::examples {
 namespace {
@@ -31,12 +32,6 @@ UniqueFd Blocking(UniqueFd fd) {
   int flags = fcntl(fd.get(), F_GETFL);
   EXPECT_EQ(fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK), 0);
   return fd;
-}
-
-std::string Pattern(size_t size) {
-  std::string bytes(size, '\0');
-  for (size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>(i * 131 / 7);
-  return bytes;
 }
 
 // Sends `payload` in 10 KiB pieces, or until the socket fails (MSG_NOSIGNAL:
@@ -139,7 +134,8 @@ TYPED_TEST_SUITE(PollLoopTest, Loops);
 
 TYPED_TEST(PollLoopTest, EchoesAStreamAndCompletesTheClose) {
   auto [ours, theirs] = SocketPair();
-  const std::string payload = Pattern(3 << 20);  // well beyond both buffers
+  // Well beyond both socket buffers.
+  const std::string payload = testing::PatternBytes(3 << 20, 1);
   std::string echoed;
   std::thread peer(
       [&, fd = Blocking(std::move(theirs))]() mutable {
@@ -162,7 +158,7 @@ TYPED_TEST(PollLoopTest, APeerThatClosesWithoutReadingIsAResetNotAnEof) {
   // however slowly we read; whether our echo then meets the closed socket
   // (EPIPE) or was left unread in it (ECONNRESET), it is a reset.
   std::thread peer([fd = Blocking(std::move(theirs))]() mutable {
-    SendAll(fd.get(), Pattern(64 << 10));
+    SendAll(fd.get(), testing::PatternBytes(64 << 10, 1));
     fd.reset();  // gone, with our echo unread
   });
   Echo echo;
@@ -179,7 +175,8 @@ TYPED_TEST(PollLoopTest, StopsWithAnErrorWhenOnlyTheApplicationCouldAct) {
   // loop says so instead of sleeping forever (or spinning).
   auto [ours, theirs] = SocketPair();
   std::thread peer([fd = Blocking(std::move(theirs))]() mutable {
-    SendAll(fd.get(), Pattern(4 << 20));  // ends when our socket is closed
+    // Ends when our socket is closed.
+    SendAll(fd.get(), testing::PatternBytes(4 << 20, 1));
   });
   Deaf deaf;
   absl::Status status = TypeParam::Run(std::move(ours), deaf);

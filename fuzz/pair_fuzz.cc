@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "testing/pair.h"
+#include "testing/pattern.h"
 
 namespace {
 

@@ -37,7 +37,7 @@
 #include "rapidcheck.h"
 #include "rapidcheck/gtest.h"
 #include "rapidcheck/state.h"
-#include "testing/pair.h"
+#include "testing/pattern.h"
 
 namespace hvsock::testing {
 namespace {

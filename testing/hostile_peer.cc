@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "core/frame.h"
-#include "testing/pair.h"
+#include "testing/pattern.h"
 #include "gtest/gtest.h"
 
 namespace hvsock::testing {
@@ -215,22 +215,6 @@ std::string HostileCaseName(const HostileCase& c) {
   return name;
 }
 
-bool Observed::Record(const absl::StatusOr<ReadResult>& result) {
-  if (done()) return false;
-  if (!result.ok()) {
-    error = result.status();
-    return true;
-  }
-  if (result->would_block()) return false;
-  if (result->is_eof()) {
-    eof = true;
-  } else {
-    EXPECT_GE(result->data().size(), 1u);
-    delivered += std::string(result->data());
-  }
-  return true;
-}
-
 void ExpectWithinLimits(const Flow& flow) {
   FlowStats stats = flow.stats();
   ASSERT_LE(stats.receive_buffered, flow.options().receive_limit);
@@ -243,22 +227,22 @@ void PeerReader::Check() const {
       << "the peer read other bytes than it waits for";
 }
 
-void ExpectOutcome(const HostileCase& c, const Observed& seen,
+void ExpectOutcome(const HostileCase& c, const testing::ReadLog& seen,
                    const Flow& flow, bool peer_write_refused) {
   if (c.completes) {
     EXPECT_EQ(flow.state(), FlowState::kClosed) << flow.error();
     EXPECT_FALSE(peer_write_refused)
         << "the flow closed the transport before the peer's last write";
   }
-  EXPECT_EQ(seen.delivered.size(), c.delivered.size());
-  EXPECT_TRUE(seen.delivered == c.delivered) << "delivered bytes differ";
-  ASSERT_TRUE(seen.done()) << "the flow neither ended nor failed: state "
+  EXPECT_EQ(seen.received.size(), c.delivered.size());
+  EXPECT_TRUE(seen.received == c.delivered) << "delivered bytes differ";
+  ASSERT_TRUE(seen.ReadEnded()) << "the flow neither ended nor failed: state "
                            << FlowStateName(flow.state());
   if (c.error.has_value()) {
     EXPECT_FALSE(seen.eof) << "a clean Eof hid the peer's misbehaviour";
-    EXPECT_TRUE(IsFlowError(seen.error, *c.error)) << seen.error;
+    EXPECT_TRUE(IsFlowError(seen.read_error, *c.error)) << seen.read_error;
   } else {
-    EXPECT_TRUE(seen.eof) << seen.error;
+    EXPECT_TRUE(seen.eof) << seen.read_error;
   }
   if (c.fails_after_eof.has_value()) {
     EXPECT_TRUE(IsFlowError(flow.error(), *c.fails_after_eof))

@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "core/flow.h"
 #include "core/flow_error.h"
+#include "testing/scripted_app.h"
 
 namespace hvsock::testing {
 
@@ -80,26 +81,13 @@ std::string HostileCaseName(const HostileCase& c);
 
 // ── Runners' shared parts ─────────────────────────────────────────────
 
-// What the application saw: the bytes Read() returned and how reading
-// ended.
-struct Observed {
-  std::string delivered;
-  bool eof = false;
-  absl::Status error;
-
-  bool done() const { return eof || !error.ok(); }
-  // Records one Read() result; returns false if it was WouldBlock (or
-  // reading had already ended).
-  bool Record(const absl::StatusOr<ReadResult>& result);
-};
-
 // gtest expectations: memory within the flow's limits (call after every
 // step).
 void ExpectWithinLimits(const Flow& flow);
-// gtest expectations: what the application saw and the flow's end match
-// the case. `peer_write_refused`: a write of the peer's met a transport the
+// gtest expectations: what the application read (testing/scripted_app.h)
+// and the flow's end match the case. `peer_write_refused`: a write of the peer's met a transport the
 // flow had already closed.
-void ExpectOutcome(const HostileCase& c, const Observed& seen,
+void ExpectOutcome(const HostileCase& c, const testing::ReadLog& seen,
                    const Flow& flow, bool peer_write_refused = false);
 
 // What a peer that reads (kExpect acts) has received, against what it

@@ -24,7 +24,6 @@ using ::hvsock::testing::HostileCase;
 using ::hvsock::testing::HostileCaseName;
 using ::hvsock::testing::HostileCaseOptions;
 using ::hvsock::testing::HostileCases;
-using ::hvsock::testing::Observed;
 using ::hvsock::testing::PeerAct;
 using ::hvsock::testing::PeerReader;
 
@@ -37,87 +36,93 @@ class HostilePeerOverLoopback
     return HostileCases()[std::get<0>(GetParam())];
   }
   size_t chunk() const { return std::get<1>(GetParam()); }
-};
-
-TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
-  const HostileCase& c = story();
-  Flow flow = Flow::Create(HostileCaseOptions(c.codec)).value();
-  BytePipe to_flow, from_flow;
-  LoopbackDriver driver(flow, to_flow, from_flow);
-  Observed app;
-  PeerReader peer_reader;
-  bool peer_write_refused = false;
-  absl::Time now = kT0;
-  if (!c.local_sends.empty()) {
-    ASSERT_TRUE(flow.Write(c.local_sends).ok());
-  }
-  if (c.local_closes) {
-    ASSERT_TRUE(flow.Close(now).ok());
-  }
 
   // Moves bytes until nothing moves: the flow transmits into a peer that
   // never reads, and receives in `chunk()`-byte reads; the application
   // reads only once the flow has stopped reading the transport.
-  auto pump = [&] {
+  void Pump() {
     for (bool moved = true; moved;) {
       moved = false;
-      while (driver.CanTransmit()) {
-        driver.Transmit(SIZE_MAX);
+      while (driver_.CanTransmit()) {
+        driver_.Transmit(SIZE_MAX);
         moved = true;
       }
-      while (driver.CanReceive()) {
-        driver.Receive(chunk());
-        ExpectWithinLimits(flow);
+      while (driver_.CanReceive()) {
+        driver_.Receive(chunk());
+        ExpectWithinLimits(flow_);
         moved = true;
       }
-      while (app.Record(flow.Read())) moved = true;
-      driver.CloseTransportIfFinished();
+      const bool ended = app_.ReadEnded();
+      const size_t read = testing::ReadAvailable(flow_, app_);
+      if (read > 0 || app_.ReadEnded() != ended) moved = true;
+      driver_.CloseTransportIfFinished();
     }
-  };
+  }
 
-  for (const PeerAct& act : c.peer) {
+  void Play(const PeerAct& act) {
     switch (act.kind) {
       case PeerAct::Kind::kSend:
         // A transport the flow has closed refuses the peer's bytes, as a
         // socket would with EPIPE.
-        if (driver.transport_closed()) peer_write_refused = true;
-        ASSERT_TRUE(to_flow.Write(act.bytes).ok());
+        if (driver_.transport_closed()) peer_write_refused_ = true;
+        ASSERT_TRUE(to_flow_.Write(act.bytes).ok());
         break;
-      case PeerAct::Kind::kExpect: {
-        peer_reader.Expect(act.bytes);
-        pump();
-        char buffer[4096];
-        while (true) {
-          absl::StatusOr<size_t> n = from_flow.Read(absl::MakeSpan(buffer));
-          if (!n.ok() || *n == 0) break;
-          peer_reader.Received(absl::string_view(buffer, *n));
-        }
-        EXPECT_TRUE(peer_reader.satisfied())
-            << "the flow never sent what the peer waits for";
-        peer_reader.Check();
+      case PeerAct::Kind::kExpect:
+        PeerExpects(act.bytes);
         break;
-      }
       case PeerAct::Kind::kEnd:
-        to_flow.CloseWrite();
+        to_flow_.CloseWrite();
         break;
       case PeerAct::Kind::kReset:
-        to_flow.Reset(absl::UnavailableError("connection reset by peer"));
+        to_flow_.Reset(absl::UnavailableError("connection reset by peer"));
         break;
     }
-    pump();
+    Pump();
+  }
+
+  void PeerExpects(const std::string& bytes) {
+    peer_reader_.Expect(bytes);
+    Pump();
+    char buffer[4096];
+    while (true) {
+      absl::StatusOr<size_t> n = from_flow_.Read(absl::MakeSpan(buffer));
+      if (!n.ok() || *n == 0) break;
+      peer_reader_.Received(absl::string_view(buffer, *n));
+    }
+    EXPECT_TRUE(peer_reader_.satisfied())
+        << "the flow never sent what the peer waits for";
+    peer_reader_.Check();
+  }
+
+  Flow flow_ = Flow::Create(HostileCaseOptions(story().codec)).value();
+  BytePipe to_flow_, from_flow_;
+  LoopbackDriver driver_{flow_, to_flow_, from_flow_};
+  testing::ReadLog app_;
+  PeerReader peer_reader_;
+  bool peer_write_refused_ = false;
+};
+
+TEST_P(HostilePeerOverLoopback, ApplicationSeesTheStatedOutcome) {
+  const HostileCase& c = story();
+  if (!c.local_sends.empty()) {
+    ASSERT_TRUE(flow_.Write(c.local_sends).ok());
+  }
+  if (c.local_closes) {
+    ASSERT_TRUE(flow_.Close(kT0).ok());
+  }
+  for (const PeerAct& act : c.peer) {
+    ASSERT_NO_FATAL_FAILURE(Play(act));
   }
   if (c.late_write_error.has_value()) {
-    absl::Status late = flow.Write("late");
+    absl::Status late = flow_.Write("late");
     EXPECT_TRUE(IsFlowError(late, *c.late_write_error)) << late;
   }
   // A peer that never finishes is left to the close timeout.
-  if (!flow.IsFinished() && flow.NextDeadline().has_value()) {
-    now = *flow.NextDeadline();
-    flow.HandleTimeout(now);
-    pump();
+  if (!flow_.IsFinished() && flow_.NextDeadline().has_value()) {
+    flow_.HandleTimeout(*flow_.NextDeadline());
+    Pump();
   }
-
-  ExpectOutcome(c, app, flow, peer_write_refused);
+  ExpectOutcome(c, app_, flow_, peer_write_refused_);
 }
 
 // One-byte reads of the multi-megabyte floods would take millions of steps

@@ -111,122 +111,125 @@ void MuxPair::Receive(MuxConnection& to, BytePipe& pipe) {
   if (n.ok() && *n > 0) to.HandleReceived(absl::string_view(buffer, *n));
 }
 
-void MuxPair::Do(Action action) {
-  const bool side_a =
-      action == Action::kOpenA || action == Action::kAcceptA ||
-      action == Action::kWriteA || action == Action::kCloseA ||
-      action == Action::kReadA || action == Action::kSendA ||
-      action == Action::kReceiveA;
-  MuxConnection& mux = side_a ? *a_ : *b_;
-  std::vector<App>& apps = side_a ? a_apps_ : b_apps_;
+bool MuxPair::IsSideA(Action action) {
+  return action == Action::kOpenA || action == Action::kAcceptA ||
+         action == Action::kWriteA || action == Action::kCloseA ||
+         action == Action::kReadA || action == Action::kSendA ||
+         action == Action::kReceiveA;
+}
+
+bool MuxPair::ChannelCan(Action action, size_t i) const {
+  const bool side_a = IsSideA(action);
+  const MuxChannelScript& s = options_.channels[i];
+  const App& app = (side_a ? a_apps_ : b_apps_)[i];
+  const std::string& bytes = side_a ? s.a_sends : s.b_sends;
+  switch (action) {
+    case Action::kOpenA:
+    case Action::kOpenB:
+      return app.channel == nullptr && s.opened_by_a == side_a &&
+             !app.outcome.opened;
+    case Action::kWriteA:
+    case Action::kWriteB:
+      return WantsWrite(app, bytes);
+    case Action::kCloseA:
+    case Action::kCloseB:
+      return app.channel != nullptr && !app.closed &&
+             (side_a ? s.a_closes : s.b_closes) &&
+             app.written == bytes.size();
+    case Action::kReadA:
+    case Action::kReadB:
+      return app.channel != nullptr && !app.outcome.eof &&
+             app.channel->Readable() && app.outcome.error.ok();
+    default:
+      return false;
+  }
+}
+
+std::optional<size_t> MuxPair::PickChannel(Action action) {
   std::vector<size_t> candidates;
   for (size_t i = 0; i < options_.channels.size(); ++i) {
-    const MuxChannelScript& s = options_.channels[i];
-    App& app = apps[i];
-    const std::string& bytes = side_a ? s.a_sends : s.b_sends;
-    const bool closes = side_a ? s.a_closes : s.b_closes;
-    switch (action) {
-      case Action::kOpenA:
-      case Action::kOpenB:
-        if (app.channel == nullptr && s.opened_by_a == side_a &&
-            !app.outcome.opened) {
-          candidates.push_back(i);
-        }
-        break;
-      case Action::kWriteA:
-      case Action::kWriteB:
-        if (WantsWrite(app, bytes)) candidates.push_back(i);
-        break;
-      case Action::kCloseA:
-      case Action::kCloseB:
-        if (app.channel != nullptr && !app.closed && closes &&
-            app.written == bytes.size()) {
-          candidates.push_back(i);
-        }
-        break;
-      case Action::kReadA:
-      case Action::kReadB:
-        if (app.channel != nullptr && !app.outcome.eof &&
-            app.channel->Readable() && app.outcome.error.ok()) {
-          candidates.push_back(i);
-        }
-        break;
-      default:
-        break;
-    }
+    if (ChannelCan(action, i)) candidates.push_back(i);
   }
+  if (candidates.empty()) return std::nullopt;
+  return candidates[Pick(candidates.size())];
+}
+
+void MuxPair::Do(Action action) {
+  const bool side_a = IsSideA(action);
+  MuxConnection& mux = side_a ? *a_ : *b_;
+  std::vector<App>& apps = side_a ? a_apps_ : b_apps_;
+  switch (action) {
+    case Action::kAcceptA:
+    case Action::kAcceptB:
+      return AcceptIncoming(mux, apps);
+    case Action::kSendA:
+      return Transmit(*a_, a_to_b_, 0);
+    case Action::kSendB:
+      return Transmit(*b_, b_to_a_, 0x100);
+    case Action::kReceiveA:
+      return Receive(*a_, b_to_a_);
+    case Action::kReceiveB:
+      return Receive(*b_, a_to_b_);
+    default:
+      break;
+  }
+  std::optional<size_t> i = PickChannel(action);
+  if (!i.has_value()) return;
+  App& app = apps[*i];
   switch (action) {
     case Action::kOpenA:
     case Action::kOpenB: {
-      if (candidates.empty()) return;
-      const size_t i = candidates[Pick(candidates.size())];
       absl::StatusOr<MuxChannel*> ch =
-          mux.Open(MuxDestination::Unix(PathFor(i)), now_);
+          mux.Open(MuxDestination::Unix(PathFor(*i)), now_);
       if (ch.ok()) {
-        apps[i].channel = *ch;
-        apps[i].outcome.opened = true;
+        app.channel = *ch;
+        app.outcome.opened = true;
       }
-      return;
-    }
-    case Action::kAcceptA:
-    case Action::kAcceptB: {
-      MuxChannel* ch = mux.PollIncoming();
-      if (ch == nullptr) return;
-      size_t index = 0;
-      const std::string& path = ch->destination().address;
-      if (!absl::SimpleAtoi(absl::string_view(path).substr(8), &index) ||
-          index >= apps.size() || apps[index].channel != nullptr) {
-        violation_ = absl::StrCat("unexpected incoming channel ", path);
-        mux.Refuse(ch);
-        return;
-      }
-      if (absl::Status st = mux.Accept(ch); !st.ok()) {
-        violation_ = absl::StrCat("accept failed: ", st.message());
-        return;
-      }
-      apps[index].channel = ch;
-      apps[index].outcome.opened = true;
       return;
     }
     case Action::kWriteA:
     case Action::kWriteB: {
-      if (candidates.empty()) return;
-      const size_t i = candidates[Pick(candidates.size())];
-      const std::string& bytes =
-          side_a ? options_.channels[i].a_sends : options_.channels[i].b_sends;
-      App& app = apps[i];
-      const size_t n =
-          std::min(bytes.size() - app.written, 1 + Pick(options_.max_write));
-      absl::Status st = app.channel->Write(
-          absl::string_view(bytes).substr(app.written, n));
-      if (st.ok()) app.written += n;
-      return;
+      const MuxChannelScript& s = options_.channels[*i];
+      return WriteSome(app, side_a ? s.a_sends : s.b_sends);
     }
     case Action::kCloseA:
-    case Action::kCloseB: {
-      if (candidates.empty()) return;
-      const size_t i = candidates[Pick(candidates.size())];
-      apps[i].channel->Close(now_).IgnoreError();
-      apps[i].closed = true;
+    case Action::kCloseB:
+      app.channel->Close(now_).IgnoreError();
+      app.closed = true;
       return;
-    }
     case Action::kReadA:
     case Action::kReadB:
-      if (!candidates.empty()) Read(apps[candidates[Pick(candidates.size())]]);
-      return;
-    case Action::kSendA:
-      Transmit(*a_, a_to_b_, 0);
-      return;
-    case Action::kSendB:
-      Transmit(*b_, b_to_a_, 0x100);
-      return;
-    case Action::kReceiveA:
-      Receive(*a_, b_to_a_);
-      return;
-    case Action::kReceiveB:
-      Receive(*b_, a_to_b_);
+      return Read(app);
+    default:
       return;
   }
+}
+
+void MuxPair::AcceptIncoming(MuxConnection& mux, std::vector<App>& apps) {
+  MuxChannel* ch = mux.PollIncoming();
+  if (ch == nullptr) return;
+  size_t index = 0;
+  const std::string& path = ch->destination().address;
+  if (!absl::SimpleAtoi(absl::string_view(path).substr(8), &index) ||
+      index >= apps.size() || apps[index].channel != nullptr) {
+    violation_ = absl::StrCat("unexpected incoming channel ", path);
+    mux.Refuse(ch);
+    return;
+  }
+  if (absl::Status st = mux.Accept(ch); !st.ok()) {
+    violation_ = absl::StrCat("accept failed: ", st.message());
+    return;
+  }
+  apps[index].channel = ch;
+  apps[index].outcome.opened = true;
+}
+
+void MuxPair::WriteSome(App& app, const std::string& bytes) {
+  const size_t n =
+      std::min(bytes.size() - app.written, 1 + Pick(options_.max_write));
+  absl::Status st =
+      app.channel->Write(absl::string_view(bytes).substr(app.written, n));
+  if (st.ok()) app.written += n;
 }
 
 void MuxPair::CheckBounds(MuxConnection& mux) {

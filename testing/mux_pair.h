@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,13 @@ class MuxPair {
   };
   std::vector<Action> Enabled();
   void Do(Action action);
+  // Do()'s parts. The Prng is drawn from in the same order as ever (one pick
+  // of a channel, then what the action draws), so seeds replay.
+  static bool IsSideA(Action action);
+  bool ChannelCan(Action action, size_t channel) const;
+  std::optional<size_t> PickChannel(Action action);
+  void AcceptIncoming(MuxConnection& mux, std::vector<App>& apps);
+  void WriteSome(App& app, const std::string& bytes);
   bool WantsWrite(const App& app, const std::string& bytes) const;
   void Read(App& app);
   void Transmit(MuxConnection& from, BytePipe& pipe, uint64_t side);

@@ -12,6 +12,7 @@
 #include "rapidcheck/gtest.h"
 #include "testing/mux_pair.h"
 #include "testing/pair.h"
+#include "testing/pattern.h"
 
 namespace hvsock::testing {
 namespace {

@@ -9,13 +9,6 @@
 
 namespace hvsock::testing {
 
-std::string PatternBytes(size_t n, uint64_t seed) {
-  Prng prng(seed);
-  std::string bytes(n, '\0');
-  for (char& c : bytes) c = static_cast<char>(prng.Next() & 0xff);
-  return bytes;
-}
-
 Pair::Pair(PairOptions options)
     : options_(std::move(options)), prng_(options_.seed) {
   ends_[0] = std::make_unique<End>(options_.flow_a, options_.app_a, b_to_a_,
@@ -67,78 +60,88 @@ bool Pair::Enabled(Side side, Action action) {
 }
 
 void Pair::Do(Side side, Action action) {
+  switch (action) {
+    case Action::kWrite: return DoWrite(side);
+    case Action::kClose: return DoClose(side);
+    case Action::kRead: return DoRead(side);
+    case Action::kTransmit: return DoTransmit(side);
+    case Action::kReceive: return DoReceive(side);
+    case Action::kTick: return DoTick(side);
+  }
+}
+
+void Pair::DoWrite(Side side) {
+  End& e = end(side);
+  size_t left = e.script.to_send.size() - e.written;
+  size_t n = prng_.Between(1, std::min(left, e.script.max_write));
+  absl::Status status =
+      e.flow.Write(absl::string_view(e.script.to_send).substr(e.written, n));
+  if (status.ok()) {
+    e.written += n;
+    Record(side, "write", n);
+  } else if (IsFlowError(status, FlowErrorKind::kWouldBlock)) {
+    e.write_blocked = true;
+    Record(side, "write-blocked", n);
+  } else {
+    e.outcome.write_error = status;
+    Record(side, "write-failed", n);
+  }
+}
+
+void Pair::DoClose(Side side) {
+  End& e = end(side);
+  e.closed = true;
+  absl::Status status = e.flow.Close(now_);
+  if (!status.ok() && e.outcome.write_error.ok()) {
+    e.outcome.write_error = status;
+  }
+  Record(side, "close", status.ok() ? 0 : 1);
+}
+
+void Pair::DoRead(Side side) {
+  End& e = end(side);
+  size_t max = prng_.Percent(50) ? 64 * 1024 : prng_.Between(1, 4096);
+  absl::StatusOr<ReadResult> result = e.flow.Read(max);
+  if (!result.ok()) {
+    e.outcome.read_error = result.status();
+    e.read_done = true;
+    Record(side, "read-failed", 0);
+  } else if (result->is_eof()) {
+    e.outcome.eof = true;
+    e.read_done = true;
+    Record(side, "read-eof", 0);
+  } else if (result->is_data()) {
+    for (absl::string_view chunk : result->data().Chunks()) {
+      e.outcome.received.append(chunk.data(), chunk.size());
+    }
+    Record(side, "read", result->data().size());
+  }
+}
+
+void Pair::DoTransmit(Side side) {
   End& e = end(side);
   BytePipe& out = side == Side::kA ? a_to_b_ : b_to_a_;
-  switch (action) {
-    case Action::kWrite: {
-      size_t left = e.script.to_send.size() - e.written;
-      size_t n = prng_.Between(1, std::min(left, e.script.max_write));
-      absl::Status status = e.flow.Write(
-          absl::string_view(e.script.to_send).substr(e.written, n));
-      if (status.ok()) {
-        e.written += n;
-        Record(side, "write", n);
-      } else if (IsFlowError(status, FlowErrorKind::kWouldBlock)) {
-        e.write_blocked = true;
-        Record(side, "write-blocked", n);
-      } else {
-        e.outcome.write_error = status;
-        Record(side, "write-failed", n);
-      }
-      break;
-    }
-    case Action::kClose: {
-      e.closed = true;
-      absl::Status status = e.flow.Close(now_);
-      if (!status.ok() && e.outcome.write_error.ok()) {
-        e.outcome.write_error = status;
-      }
-      Record(side, "close", status.ok() ? 0 : 1);
-      break;
-    }
-    case Action::kRead: {
-      size_t max = prng_.Percent(50) ? 64 * 1024 : prng_.Between(1, 4096);
-      absl::StatusOr<ReadResult> result = e.flow.Read(max);
-      if (!result.ok()) {
-        e.outcome.read_error = result.status();
-        e.read_done = true;
-        Record(side, "read-failed", 0);
-      } else if (result->is_eof()) {
-        e.outcome.eof = true;
-        e.read_done = true;
-        Record(side, "read-eof", 0);
-      } else if (result->is_data()) {
-        for (absl::string_view chunk : result->data().Chunks()) {
-          e.outcome.received.append(chunk.data(), chunk.size());
-        }
-        Record(side, "read", result->data().size());
-      }
-      break;
-    }
-    case Action::kTransmit: {
-      size_t room = options_.faults.pipe_capacity -
-                    std::min(options_.faults.pipe_capacity, out.buffered());
-      size_t max = prng_.Percent(50) ? room : prng_.Between(1, std::max<size_t>(room, 1));
-      Record(side, "send", e.driver.Transmit(max));
-      break;
-    }
-    case Action::kReceive: {
-      size_t max = prng_.Percent(options_.faults.single_byte_percent)
-                       ? 1
-                       : prng_.Between(1, 64 * 1024);
-      Record(side, "receive", e.driver.Receive(max));
-      break;
-    }
-    case Action::kTick: {
-      uint64_t jump = static_cast<uint64_t>(
-          absl::ToInt64Microseconds(options_.faults.max_clock_jump));
-      now_ += absl::Microseconds(static_cast<int64_t>(prng_.Between(0, jump)));
-      ends_[0]->flow.HandleTimeout(now_);
-      ends_[1]->flow.HandleTimeout(now_);
-      Record(side, "tick", static_cast<uint64_t>(absl::ToUnixMicros(now_)));
-      break;
-    }
-  }
+  size_t room = options_.faults.pipe_capacity -
+                std::min(options_.faults.pipe_capacity, out.buffered());
+  size_t max = prng_.Percent(50) ? room
+                                 : prng_.Between(1, std::max<size_t>(room, 1));
+  Record(side, "send", e.driver.Transmit(max));
+}
+
+void Pair::DoReceive(Side side) {
+  size_t max = prng_.Percent(options_.faults.single_byte_percent)
+                   ? 1
+                   : prng_.Between(1, 64 * 1024);
+  Record(side, "receive", end(side).driver.Receive(max));
+}
+
+void Pair::DoTick(Side side) {
+  uint64_t jump = static_cast<uint64_t>(
+      absl::ToInt64Microseconds(options_.faults.max_clock_jump));
+  now_ += absl::Microseconds(static_cast<int64_t>(prng_.Between(0, jump)));
+  ends_[0]->flow.HandleTimeout(now_);
+  ends_[1]->flow.HandleTimeout(now_);
+  Record(side, "tick", static_cast<uint64_t>(absl::ToUnixMicros(now_)));
 }
 
 void Pair::DrainEvents(Side side) {

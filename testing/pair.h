@@ -121,6 +121,14 @@ class Pair {
   End& end(Side side) { return *ends_[Index(side)]; }
   bool Enabled(Side side, Action action);
   void Do(Side side, Action action);
+  // Do()'s actions, one each: they draw from the scheduler's Prng in a fixed
+  // order, so a seed keeps giving the same transcript.
+  void DoWrite(Side side);
+  void DoClose(Side side);
+  void DoRead(Side side);
+  void DoTransmit(Side side);
+  void DoReceive(Side side);
+  void DoTick(Side side);
   void DrainEvents(Side side);
   void Record(Side side, absl::string_view what, uint64_t value);
   void InjectFaults();
@@ -136,9 +144,6 @@ class Pair {
   uint64_t hash_ = 1469598103934665603ULL;
   std::function<void(Pair&)> observer_;
 };
-
-// Convenience for tests: `n` deterministic pseudo-random bytes.
-std::string PatternBytes(size_t n, uint64_t seed);
 
 }  // namespace hvsock::testing
 

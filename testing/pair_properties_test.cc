@@ -11,6 +11,7 @@
 #include "rapidcheck.h"
 #include "rapidcheck/gtest.h"
 #include "testing/pair.h"
+#include "testing/pattern.h"
 
 namespace hvsock::testing {
 namespace {

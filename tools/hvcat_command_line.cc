@@ -2,70 +2,59 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "tools/option_scanner.h"
 #include "tools/option_values.h"
 
 namespace hvsock::hvcat {
+namespace {
+
+// Applies the valued option `arg` (its value read from `scan`) to `config`.
+// Returns false (and OK) when hvcat has no such option.
+absl::StatusOr<bool> ApplyValuedOption(const tools::ScannedArg& arg,
+                                       tools::OptionScanner& scan,
+                                       CommandLine& config) {
+  if (!arg.Is({"--protocol", "--connect-timeout", "--close-timeout"})) {
+    return false;
+  }
+  absl::StatusOr<std::string> value = scan.Value(arg);
+  if (!value.ok()) return value.status();
+  if (arg.name == "--protocol") {
+    absl::StatusOr<Codec> codec = tools::ParseCodec(arg.name, *value);
+    if (!codec.ok()) return codec.status();
+    config.codec = *codec;
+    return true;
+  }
+  absl::StatusOr<absl::Duration> d = tools::ParseDuration(arg.name, *value);
+  if (!d.ok()) return d.status();
+  (arg.name == "--connect-timeout" ? config.connect_timeout
+                                   : config.close_timeout) = *d;
+  return true;
+}
+
+}  // namespace
+
 absl::StatusOr<std::optional<CommandLine>> ParseCommandLine(int argc,
                                                             char** argv) {
   CommandLine config;
   bool have_uri = false;
-  bool options_done = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (options_done || arg.empty() || arg[0] != '-' || arg == "-") {
-      if (have_uri) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("unexpected argument \"", arg, "\" (one URI only)"));
-      }
+  tools::OptionScanner scan(argc, argv);
+  while (std::optional<tools::ScannedArg> arg = scan.Next()) {
+    if (arg->positional) {
+      if (have_uri) return scan.Unknown(*arg, " (one URI only)");
       have_uri = true;
-      config.uri = arg;
-      continue;
-    }
-    if (arg == "--") {
-      options_done = true;
-      continue;
-    }
-    if (arg == "-h" || arg == "--help") return std::nullopt;
-    if (arg == "-l" || arg == "--listen") {
+      config.uri = arg->text;
+    } else if (arg->IsFlag({"--"})) {
+      scan.StopOptions();
+    } else if (arg->IsFlag({"-h", "--help"})) {
+      return std::nullopt;
+    } else if (arg->IsFlag({"-l", "--listen"})) {
       config.listen = true;
-      continue;
-    }
-    if (arg == "--retry") {
+    } else if (arg->IsFlag({"--retry"})) {
       config.retry = true;
-      continue;
-    }
-    std::string name = arg;
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = arg.find('='); eq != std::string::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    if (name != "--protocol" && name != "--connect-timeout" &&
-        name != "--close-timeout") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown option \"", name, "\""));
-    }
-    if (!has_value) {
-      if (i + 1 >= argc) {
-        return absl::InvalidArgumentError(absl::StrCat(name, " needs a value"));
-      }
-      value = argv[++i];
-    }
-    if (name == "--protocol") {
-      absl::StatusOr<Codec> codec = tools::ParseCodec(name, value);
-      if (!codec.ok()) return codec.status();
-      config.codec = *codec;
-    } else if (name == "--connect-timeout") {
-      absl::StatusOr<absl::Duration> d =
-          tools::ParseDuration(name, value);
-      if (!d.ok()) return d.status();
-      config.connect_timeout = *d;
     } else {
-      absl::StatusOr<absl::Duration> d = tools::ParseDuration(name, value);
-      if (!d.ok()) return d.status();
-      config.close_timeout = *d;
+      absl::StatusOr<bool> applied = ApplyValuedOption(*arg, scan, config);
+      if (!applied.ok()) return applied.status();
+      if (!*applied) return scan.Unknown(*arg);
     }
   }
   if (!have_uri) return absl::InvalidArgumentError("missing URI");

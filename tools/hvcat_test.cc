@@ -20,13 +20,13 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/pattern.h"
 #include "tools/peer_socket.h"
 #include "tools/tool_process.h"
 
@@ -273,13 +273,6 @@ Result RunHvcat(const std::vector<std::string>& args, const std::string& input,
   return result;
 }
 
-std::string RandomBytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string out(n, '\0');
-  for (char& c : out) c = static_cast<char>(rng());
-  return out;
-}
-
 class HvcatTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { signal(SIGPIPE, SIG_IGN); }
@@ -320,7 +313,7 @@ class HvcatTest : public ::testing::Test {
 
 TEST_F(HvcatTest, NativeEchoOfALargeStreamDoesNotDeadlock) {
   std::string received;
-  std::string input = RandomBytes(8 << 20, 1);
+  std::string input = hvsock::testing::PatternBytes(8 << 20, 1);
   Result r = RunAgainstPeer([&](int fd) { NativeEchoPeer(fd, &received); },
                             {uri_}, input);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -333,7 +326,7 @@ TEST_F(HvcatTest, NativeEchoOfALargeStreamDoesNotDeadlock) {
 TEST_F(HvcatTest, FramedEchoOfALargeStreamCompletesTheCloseHandshake) {
   std::string received;
   std::vector<uint32_t> control;
-  std::string input = RandomBytes(3 << 20, 2);
+  std::string input = hvsock::testing::PatternBytes(3 << 20, 2);
   Result r = RunAgainstPeer(
       [&](int fd) { FramedEchoPeer(fd, 1000, &received, &control); },
       {"--protocol=framed", uri_}, input);
@@ -345,7 +338,7 @@ TEST_F(HvcatTest, FramedEchoOfALargeStreamCompletesTheCloseHandshake) {
 
 TEST_F(HvcatTest, RegularFilesAsStandardStreams) {
   std::string received;
-  std::string input = RandomBytes(2 << 20, 3);
+  std::string input = hvsock::testing::PatternBytes(2 << 20, 3);
   Result r = RunAgainstPeer([&](int fd) { NativeEchoPeer(fd, &received); },
                             {uri_}, input, /*use_files=*/true);
   EXPECT_EQ(r.exit_code, 0) << r.err;

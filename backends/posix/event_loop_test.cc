@@ -17,6 +17,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "backends/posix/test_sockets.h"
+#include "testing/pattern.h"
+#include "testing/scripted_app.h"
 
 namespace hvsock {
 namespace {
@@ -33,45 +35,19 @@ std::unique_ptr<EventLoop> NewLoop() {
 
 // A scripted application for one flow: writes its bytes, closes, reads to
 // Eof, and releases the flow once its close has completed.
-struct App {
-  std::string to_send;
-  size_t sent = 0;
-  bool close_when_done = true;
-  bool closed = false;
-  std::string received;
-  bool eof = false;
+struct App : testing::ScriptedApp {
+  App() { max_write = 8192; }
+
   bool completed = false;
   bool released = false;
-  absl::Status error;
+  absl::Status error;  // the first failure: a write's, a read's or the flow's
 
   void Pump(LoopFlow& flow) {
-    while (sent < to_send.size()) {
-      size_t n = std::min<size_t>(to_send.size() - sent, 8192);
-      absl::Status status =
-          flow.Write(absl::string_view(to_send).substr(sent, n));
-      if (!status.ok()) {
-        if (!IsFlowError(status, FlowErrorKind::kWouldBlock)) error = status;
-        break;
-      }
-      sent += n;
-    }
-    if (sent == to_send.size() && close_when_done && !closed) {
-      closed = true;
-      flow.Close().IgnoreError();
-    }
-    while (!eof && error.ok()) {
-      absl::StatusOr<ReadResult> result = flow.Read();
-      if (!result.ok()) {
-        error = result.status();
-        break;
-      }
-      if (result->would_block()) break;
-      if (result->is_eof()) {
-        eof = true;
-        break;
-      }
-      received += std::string(result->data());
-    }
+    Act(flow, [&flow] {
+      flow.Close().IgnoreError();  // a failed flow reports through kFailed
+      return absl::OkStatus();
+    });
+    if (error.ok()) error = write_error.ok() ? read_error : write_error;
   }
 
   FlowCallback Callback() {
@@ -86,14 +62,6 @@ struct App {
     };
   }
 };
-
-std::string Pattern(size_t n, size_t seed) {
-  std::string out(n, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    out[i] = static_cast<char>((i * 131 + seed * 7919) >> 3);
-  }
-  return out;
-}
 
 void RaiseFdLimit(rlim_t wanted) {
   rlimit limit;
@@ -114,7 +82,8 @@ TEST(EventLoop, RunsHundredsOfFlowsOnOneThread) {
     auto fds = SocketPair();
     for (int side = 0; side < 2; ++side) {
       auto app = std::make_unique<App>();
-      app->to_send = Pattern(1000 + 97 * i + side * 5000, 2 * i + side);
+      app->to_send =
+          testing::PatternBytes(1000 + 97 * i + side * 5000, 2 * i + side);
       absl::StatusOr<LoopFlow*> flow =
           loop->AddFlow(std::move(fds[side]), options, app->Callback());
       ASSERT_TRUE(flow.ok()) << flow.status();

@@ -44,6 +44,72 @@ absl::StatusOr<PathOccupant> ProbeUnixPath(const std::string& path,
   }
 }
 
+
+absl::Status CheckListenOptions(const std::string& uri, bool is_unix,
+                                const ListenOptions& options) {
+  if (!options.allowed_cids.empty() && is_unix) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen ", uri, ": a CID allowlist applies only to vsock listeners"));
+  }
+  if (options.backlog < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen ", uri, ": negative backlog ", options.backlog));
+  }
+  return absl::OkStatus();
+}
+
+// bind() found the Unix socket path in use: removes the file if it is a
+// socket nobody listens on, and fails if it is anything else.
+absl::Status ClearStaleSocket(const std::string& uri, const std::string& path,
+                              const SocketAddress& socket_address) {
+  absl::StatusOr<PathOccupant> occupant = ProbeUnixPath(path, socket_address);
+  if (!occupant.ok()) return occupant.status();
+  switch (*occupant) {
+    case PathOccupant::kListener:
+      return absl::AlreadyExistsError(absl::StrCat(
+          "listen ", uri, ": another listener is already there"));
+    case PathOccupant::kNotASocket:
+      return absl::AlreadyExistsError(absl::StrCat(
+          "listen ", uri, ": the path exists and is not a socket; not "
+          "removing it"));
+    case PathOccupant::kStaleSocket:
+      if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+        return PosixError(errno, absl::StrCat("listen ", uri,
+                                              ": removing the stale socket "
+                                              "file"));
+      }
+      return absl::OkStatus();
+    case PathOccupant::kGone:
+      return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+// Binds `fd` to `address`; with options.remove_stale_socket, once more
+// after clearing a stale Unix socket file.
+absl::Status Bind(int fd, const Address& address,
+                  const SocketAddress& socket_address, const std::string& uri,
+                  const ListenOptions& options) {
+  int result = ::bind(fd, socket_address.get(), socket_address.size());
+  if (result != 0 && errno == EADDRINUSE &&
+      std::holds_alternative<UnixAddress>(address) &&
+      options.remove_stale_socket) {
+    if (absl::Status cleared = ClearStaleSocket(
+            uri, std::get<UnixAddress>(address).path, socket_address);
+        !cleared.ok()) {
+      return cleared;
+    }
+    result = ::bind(fd, socket_address.get(), socket_address.size());
+  }
+  if (result == 0) return absl::OkStatus();
+  const int error = errno;
+  if (error == EADDRINUSE) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("listen ", uri, ": address already in use"));
+  }
+  return PosixError(error, absl::StrCat("listen ", uri, ": bind"));
+}
+
 }  // namespace
 
 absl::Status CheckPeerCid(const std::vector<uint32_t>& allowed,
@@ -67,13 +133,9 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Listen(
     const Address& address, ListenOptions options) {
   const std::string uri = FormatAddressUri(address);
   const bool is_unix = std::holds_alternative<UnixAddress>(address);
-  if (!options.allowed_cids.empty() && is_unix) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "listen ", uri, ": a CID allowlist applies only to vsock listeners"));
-  }
-  if (options.backlog < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("listen ", uri, ": negative backlog ", options.backlog));
+  if (absl::Status valid = CheckListenOptions(uri, is_unix, options);
+      !valid.ok()) {
+    return valid;
   }
   absl::StatusOr<SocketAddress> socket_address = SocketAddress::From(address);
   if (!socket_address.ok()) {
@@ -82,40 +144,10 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Listen(
   }
   absl::StatusOr<UniqueFd> fd = NewStreamSocket(socket_address->family());
   if (!fd.ok()) return fd.status();
-  int result = ::bind(fd->get(), socket_address->get(), socket_address->size());
-  if (result != 0 && errno == EADDRINUSE && is_unix &&
-      options.remove_stale_socket) {
-    const std::string& path = std::get<UnixAddress>(address).path;
-    absl::StatusOr<PathOccupant> occupant =
-        ProbeUnixPath(path, *socket_address);
-    if (!occupant.ok()) return occupant.status();
-    switch (*occupant) {
-      case PathOccupant::kListener:
-        return absl::AlreadyExistsError(absl::StrCat(
-            "listen ", uri, ": another listener is already there"));
-      case PathOccupant::kNotASocket:
-        return absl::AlreadyExistsError(absl::StrCat(
-            "listen ", uri, ": the path exists and is not a socket; not "
-            "removing it"));
-      case PathOccupant::kStaleSocket:
-        if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-          return PosixError(errno,
-                            absl::StrCat("listen ", uri,
-                                         ": removing the stale socket file"));
-        }
-        break;
-      case PathOccupant::kGone:
-        break;
-    }
-    result = ::bind(fd->get(), socket_address->get(), socket_address->size());
-  }
-  if (result != 0) {
-    int error = errno;
-    if (error == EADDRINUSE) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("listen ", uri, ": address already in use"));
-    }
-    return PosixError(error, absl::StrCat("listen ", uri, ": bind"));
+  if (absl::Status bound =
+          Bind(fd->get(), address, *socket_address, uri, options);
+      !bound.ok()) {
+    return bound;
   }
   std::unique_ptr<Listener> listener;
   // From here on the socket file (if any) is ours: the destructor removes it

@@ -12,23 +12,13 @@
 #include "backends/posix/test_sockets.h"
 #include "core/flow_error.h"
 #include "gtest/gtest.h"
+#include "testing/pattern.h"
+#include "testing/scripted_app.h"
 
 namespace hvsock {
 namespace {
 
 using ::hvsock::testing::SocketPair;
-
-std::string Pattern(size_t n, uint64_t seed) {
-  std::string out(n, '\0');
-  uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    out[i] = static_cast<char>(x);
-  }
-  return out;
-}
 
 // One side's application: for each channel it writes its bytes (waiting
 // for kWritable when the channel pushes back), half-closes, and reads until
@@ -40,6 +30,8 @@ class EchoApp {
   void Adopt(MuxChannel* channel) {
     State& s = channels_[channel];
     s.name = channel->destination().address;
+    s.to_send = to_send_[s.name];
+    s.max_write = 7000;
     Pump(channel, s);
   }
 
@@ -64,43 +56,20 @@ class EchoApp {
   }
   std::map<std::string, std::string> received() const {
     std::map<std::string, std::string> out;
-    for (const auto& [channel, s] : channels_) out[s.name] = s.read;
+    for (const auto& [channel, s] : channels_) out[s.name] = s.received;
     return out;
   }
 
  private:
-  struct State {
+  struct State : testing::ScriptedApp {
     std::string name;
-    size_t written = 0;
-    bool closed = false;
-    bool eof = false;
     bool done = false;
-    std::string read;
   };
 
   void Pump(MuxChannel* channel, State& s) {
-    const std::string& bytes = to_send_[s.name];
-    while (!s.closed && s.written < bytes.size()) {
-      size_t n = std::min<size_t>(bytes.size() - s.written, 7000);
-      if (!channel->Write(absl::string_view(bytes).substr(s.written, n)).ok()) {
-        break;  // kWouldBlock: kWritable will bring us back
-      }
-      s.written += n;
-    }
-    if (!s.closed && s.written == bytes.size()) {
-      ASSERT_TRUE(channel->Close(absl::Now()).ok());
-      s.closed = true;
-    }
-    while (!s.eof) {
-      absl::StatusOr<ReadResult> r = channel->Read();
-      ASSERT_TRUE(r.ok()) << r.status();
-      if (r->would_block()) break;
-      if (r->is_eof()) {
-        s.eof = true;
-        break;
-      }
-      s.read += std::string(r->data());
-    }
+    s.Act(*channel, [channel] { return channel->Close(absl::Now()); });
+    ASSERT_TRUE(s.write_error.ok()) << s.write_error;
+    ASSERT_TRUE(s.read_error.ok()) << s.read_error;
     if (channel->state() == FlowState::kClosed && s.eof) s.done = true;
     ASSERT_NE(channel->state(), FlowState::kFailed) << channel->error();
   }
@@ -116,8 +85,8 @@ TEST(MuxOverSocketPair, ManyChannelsBothDirectionsBytesVerifiedHalfClosed) {
   std::map<std::string, std::string> a_sends, b_sends;
   for (int i = 0; i < kChannels; ++i) {
     const std::string name = absl::StrCat("/ch/", i);
-    a_sends[name] = Pattern(1000 + 997 * i, 2 * i);
-    b_sends[name] = Pattern(50'000 - 700 * i, 2 * i + 1);
+    a_sends[name] = testing::PatternBytes(1000 + 997 * i, 2 * i);
+    b_sends[name] = testing::PatternBytes(50'000 - 700 * i, 2 * i + 1);
   }
   EchoApp app_a(a_sends), app_b(b_sends);
   MuxOptions a_options;

@@ -98,15 +98,10 @@ void SocketDriver::Send() {
       iov[i].iov_len = spans[i].size();
       offered += spans[i].size();
     }
-    ssize_t sent;
-    if (not_a_socket_) {
-      sent = ::writev(fd_.get(), iov, static_cast<int>(count));
-    } else {
-      msghdr message{};
-      message.msg_iov = iov;
-      message.msg_iovlen = count;
-      sent = ::sendmsg(fd_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
-    }
+    msghdr message{};
+    message.msg_iov = iov;
+    message.msg_iovlen = count;
+    ssize_t sent = ::sendmsg(fd_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0) {
       int error = errno;
       if (error == EINTR) continue;
@@ -114,10 +109,6 @@ void SocketDriver::Send() {
         ++stats_.would_block;
         writable_ = false;
         return;
-      }
-      if (error == ENOTSOCK && !not_a_socket_) {
-        not_a_socket_ = true;
-        continue;
       }
       SendFailed(error, "send");
       return;

@@ -176,7 +176,6 @@ class SocketDriver {
   bool writable_ = true;   // not known to be full: try sending
   bool eof_ = false;       // read() returned 0
   bool budget_spent_ = false;
-  bool not_a_socket_ = false;  // use writev (pipes in tests)
 };
 
 }  // namespace hvsock

@@ -12,15 +12,17 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "backends/posix/test_sockets.h"
+#include "testing/pattern.h"
+#include "testing/scripted_app.h"
 
 namespace hvsock {
 namespace {
@@ -28,13 +30,6 @@ namespace {
 using ::hvsock::testing::SocketPair;
 
 using ::testing::HasSubstr;
-
-std::string RandomBytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string out(n, '\0');
-  for (char& c : out) c = static_cast<char>(rng());
-  return out;
-}
 
 void ShrinkBuffers(int fd) {
   int tiny = 1;  // the kernel rounds this up to its minimum
@@ -55,25 +50,18 @@ void MakeBlockingWithTimeouts(int fd) {
 
 // One end: a driver with its flow, and a scripted application. Commands go
 // through the driver, whose wake callback records that a drive is due.
-struct End {
+struct End : testing::ScriptedApp {
   explicit End(const FlowOptions& options, UniqueFd fd)
       : driver(Flow::Create(options).value(), std::move(fd),
-               [this] { woken = true; }) {}
+               [this] { woken = true; }) {
+    max_write = 16 * 1024 + 7;
+  }
 
   SocketDriver driver;
   const Flow& flow = driver.flow();
   bool woken = true;  // a new driver is driven once to start
   DriveResult last;   // what the last Drive() asked for
-  std::string to_send;
-  size_t sent = 0;
-  bool close_when_done = true;
   std::string send_after_eof;  // written once Eof has been read
-  bool reads = true;
-  std::string received;
-  bool eof = false;
-  absl::Status read_error;
-  absl::Status write_error;
-  bool closed = false;
   bool close_completed = false;
   bool failed_event = false;
 
@@ -81,46 +69,16 @@ struct End {
   // read everything available, collect events. Returns whether it did
   // anything.
   bool Act(absl::Time now) {
-    const std::string before = Describe();
-    while (sent < to_send.size() && write_error.ok()) {
-      size_t n = std::min<size_t>(to_send.size() - sent, 16 * 1024 + 7);
-      absl::Status status =
-          driver.Write(absl::string_view(to_send).substr(sent, n));
-      if (IsFlowError(status, FlowErrorKind::kWouldBlock)) break;
-      if (!status.ok()) {
-        write_error = status;
-        break;
-      }
-      sent += n;
-    }
-    if (sent == to_send.size() && close_when_done && !closed &&
-        write_error.ok()) {
-      closed = true;
-      if (absl::Status status = driver.Close(now); !status.ok()) {
-        write_error = status;
-      }
-    }
-    while (reads && !eof && read_error.ok()) {
-      absl::StatusOr<ReadResult> result = driver.Read();
-      if (!result.ok()) {
-        read_error = result.status();
-        break;
-      }
-      if (result->would_block()) break;
-      if (result->is_eof()) {
-        eof = true;
-        if (!send_after_eof.empty()) {
-          to_send += std::exchange(send_after_eof, "");
-        }
-        break;
-      }
-      received += std::string(result->data());
+    bool acted = ScriptedApp::Act(driver, [&] { return driver.Close(now); });
+    if (eof && !send_after_eof.empty()) {
+      to_send += std::exchange(send_after_eof, "");
+      acted = true;
     }
     while (std::optional<FlowEvent> event = driver.PollEvent()) {
       if (*event == FlowEvent::kCloseCompleted) close_completed = true;
       if (*event == FlowEvent::kFailed) failed_event = true;
     }
-    return Describe() != before;
+    return acted;
   }
 
   std::string Describe() const {
@@ -214,8 +172,8 @@ TEST_P(SocketDriverTest, TransfersBothWaysThenCloseCompletesOnBothEnds) {
   auto fds = SocketPair();
   End a(options(), std::move(fds[0]));
   End b(options(), std::move(fds[1]));
-  a.to_send = RandomBytes(1 << 20, 1);
-  b.to_send = RandomBytes(700 * 1000 + 3, 2);
+  a.to_send = testing::PatternBytes(1 << 20, 1);
+  b.to_send = testing::PatternBytes(700 * 1000 + 3, 2);
   ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
     return a.flow.IsFinished() && b.flow.IsFinished() && a.eof && b.eof;
   }));
@@ -237,7 +195,7 @@ TEST_P(SocketDriverTest, AnIdleFlowHoldsNoReceiveBlock) {
   auto fds = SocketPair();
   End a(options(), std::move(fds[0]));
   End b(options(), std::move(fds[1]));
-  a.to_send = RandomBytes(300 * 1000, 3);
+  a.to_send = testing::PatternBytes(300 * 1000, 3);
   a.close_when_done = false;
   b.close_when_done = false;
   ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
@@ -254,7 +212,7 @@ TEST_P(SocketDriverTest, HalfCloseLetsThePeerAnswerAfterEof) {
   End server(options(), std::move(fds[1]));
   client.to_send = "request";
   server.close_when_done = false;  // answers first, then closes
-  server.send_after_eof = RandomBytes(300 * 1000, 3);
+  server.send_after_eof = testing::PatternBytes(300 * 1000, 3);
   ASSERT_TRUE(RunUntil({&client, &server}, now_, [&] {
     return server.eof && server.sent == server.to_send.size();
   }));
@@ -330,7 +288,7 @@ TEST_P(SocketDriverTest, WritingToAVanishedPeerIsAResetWithoutSigpipe) {
   a.close_when_done = false;
   ASSERT_TRUE(RunUntil({&a, &a}, now_, [&] { return a.eof; }));
   raw.reset();
-  a.to_send = RandomBytes(100000, 4);  // the peer is gone: EPIPE
+  a.to_send = testing::PatternBytes(100000, 4);  // the peer is gone: EPIPE
   ASSERT_TRUE(RunUntil({&a, &a}, now_, [&] { return a.flow.IsFinished(); }));
   EXPECT_TRUE(IsFlowError(a.flow.error(), FlowErrorKind::kReset))
       << a.flow.error();
@@ -343,8 +301,8 @@ TEST_P(SocketDriverTest, TinySocketBuffersForcePartialSendsButLoseNothing) {
   ShrinkBuffers(fds[1].get());
   End a(options(), std::move(fds[0]));
   End b(options(), std::move(fds[1]));
-  a.to_send = RandomBytes(1 << 20, 5);
-  b.to_send = RandomBytes(333333, 6);
+  a.to_send = testing::PatternBytes(1 << 20, 5);
+  b.to_send = testing::PatternBytes(333333, 6);
   ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
     return a.flow.IsFinished() && b.flow.IsFinished() && a.eof && b.eof;
   }));
@@ -364,7 +322,7 @@ TEST_P(SocketDriverTest, AStalledReaderStopsReadingTheSocket) {
   End b(options(), std::move(fds[1]));
   a.reads = false;
   a.close_when_done = false;
-  b.to_send = RandomBytes(4 << 20, 7);
+  b.to_send = testing::PatternBytes(4 << 20, 7);
   b.close_when_done = false;
   // b fills a's receive buffer, then the socket, then its own send queue.
   ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
@@ -529,7 +487,7 @@ TEST(SocketDriver, ASpentReadBudgetAsksForAnotherDriveAtOnce) {
   ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
   UniqueFd writer(pipe_fds[1]);
   ASSERT_GE(::fcntl(writer.get(), F_SETPIPE_SZ, 1 << 20), 1 << 20);
-  const std::string bytes = RandomBytes(2 * SocketDriver::kReadBudget, 9);
+  const std::string bytes = testing::PatternBytes(2 * SocketDriver::kReadBudget, 9);
   ASSERT_EQ(::write(writer.get(), bytes.data(), bytes.size()),
             static_cast<ssize_t>(bytes.size()));
   FlowOptions options;
@@ -545,6 +503,23 @@ TEST(SocketDriver, ASpentReadBudgetAsksForAnotherDriveAtOnce) {
   DriveResult third = driver.Drive(absl::UnixEpoch());
   EXPECT_FALSE(third.drive_again);  // EAGAIN: drained
   EXPECT_EQ(third.interest, Readiness::kReadable);
+}
+
+// The driver speaks to sockets only (sendmsg): a descriptor that is not a
+// socket fails the flow on its first send, naming the call and the reason,
+// instead of being written some other way.
+TEST(SocketDriver, SendingOnADescriptorThatIsNotASocketFailsTheFlow) {
+  // /dev/null reads as an empty stream (the peer's end) and takes writes.
+  const int null_fd = ::open("/dev/null", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(null_fd, 0);
+  SocketDriver driver(Flow::Create(FlowOptions()).value(), UniqueFd(null_fd),
+                      nullptr);
+  ASSERT_TRUE(driver.Write(absl::string_view("bytes")).ok());
+  driver.Drive(absl::UnixEpoch(), Readiness::kReadable | Readiness::kWritable);
+  EXPECT_EQ(driver.flow().state(), FlowState::kFailed);
+  EXPECT_THAT(driver.flow().error().message(), HasSubstr("send"));
+  EXPECT_THAT(driver.flow().error().message(),
+              HasSubstr(std::strerror(ENOTSOCK)));
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ namespace {
 using ::hvsock::testing::End;
 using ::hvsock::testing::FlowPair;
 using ::hvsock::testing::MakeFlowPair;
-using ::hvsock::testing::Pattern;
+using ::hvsock::testing::PatternBytes;
 
 class WinsockFlowTest : public ::testing::TestWithParam<Codec> {
  protected:
@@ -38,15 +38,12 @@ class WinsockFlowTest : public ::testing::TestWithParam<Codec> {
                        const std::string& data, size_t piece,
                        size_t max_read = SIZE_MAX) {
     size_t offset = 0;
-    while (offset < data.size()) {
-      size_t n = std::min(piece, data.size() - offset);
-      absl::Status s = writer.flow->Write(absl::Cord(data.substr(offset, n)));
-      if (s.ok()) {
-        offset += n;
-        continue;
-      }
-      ASSERT_TRUE(IsFlowError(s, FlowErrorKind::kWouldBlock)) << s;
-      writer.events.clear();
+    while (true) {
+      absl::Status s =
+          testing::WriteUntilBlocked(*writer.flow, data, &offset, piece);
+      ASSERT_TRUE(s.ok()) << s;
+      if (offset == data.size()) return;
+      writer.events.clear();  // pushed back: wait for kWritable
       ASSERT_TRUE(pair.RunUntil([&] {
         reader.Drain(max_read);
         return writer.Saw(FlowEvent::kWritable);
@@ -59,7 +56,7 @@ TEST_P(WinsockFlowTest, HalfCloseThenCloseCompletesOnBothEnds) {
   FlowPair pair = Pair();
   End& client = *pair.client;
   End& server = *pair.server;
-  std::string request = Pattern(1 << 20, 1);
+  std::string request = PatternBytes(1 << 20, 1);
   WriteAll(pair, client, server, request, 64 * 1024);
   ASSERT_TRUE(client.flow->Close().ok());
   ASSERT_TRUE(pair.RunUntil([&] {
@@ -141,7 +138,7 @@ TEST_P(WinsockFlowTest, AbortWithPendingIoCancelsAndResetsThePeer) {
   End& server = *pair.server;
   // Fill the pipe: the server does not read, so a send stays in flight
   // behind the full socket buffers, and the receive is always in flight.
-  std::string big = Pattern(8 << 20, 2);
+  std::string big = PatternBytes(8 << 20, 2);
   ASSERT_TRUE(client.flow->Write(absl::Cord(big)).ok());
   ASSERT_TRUE(pair.RunUntil([&] {
     return client.flow->operations_in_flight() == 2 &&
@@ -181,7 +178,7 @@ TEST_P(WinsockFlowTest, BackpressureWithSmallBuffersKeepsEveryByteInOrder) {
   FlowPair pair = Pair(options, options);
   End& client = *pair.client;
   End& server = *pair.server;
-  std::string data = Pattern(300 * 1024 + 13, 3);
+  std::string data = PatternBytes(300 * 1024 + 13, 3);
   WriteAll(pair, client, server, data, 7 * 1024 + 1, /*max_read=*/313);
   ASSERT_TRUE(client.flow->Close().ok());
   ASSERT_TRUE(pair.RunUntil([&] {
@@ -200,7 +197,7 @@ TEST_P(WinsockFlowTest, WritevSendsManyBuffersInOrder) {
   std::vector<absl::Cord> buffers;
   std::string expected;
   for (int i = 0; i < 40; ++i) {
-    std::string piece = Pattern(1 + i * 997, 10 + i);
+    std::string piece = PatternBytes(1 + i * 997, 10 + i);
     expected += piece;
     buffers.push_back(absl::Cord(piece));
   }
@@ -244,8 +241,8 @@ TEST_P(WinsockFlowTest, ManyFlowsShareOneCompletionPort) {
     pairs.push_back(std::move(*pair));
   }
   for (int i = 0; i < kFlows; ++i) {
-    ASSERT_TRUE(pairs[i].client->flow->Write(absl::Cord(Pattern(50000 + i, i))).ok());
-    ASSERT_TRUE(pairs[i].server->flow->Write(absl::Cord(Pattern(9000 + i, 100 + i))).ok());
+    ASSERT_TRUE(pairs[i].client->flow->Write(absl::Cord(PatternBytes(50000 + i, i))).ok());
+    ASSERT_TRUE(pairs[i].server->flow->Write(absl::Cord(PatternBytes(9000 + i, 100 + i))).ok());
     ASSERT_TRUE(pairs[i].client->flow->Close().ok());
     ASSERT_TRUE(pairs[i].server->flow->Close().ok());
   }
@@ -264,8 +261,8 @@ TEST_P(WinsockFlowTest, ManyFlowsShareOneCompletionPort) {
       },
       testing::kPatience));
   for (int i = 0; i < kFlows; ++i) {
-    EXPECT_TRUE(pairs[i].server->received == Pattern(50000 + i, i)) << i;
-    EXPECT_TRUE(pairs[i].client->received == Pattern(9000 + i, 100 + i)) << i;
+    EXPECT_TRUE(pairs[i].server->received == PatternBytes(50000 + i, i)) << i;
+    EXPECT_TRUE(pairs[i].client->received == PatternBytes(9000 + i, 100 + i)) << i;
     EXPECT_EQ(pairs[i].client->flow->state(), FlowState::kClosed);
     EXPECT_EQ(pairs[i].server->flow->state(), FlowState::kClosed);
   }
@@ -279,7 +276,7 @@ TEST_P(WinsockFlowTest, DestroyingAFlowWithIoInFlightReleasesItsSocket) {
   // The two flows' sockets (the listener's goes once its cancelled accept
   // has completed).
   ASSERT_TRUE(pair.RunUntil([&] { return pair.loop->attached_sockets() == 2; }));
-  ASSERT_TRUE(pair.client->flow->Write(absl::Cord(Pattern(4 << 20, 5))).ok());
+  ASSERT_TRUE(pair.client->flow->Write(absl::Cord(PatternBytes(4 << 20, 5))).ok());
   ASSERT_TRUE(pair.RunUntil(
       [&] { return pair.client->flow->operations_in_flight() == 2; }));
   pair.client->flow.reset();
@@ -338,7 +335,7 @@ TEST_P(WinsockFlowTest, AnIdleFlowHoldsNoReceiveBlock) {
   FlowPair pair = Pair();
   End& client = *pair.client;
   End& server = *pair.server;
-  const std::string data = Pattern(300 * 1000, 8);
+  const std::string data = PatternBytes(300 * 1000, 8);
   ASSERT_TRUE(client.flow->Write(absl::Cord(data)).ok());
   ASSERT_TRUE(pair.RunUntil([&] {
     server.Drain();

@@ -1,6 +1,7 @@
 // Test support (header-only, tests only): two WinsockFlows connected over
 // AF_INET loopback through the real listener and connector, on one IocpLoop,
-// with helpers that run the loop until something holds. Every wait is
+// with helpers that run the loop until something holds. Payloads come from
+// testing/pattern.h, reading from testing/scripted_app.h. Every wait is
 // bounded; nothing measures time.
 //
 // Windows only. Thread-safety: single-threaded, like the loop.
@@ -21,6 +22,8 @@
 #include "backends/winsock/winsock_iocp_loop.h"
 #include "backends/winsock/winsock_listener.h"
 #include "core/flow.h"
+#include "testing/pattern.h"
+#include "testing/scripted_app.h"
 
 namespace hvsock::testing {
 
@@ -61,13 +64,11 @@ inline absl::StatusOr<SocketPair> ConnectSockets(IocpLoop& loop) {
                     std::move(accepted.front()->socket)};
 }
 
-// One end: the driver plus every event it reported.
-struct End {
+// One end: the driver plus every event it reported, and what its
+// application read (testing::ReadLog: received, eof, read_error).
+struct End : ReadLog {
   std::unique_ptr<WinsockFlow> flow;
   std::vector<FlowEvent> events;
-  std::string received;
-  bool eof = false;
-  absl::Status read_error;
 
   bool Saw(FlowEvent event) const {
     for (FlowEvent e : events) {
@@ -77,21 +78,8 @@ struct End {
   }
   // Reads everything available now.
   void Drain(size_t max_read = SIZE_MAX) {
-    while (!eof && read_error.ok()) {
-      absl::StatusOr<ReadResult> r = flow->Read(max_read);
-      if (!r.ok()) {
-        read_error = r.status();
-        return;
-      }
-      if (r->would_block()) return;
-      if (r->is_eof()) {
-        eof = true;
-        return;
-      }
-      absl::StrAppend(&received, std::string(r->data()));
-    }
+    ReadAvailable(*flow, *this, max_read);
   }
-  bool ReadEnded() const { return eof || !read_error.ok(); }
 };
 
 struct FlowPair {
@@ -138,19 +126,6 @@ inline absl::StatusOr<FlowPair> MakeFlowPair(const FlowOptions& client_options,
     return s;
   }
   return pair;
-}
-
-// Deterministic bytes for payload checks.
-inline std::string Pattern(size_t size, int seed) {
-  std::string out(size, '\0');
-  uint32_t x = 2463534242u + static_cast<uint32_t>(seed);
-  for (size_t i = 0; i < size; ++i) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    out[i] = static_cast<char>(x);
-  }
-  return out;
 }
 
 }  // namespace hvsock::testing

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "backends/default_codec.h"
+#include "tools/option_scanner.h"
 #include "tools/option_values.h"
 #include "tools/posix_endpoint.h"
 
@@ -123,149 +124,188 @@ absl::StatusOr<SizeRange> ParseSizeRange(absl::string_view text) {
   return SizeRange{*min, *max};
 }
 
-absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
-  bool codec_given = false;  // else the URI's default protocol
-  Options options;
-  bool connections_given = false;
-  bool idle_timeout_given = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      options.help = true;
-      return options;
-    }
-    if (arg == "--json") {
-      options.json = true;
-      continue;
-    }
-    if (arg == "--mux") {
-      options.mux = 1;
-      continue;
-    }
-    if (arg == "-q" || arg == "--quiet") {
-      options.progress = false;
-      continue;
-    }
-    std::string name = arg;
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = arg.find('='); eq != std::string::npos &&
-                                   arg.rfind("--", 0) == 0) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    if (name == "-n") name = "--connections";
-    if (name == "-p") name = "--parallel";
-    static const char* const kValued[] = {
-        "--uri",      "--server",          "--connections",
-        "--parallel", "--bytes",           "--write-size",
-        "--protocol", "--duration",        "--seed",
-        "--connect-timeout", "--close-timeout", "--idle-timeout",
-        "--threads", "--mux"};
-    bool known = false;
-    for (const char* valued : kValued) known = known || name == valued;
-    if (!known) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(arg.rfind("-", 0) == 0 ? "unknown option \""
-                                              : "unexpected argument \"",
-                       name, "\""));
-    }
-    if (!has_value) {
-      if (i + 1 >= argc) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(name, " needs a value"));
-      }
-      value = argv[++i];
-    }
-    auto fail = [&](const absl::Status& why) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name, ": ", why.message()));
-    };
-    if (name == "--uri" || name == "--server") {
-      if (!options.uri.empty()) {
-        return absl::InvalidArgumentError(
-            "give one of --uri and --server, once");
-      }
-      options.uri = value;
-      options.mode = name == "--server" ? Options::Mode::kServer
-                                        : Options::Mode::kStress;
-    } else if (name == "--connections") {
-      absl::StatusOr<uint64_t> n = ParseCount(name, value, 1);
-      if (!n.ok()) return n.status();
-      options.connections = *n;
-      connections_given = true;
-    } else if (name == "--parallel") {
-      absl::StatusOr<uint64_t> n = ParseCount(name, value, 1);
-      if (!n.ok()) return n.status();
-      if (*n > 100000) {
-        return absl::InvalidArgumentError(
-            "--parallel: at most 100000 connections at once");
-      }
-      options.parallel = *n;
-    } else if (name == "--threads") {
-      absl::StatusOr<uint64_t> n = ParseCount(name, value, 1);
-      if (!n.ok()) return n.status();
-      if (*n > 256) {
-        return absl::InvalidArgumentError("--threads: at most 256 threads");
-      }
-      options.threads = *n;
-    } else if (name == "--mux") {
-      absl::StatusOr<uint64_t> n = ParseCount(name, value, 1);
-      if (!n.ok()) return n.status();
-      options.mux = *n;
-    } else if (name == "--seed") {
-      absl::StatusOr<uint64_t> n = ParseCount(name, value, 0);
-      if (!n.ok()) return n.status();
-      options.seed = *n;
-    } else if (name == "--bytes" || name == "--write-size") {
-      absl::StatusOr<SizeRange> range = ParseSizeRange(value);
-      if (!range.ok()) return fail(range.status());
-      if (name == "--bytes") {
-        options.bytes = *range;
-      } else {
-        if (range->min == 0) {
-          return absl::InvalidArgumentError(
-              "--write-size: writes must be at least 1 byte");
-        }
-        if (range->max > (uint64_t{64} << 20)) {
-          return absl::InvalidArgumentError(
-              "--write-size: writes must be at most 64M");
-        }
-        options.write_size = *range;
-      }
-    } else if (name == "--protocol") {
-      absl::StatusOr<Codec> codec = tools::ParseCodec(name, value);
-      if (!codec.ok()) return codec.status();
-      options.codec = *codec;
-      codec_given = true;
-    } else {
-      absl::StatusOr<absl::Duration> d = tools::ParseDuration(name, value);
-      if (!d.ok()) return d.status();
-      if (name == "--duration") options.duration = *d;
-      if (name == "--connect-timeout") options.connect_timeout = *d;
-      if (name == "--close-timeout") options.close_timeout = *d;
-      if (name == "--idle-timeout") {
-        options.idle_timeout = *d;
-        idle_timeout_given = true;
-      }
-    }
+namespace {
+
+// What the command line set explicitly, for the defaults that depend on it.
+struct Given {
+  bool codec = false;  // else the URI's default protocol
+  bool connections = false;
+  bool idle_timeout = false;
+};
+
+// --uri and --server: where the echo server is, or where to be one.
+absl::Status ApplyEndpoint(const std::string& name, const std::string& value,
+                           Options& options) {
+  if (!options.uri.empty()) {
+    return absl::InvalidArgumentError("give one of --uri and --server, once");
   }
-  if (options.duration.has_value() && !connections_given) {
+  options.uri = value;
+  options.mode =
+      name == "--server" ? Options::Mode::kServer : Options::Mode::kStress;
+  return absl::OkStatus();
+}
+
+// The options that take a whole number.
+absl::Status ApplyCount(const std::string& name, const std::string& value,
+                        Options& options, Given& given) {
+  const uint64_t min = name == "--seed" ? 0 : 1;
+  absl::StatusOr<uint64_t> n = ParseCount(name, value, min);
+  if (!n.ok()) return n.status();
+  if (name == "--connections") {
+    options.connections = *n;
+    given.connections = true;
+  } else if (name == "--parallel") {
+    if (*n > 100000) {
+      return absl::InvalidArgumentError(
+          "--parallel: at most 100000 connections at once");
+    }
+    options.parallel = *n;
+  } else if (name == "--threads") {
+    if (*n > 256) {
+      return absl::InvalidArgumentError("--threads: at most 256 threads");
+    }
+    options.threads = *n;
+  } else if (name == "--mux") {
+    options.mux = *n;
+  } else {
+    options.seed = *n;
+  }
+  return absl::OkStatus();
+}
+
+// --bytes and --write-size: size ranges.
+absl::Status ApplySizeRange(const std::string& name, const std::string& value,
+                            Options& options) {
+  absl::StatusOr<SizeRange> range = ParseSizeRange(value);
+  if (!range.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": ", range.status().message()));
+  }
+  if (name == "--bytes") {
+    options.bytes = *range;
+    return absl::OkStatus();
+  }
+  if (range->min == 0) {
+    return absl::InvalidArgumentError(
+        "--write-size: writes must be at least 1 byte");
+  }
+  if (range->max > (uint64_t{64} << 20)) {
+    return absl::InvalidArgumentError(
+        "--write-size: writes must be at most 64M");
+  }
+  options.write_size = *range;
+  return absl::OkStatus();
+}
+
+// --duration and the timeouts.
+absl::Status ApplyDuration(const std::string& name, const std::string& value,
+                           Options& options, Given& given) {
+  absl::StatusOr<absl::Duration> d = tools::ParseDuration(name, value);
+  if (!d.ok()) return d.status();
+  if (name == "--duration") options.duration = *d;
+  if (name == "--connect-timeout") options.connect_timeout = *d;
+  if (name == "--close-timeout") options.close_timeout = *d;
+  if (name == "--idle-timeout") {
+    options.idle_timeout = *d;
+    given.idle_timeout = true;
+  }
+  return absl::OkStatus();
+}
+
+// Applies the valued option `name` (one IsValuedOption() knows) = `value`.
+absl::Status ApplyValuedOption(const std::string& name,
+                               const std::string& value, Options& options,
+                               Given& given) {
+  if (name == "--uri" || name == "--server") {
+    return ApplyEndpoint(name, value, options);
+  }
+  if (name == "--connections" || name == "--parallel" ||
+      name == "--threads" || name == "--mux" || name == "--seed") {
+    return ApplyCount(name, value, options, given);
+  }
+  if (name == "--bytes" || name == "--write-size") {
+    return ApplySizeRange(name, value, options);
+  }
+  if (name == "--protocol") {
+    absl::StatusOr<Codec> codec = tools::ParseCodec(name, value);
+    if (!codec.ok()) return codec.status();
+    options.codec = *codec;
+    given.codec = true;
+    return absl::OkStatus();
+  }
+  return ApplyDuration(name, value, options, given);
+}
+
+// The options that take a value (--mux also stands alone).
+bool IsValuedOption(absl::string_view name) {
+  static const char* const kValued[] = {
+      "--uri",          "--server",          "--connections",
+      "--parallel",     "--bytes",           "--write-size",
+      "--protocol",     "--duration",        "--seed",
+      "--connect-timeout", "--close-timeout", "--idle-timeout",
+      "--threads",      "--mux"};
+  for (const char* valued : kValued) {
+    if (name == valued) return true;
+  }
+  return false;
+}
+
+// The defaults that depend on what else was given.
+absl::Status ApplyDefaults(const Given& given, Options& options) {
+  if (options.duration.has_value() && !given.connections) {
     options.connections = std::numeric_limits<uint64_t>::max();
   }
   if (options.mode == Options::Mode::kServer && options.uri.empty()) {
     return absl::InvalidArgumentError("--server needs a URI");
   }
-  if (options.mode == Options::Mode::kServer && !idle_timeout_given) {
+  if (options.mode == Options::Mode::kServer && !given.idle_timeout) {
     options.idle_timeout = kServerIdleTimeout;
   }
-  if (!codec_given && !options.uri.empty()) {
+  if (!given.codec && !options.uri.empty()) {
     // The URI's default protocol (framed for hybrid-vsock://,
     // backends/default_codec.h); a bad URI is reported when it is used.
     absl::StatusOr<Address> endpoint = tools::ParsePosixEndpoint(options.uri);
     if (endpoint.ok()) options.codec = DefaultCodecFor(*endpoint);
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Options> ParseCommandLine(int argc, const char* const* argv) {
+  Options options;
+  Given given;
+  tools::OptionScanner scan(argc, argv);
+  while (std::optional<tools::ScannedArg> arg = scan.Next()) {
+    if (arg->IsFlag({"-h", "--help"})) {
+      options.help = true;
+      return options;
+    }
+    if (arg->IsFlag({"--json"})) {
+      options.json = true;
+      continue;
+    }
+    if (arg->IsFlag({"--mux"})) {
+      options.mux = 1;
+      continue;
+    }
+    if (arg->IsFlag({"-q", "--quiet"})) {
+      options.progress = false;
+      continue;
+    }
+    if (arg->Is({"-n"})) arg->name = "--connections";
+    if (arg->Is({"-p"})) arg->name = "--parallel";
+    if (arg->positional || !IsValuedOption(arg->name)) {
+      return scan.Unknown(*arg);
+    }
+    absl::StatusOr<std::string> value = scan.Value(*arg);
+    if (!value.ok()) return value.status();
+    if (absl::Status s = ApplyValuedOption(arg->name, *value, options, given);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (absl::Status s = ApplyDefaults(given, options); !s.ok()) return s;
   return options;
 }
 
