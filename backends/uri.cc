@@ -70,6 +70,8 @@ absl::StatusOr<Address> ParseUnix(absl::string_view uri,
   return UnixAddress{*std::move(path)};
 }
 
+// ── hybrid-vsock:// and hyperkit:// ─────────────────────────────────────
+
 // The "/abs/path:PORT" of hybrid-vsock:// and hyperkit:// URIs: the port
 // is the number after the last ':' of the path; the path before it is
 // percent-decoded.
@@ -115,8 +117,6 @@ absl::StatusOr<PathAndPort> ParsePathAndPort(absl::string_view uri,
   if (!decoded.ok()) return decoded.status();
   return PathAndPort{*std::move(decoded), *port};
 }
-
-// ── hybrid-vsock:// and hyperkit:// ─────────────────────────────────────
 
 constexpr absl::string_view kHybridVsockForm =
     "hybrid-vsock:///path/to/v.sock:PORT";
