@@ -308,6 +308,17 @@ TEST_F(HybridToolsTest, HvstressThroughHyperkit) {
                    FakeVmm::GuestPortPath(dir_, 20480), {});
 }
 
+// Channels of one multiplexed connection through the VMM: the guest's
+// server speaks the multiplexer on its port, the host reaches it through
+// the VMM's handshake.
+TEST_F(HybridToolsTest, HvstressMultiplexesChannelsThroughFirecracker) {
+  FakeVmm::Options options;
+  options.close = FakeVmm::CloseSemantics::kFirecracker;
+  StartVmm(options);
+  StressThroughVmm(Hybrid(52), GuestUnix(52),
+                   FakeVmm::GuestPortPath(dir_, 52), {"--mux"}, {"--mux"});
+}
+
 // hvstress --server on a hybrid-vsock:// URI listens on "<uds_path>_<port>"
 // (framed by default): a guest connection through the VMM is echoed.
 TEST_F(HybridToolsTest, HvstressServerListensWhereTheVmmDeliversGuests) {

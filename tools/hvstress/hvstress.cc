@@ -412,8 +412,8 @@ int Stress(Options options) {
       Complain(absl::StrCat(endpoint.status().message(), " (hvstress --help)"));
       return kExitUsage;
     }
+    target = *endpoint;
     vmm_target = AsVmmSocketAddress(*endpoint);
-    if (!vmm_target.has_value()) target = *endpoint;
     if (vmm_target.has_value() && options.threads > 1) {
       Complain(
           "--threads with a VMM's socket (hybrid-vsock://, hyperkit://) is "
@@ -427,9 +427,9 @@ int Stress(Options options) {
 
   TempDir temp_dir;  // outlives the server, which removes its socket first
   if (options.mux > 0) {
-    if (options.threads > 1 || vmm_target.has_value()) {
-      Complain("--mux with --threads or a VMM's socket is not implemented "
-               "yet (hvstress --help)");
+    if (options.threads > 1) {
+      Complain("--mux with --threads is not implemented yet (hvstress "
+               "--help)");
       return kExitUsage;
     }
     return StressMultiplexed(options, facts, target, temp_dir,

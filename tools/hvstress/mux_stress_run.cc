@@ -1,9 +1,11 @@
 #include "tools/hvstress/mux_stress_run.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "backends/posix/posix_address.h"
 #include "core/flow_error.h"
 #include "tools/hvstress/echo_check.h"
 #include "tools/hvstress/error_tally.h"
@@ -59,6 +61,19 @@ absl::Status MuxStressRun::Run(
   for (auto& t : transports_) {
     t->started = absl::Now();
     ++transports_pending_;
+    if (std::optional<VmmSocketAddress> vmm = AsVmmSocketAddress(target_)) {
+      // The multiplexer runs on the stream the VMM's handshake leaves.
+      t->vmm_connecting = ConnectVmmAsync(
+          loop_, *vmm, connect_options,
+          [this, tp = t.get()](absl::StatusOr<VmmConnection> connection) {
+            if (!connection.ok()) {
+              OnConnected(*tp, connection.status());
+            } else {
+              OnConnected(*tp, std::move(connection->fd));
+            }
+          });
+      continue;
+    }
     t->connecting = ConnectAsync(
         loop_, target_, connect_options,
         [this, tp = t.get()](absl::StatusOr<UniqueFd> fd) {

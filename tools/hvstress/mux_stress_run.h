@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "backends/address.h"
 #include "backends/posix/async_connector.h"
+#include "backends/posix/hybrid_async_connector.h"
 #include "backends/posix/event_loop.h"
 #include "backends/posix/mux_loop.h"
 #include "tools/hvstress/options.h"
@@ -52,6 +53,7 @@ class MuxStressRun {
   struct Channel;
   struct Transport {
     PendingConnect connecting;
+    PendingVmmConnect vmm_connecting;  // through a VMM's socket
     absl::Time started;
     std::unique_ptr<LoopMux> mux;
     bool failed = false;
