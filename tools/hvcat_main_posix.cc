@@ -152,7 +152,7 @@ int Main(int argc, char** argv) {
     return kExitFlowFailed;
   }
   absl::StatusOr<LoopFlow*> flow = (*loop)->AddFlow(
-      std::move(connection->fd), flow_options, [](LoopFlow&, FlowEvent) {});
+      std::move(connection->fd), flow_options, [](FlowHandle&, FlowEvent) {});
   if (!flow.ok()) {
     Complain(flow.status().message());
     return kExitFlowFailed;

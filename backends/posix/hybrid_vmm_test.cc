@@ -114,13 +114,13 @@ class HybridVmmTest : public UnixSocketTestBase {
     options.close_timeout = absl::Seconds(5);
     absl::StatusOr<LoopFlow*> flow = loop_->AddFlow(
         std::move(fd), options,
-        [guest](LoopFlow& flow, FlowEvent) { OnGuestEvent(*guest, flow); });
+        [guest](FlowHandle& flow, FlowEvent) { OnGuestEvent(*guest, flow); });
     EXPECT_TRUE(flow.ok()) << flow.status();
     if (flow.ok()) guest->flow = *flow;
     return *guest;
   }
 
-  static void OnGuestEvent(GuestSide& guest, LoopFlow& flow) {
+  static void OnGuestEvent(GuestSide& guest, FlowHandle& flow) {
     while (!guest.eof) {
       absl::StatusOr<ReadResult> read = flow.Read();
       if (!read.ok()) {
@@ -152,7 +152,7 @@ class HybridVmmTest : public UnixSocketTestBase {
     options.close_timeout = absl::Seconds(5);
     absl::StatusOr<LoopFlow*> flow = loop_->AddFlow(
         std::move(connection.fd), options,
-        [host](LoopFlow& flow, FlowEvent) { OnHostEvent(*host, flow); });
+        [host](FlowHandle& flow, FlowEvent) { OnHostEvent(*host, flow); });
     EXPECT_TRUE(flow.ok()) << flow.status();
     if (!flow.ok()) {
       host->finished = true;
@@ -164,7 +164,7 @@ class HybridVmmTest : public UnixSocketTestBase {
     return *host;
   }
 
-  static void OnHostEvent(HostSide& host, LoopFlow& flow) {
+  static void OnHostEvent(HostSide& host, FlowHandle& flow) {
     while (!host.eof) {
       absl::StatusOr<ReadResult> read = flow.Read();
       if (!read.ok()) {

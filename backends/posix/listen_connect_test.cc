@@ -62,7 +62,7 @@ TEST_F(ListenConnectTest, ConnectsAcceptsAndCarriesAFlow) {
   bool server_done = false;
   bool client_done = false;
   LoopFlow* server = *loop->AddFlow(
-      std::move((*accepted)->fd), framed, [&](LoopFlow& flow, FlowEvent) {
+      std::move((*accepted)->fd), framed, [&](FlowHandle& flow, FlowEvent) {
         while (true) {
           absl::StatusOr<ReadResult> read = flow.Read();
           if (!read.ok() || read->would_block()) break;
@@ -75,7 +75,7 @@ TEST_F(ListenConnectTest, ConnectsAcceptsAndCarriesAFlow) {
         if (flow.flow().IsFinished()) server_done = true;
       });
   LoopFlow* client_flow = *loop->AddFlow(
-      *std::move(client), framed, [&](LoopFlow& flow, FlowEvent) {
+      *std::move(client), framed, [&](FlowHandle& flow, FlowEvent) {
         if (flow.flow().IsFinished()) client_done = true;
       });
   ASSERT_TRUE(client_flow->Write("over a real socket").ok());

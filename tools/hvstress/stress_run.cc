@@ -164,7 +164,7 @@ void StressRun::OnConnected(Connection& c,
   result_.connect.Add(absl::Now() - c.connect_started);
   absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
       std::move(connection->fd), flow_options_,
-      [this, cp = &c](LoopFlow&, FlowEvent event) { OnEvent(*cp, event); });
+      [this, cp = &c](FlowHandle&, FlowEvent event) { OnEvent(*cp, event); });
   if (!flow.ok()) {
     Fail(c, absl::StrCat("flow: ", flow.status().message()), "");
     return;
