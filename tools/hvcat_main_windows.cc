@@ -106,7 +106,7 @@ absl::StatusOr<UniqueSocket> AcceptOne(IocpLoop& loop,
     Complain(
         absl::StrCat("listening on ", (*listener)->local_address().ToString()));
   }
-  loop.RunUntil([&] { return accepted.has_value(); }, absl::InfiniteDuration());
+  loop.RunUntil([&] { return accepted.has_value(); }, absl::InfiniteDuration()).IgnoreError();
   if (!accepted->ok()) return accepted->status();
   return std::move((*accepted)->socket);
 }
@@ -125,7 +125,7 @@ absl::StatusOr<UniqueSocket> ConnectOne(IocpLoop& loop,
   if (!connector.ok()) return connector.status();
   // With retries, the connect timeout bounds all the attempts together.
   if (!loop.RunUntil([&] { return connected.has_value(); },
-                     config.connect_timeout)) {
+                     config.connect_timeout).ok()) {
     return absl::DeadlineExceededError(absl::StrCat(
         "connect to ", endpoint.address.ToString(), ": timed out after ",
         absl::FormatDuration(config.connect_timeout), " (",
@@ -194,8 +194,7 @@ int Main(int argc, char** argv) {
   ThreadedStdInput input(GetStdHandle(STD_INPUT_HANDLE), kChunk, wake);
   DriverCopyFlow<WinsockFlow> copy_flow(**flow);
   Copier copier(copy_flow, input, **output, [&](absl::Duration max_wait) {
-    iocp.RunOnce(max_wait);
-    return absl::OkStatus();
+    return iocp.RunOnce(max_wait);
   });
   return copier.Run();
 }

@@ -61,7 +61,7 @@ TEST(WinsockConnector, RefusedConnectFailsWithUnavailable) {
           *loop, SocketAddress::Ipv4Loopback(FreePort()), Options(kPatience),
           [&](absl::StatusOr<UniqueSocket> r) { result = std::move(r); });
   ASSERT_TRUE(connector.ok()) << connector.status();
-  ASSERT_TRUE(loop->RunUntil([&] { return result.has_value(); }, kPatience));
+  ASSERT_TRUE(loop->RunUntil([&] { return result.has_value(); }, kPatience).ok());
   ASSERT_FALSE(result->ok());
   EXPECT_EQ(result->status().code(), absl::StatusCode::kUnavailable)
       << result->status();
@@ -81,7 +81,7 @@ TEST(WinsockConnector, RetriesRefusedAttemptsUntilTheListenerIsUp) {
           [&](absl::StatusOr<UniqueSocket> r) { result = std::move(r); });
   ASSERT_TRUE(connector.ok()) << connector.status();
   ASSERT_TRUE(loop->RunUntil(
-      [&] { return (*connector)->attempts_made() >= 2; }, kPatience));
+      [&] { return (*connector)->attempts_made() >= 2; }, kPatience).ok());
   ASSERT_FALSE(result.has_value());
 
   std::vector<AcceptedConnection> accepted;
@@ -93,7 +93,7 @@ TEST(WinsockConnector, RetriesRefusedAttemptsUntilTheListenerIsUp) {
                               });
   ASSERT_TRUE(listener.ok()) << listener.status();
   ASSERT_TRUE(loop->RunUntil(
-      [&] { return result.has_value() && !accepted.empty(); }, kPatience));
+      [&] { return result.has_value() && !accepted.empty(); }, kPatience).ok());
   ASSERT_TRUE(result->ok()) << result->status();
   EXPECT_TRUE((*connector)->done());
 
@@ -112,7 +112,7 @@ TEST(WinsockConnector, RetriesRefusedAttemptsUntilTheListenerIsUp) {
         return server.eof && client.eof &&
                client.flow->state() == FlowState::kClosed;
       },
-      kPatience));
+      kPatience).ok());
   EXPECT_EQ(server.received, "after retries");
 }
 
@@ -151,7 +151,7 @@ TEST(WinsockConnector, TimesOutWhenTheListenerNeverAnswers) {
         }
         return true;
       },
-      kPatience));
+      kPatience).ok());
   if (filled == 8) GTEST_SKIP() << "this system's backlog did not fill up";
 
   std::optional<absl::StatusOr<UniqueSocket>> result;
@@ -160,7 +160,7 @@ TEST(WinsockConnector, TimesOutWhenTheListenerNeverAnswers) {
           *loop, target, Options(absl::Milliseconds(150), 2),
           [&](absl::StatusOr<UniqueSocket> r) { result = std::move(r); });
   ASSERT_TRUE(connector.ok());
-  ASSERT_TRUE(loop->RunUntil([&] { return result.has_value(); }, kPatience));
+  ASSERT_TRUE(loop->RunUntil([&] { return result.has_value(); }, kPatience).ok());
   ASSERT_FALSE(result->ok());
   EXPECT_EQ(result->status().code(), absl::StatusCode::kDeadlineExceeded)
       << result->status();
@@ -180,7 +180,7 @@ TEST(WinsockConnector, DestroyingAPendingConnectorCancelsIt) {
   ASSERT_TRUE(connector.ok());
   connector->reset();
   ASSERT_TRUE(loop->RunUntil([&] { return loop->attached_sockets() == 0; },
-                             kPatience));
+                             kPatience).ok());
   EXPECT_FALSE(called);
 }
 
@@ -202,7 +202,7 @@ TEST(WinsockListener, ReportsThePeerAddress) {
           *loop, (*listener)->local_address(), Options(kPatience),
           [&](absl::StatusOr<UniqueSocket> r) { client = std::move(r); });
   ASSERT_TRUE(loop->RunUntil(
-      [&] { return client.has_value() && !accepted.empty(); }, kPatience));
+      [&] { return client.has_value() && !accepted.empty(); }, kPatience).ok());
   ASSERT_TRUE(client->ok());
   sockaddr_in local = {};
   int length = sizeof(local);
@@ -231,7 +231,7 @@ TEST(WinsockListener, PeerFilterRejectsAndCounts) {
           [&](absl::StatusOr<UniqueSocket> r) { client = std::move(r); });
   ASSERT_TRUE(loop->RunUntil(
       [&] { return client.has_value() && (*listener)->rejected_peers() == 1; },
-      kPatience));
+      kPatience).ok());
   EXPECT_EQ(accepted, 0);
   // The rejected client sees its stream end abruptly, not cleanly.
   ASSERT_TRUE(client->ok());
@@ -244,7 +244,7 @@ TEST(WinsockListener, PeerFilterRejectsAndCounts) {
         end.Drain();
         return end.ReadEnded();
       },
-      kPatience));
+      kPatience).ok());
   EXPECT_FALSE(end.eof);
 }
 
@@ -257,7 +257,7 @@ TEST(WinsockListener, DestroyingItCancelsThePendingAccept) {
   EXPECT_EQ(loop->attached_sockets(), 1u);
   listener->reset();
   ASSERT_TRUE(loop->RunUntil([&] { return loop->attached_sockets() == 0; },
-                             kPatience));
+                             kPatience).ok());
 }
 
 TEST(WinsockListener, AllowVmIdsKeepsOnlyListedHyperVPeers) {
