@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <io.h>
 
-#include <climits>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -115,21 +114,18 @@ absl::StatusOr<UniqueSocket> ConnectOne(IocpLoop& loop,
                                         const Endpoint& endpoint,
                                         const CommandLine& config) {
   std::optional<absl::StatusOr<UniqueSocket>> connected;
-  WinsockConnectOptions options;
+  ConnectOptions options;
   options.timeout = config.connect_timeout;
-  options.attempts = config.retry ? INT_MAX : 1;
+  options.retry_refused = config.retry;
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
       WinsockConnector::Connect(
           loop, endpoint.address, options,
           [&](absl::StatusOr<UniqueSocket> s) { connected = std::move(s); });
   if (!connector.ok()) return connector.status();
-  // With retries, the connect timeout bounds all the attempts together.
-  if (!loop.RunUntil([&] { return connected.has_value(); },
-                     config.connect_timeout).ok()) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "connect to ", endpoint.address.ToString(), ": timed out after ",
-        absl::FormatDuration(config.connect_timeout), " (",
-        (*connector)->attempts_made(), " attempts)"));
+  // The connector ends by itself at the connect timeout.
+  if (absl::Status ran = loop.RunUntil([&] { return connected.has_value(); });
+      !ran.ok()) {
+    return ran;
   }
   return *std::move(connected);
 }

@@ -56,7 +56,7 @@ TEST(WinsockListener, OutOfSocketsItBacksOffReportsOnceAndRecovers) {
 
   // A client connects meanwhile; the backlog holds it while the retries
   // (after 10ms, then 20ms, then 40ms) fail twice and then succeed.
-  WinsockConnectOptions connect_options;
+  ConnectOptions connect_options;
   connect_options.timeout = kPatience;
   std::optional<absl::StatusOr<UniqueSocket>> client;
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =

@@ -44,7 +44,7 @@ inline absl::StatusOr<SocketPair> ConnectSockets(IocpLoop& loop) {
           });
   if (!listener.ok()) return listener.status();
   std::optional<absl::StatusOr<UniqueSocket>> connected;
-  WinsockConnectOptions options;
+  ConnectOptions options;
   options.timeout = kPatience;
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
       WinsockConnector::Connect(
