@@ -31,10 +31,10 @@
 #include "backends/winsock/winsock_iocp_loop.h"
 #include "backends/winsock/winsock_listener.h"
 #include "core/flow.h"
-#include "tools/hvcat_command_line.h"
-#include "tools/hvcat_copy.h"
-#include "tools/hvcat_exit.h"
-#include "tools/hvcat_std_streams_windows.h"
+#include "tools/hvcat/command_line.h"
+#include "tools/hvcat/copier.h"
+#include "tools/hvcat/exit.h"
+#include "tools/hvcat/std_streams_windows.h"
 
 namespace hvsock::hvcat {
 namespace {
