@@ -26,6 +26,12 @@ struct ConnectOptions {
   // The first retry's delay, doubling per retry up to max_backoff.
   absl::Duration initial_backoff = absl::Milliseconds(10);
   absl::Duration max_backoff = absl::Seconds(1);
+  // Each attempt is abandoned after this long, if sooner than the whole
+  // timeout, and counts as unanswered (retried with retry_refused). For
+  // transports where an attempt can hang: a Hyper-V connect issued before
+  // the service listens blocks forever on some Windows builds. Infinite:
+  // only the whole timeout bounds an attempt. Must be positive.
+  absl::Duration attempt_timeout = absl::InfiniteDuration();
   // Called before each retry with the attempt number (1 for the first
   // failure) and why it failed. For logging, and for tests.
   std::function<void(int attempt, const absl::Status& why)> on_retry;

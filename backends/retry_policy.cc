@@ -1,6 +1,7 @@
 #include "backends/retry_policy.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,7 +17,18 @@ absl::StatusOr<ConnectRetryPolicy> ConnectRetryPolicy::Create(
                      "finite (got ",
                      absl::FormatDuration(options.timeout), ")"));
   }
+  if (options.attempt_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("connect ", uri, ": the attempt timeout must be "
+                     "positive (got ",
+                     absl::FormatDuration(options.attempt_timeout), ")"));
+  }
   return ConnectRetryPolicy(std::move(uri), options, now);
+}
+
+absl::Time ConnectRetryPolicy::AttemptDeadline(absl::Time start) const {
+  if (options_.attempt_timeout == absl::InfiniteDuration()) return deadline_;
+  return std::min(start + options_.attempt_timeout, deadline_);
 }
 
 ConnectRetryPolicy::ConnectRetryPolicy(std::string uri,
@@ -45,10 +57,20 @@ std::variant<absl::Status, absl::Time> ConnectRetryPolicy::AttemptFailed(
     ConnectFailure failure, absl::Time now, const absl::Status& other) {
   absl::StatusCode code = absl::StatusCode::kUnavailable;
   absl::string_view reason;
+  std::string unanswered;  // reason's text for an unanswered attempt
   bool retry = options_.retry_refused;
   switch (failure) {
     case ConnectFailure::kTimedOut:
-      return TimedOut("");
+      if (now >= deadline_ ||
+          options_.attempt_timeout == absl::InfiniteDuration()) {
+        return TimedOut("");
+      }
+      ++refused_;
+      unanswered = absl::StrCat("no answer within the attempt timeout (",
+                                absl::FormatDuration(options_.attempt_timeout),
+                                ")");
+      reason = unanswered;
+      break;
     case ConnectFailure::kRefused:
       ++refused_;
       reason = "connection refused (nothing listens there)";

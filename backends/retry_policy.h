@@ -16,7 +16,13 @@
 //   kBacklogFull   the listener's queue is full       Unavailable, always
 //                                                     retried (a blocking
 //                                                     connect would wait)
-//   kTimedOut      the overall timeout passed         DeadlineExceeded
+//   kTimedOut      the attempt's time ran out         DeadlineExceeded; but
+//                                                     before the deadline,
+//                                                     with an attempt
+//                                                     timeout set, it is
+//                                                     "no answer": Unavailable,
+//                                                     retried with
+//                                                     retry_refused
 //   kOther         anything else (the platform's      its own code, never
 //                  status, passed in)                 retried
 //
@@ -54,7 +60,8 @@ enum class ConnectFailure {
 class ConnectRetryPolicy {
  public:
   // Fails with InvalidArgument, naming `uri`, for a timeout that is not
-  // positive and finite. `now` starts the timeout.
+  // positive and finite, or an attempt timeout that is not positive. `now`
+  // starts the timeout.
   static absl::StatusOr<ConnectRetryPolicy> Create(std::string uri,
                                                    const ConnectOptions& options,
                                                    absl::Time now);
@@ -65,6 +72,10 @@ class ConnectRetryPolicy {
 
   // The next attempt starts (counts it).
   void AttemptStarted() { ++attempts_; }
+  // When an attempt that starts at `start` is abandoned (then it failed
+  // with kTimedOut): the connect's deadline, or sooner with
+  // options.attempt_timeout.
+  absl::Time AttemptDeadline(absl::Time start) const;
 
   // The attempt failed. For kOther, `other` is the platform's status for
   // it (its code is kept, its message follows the URI). Returns the

@@ -186,6 +186,47 @@ TEST(ConnectRetryPolicy, OtherFailuresKeepThePlatformsCodeAndAreNeverRetried) {
   EXPECT_EQ(status.message(), "connect vsock://3:1234: Permission denied");
 }
 
+TEST(ConnectRetryPolicy, AnAttemptIsAbandonedAtItsOwnTimeoutButNeverPastTheDeadline) {
+  ConnectOptions options = Retrying(absl::Seconds(1));
+  EXPECT_EQ(MakePolicy(options).AttemptDeadline(kStart + absl::Seconds(0.5)),
+            kStart + absl::Seconds(1));  // no attempt timeout: the deadline
+  options.attempt_timeout = absl::Milliseconds(300);
+  ConnectRetryPolicy policy = MakePolicy(options);
+  EXPECT_EQ(policy.AttemptDeadline(kStart), kStart + absl::Milliseconds(300));
+  EXPECT_EQ(policy.AttemptDeadline(kStart + absl::Milliseconds(900)),
+            kStart + absl::Seconds(1));
+}
+
+TEST(ConnectRetryPolicy, AnAttemptTimedOutBeforeTheDeadlineIsRetriedAndSaysWhy) {
+  ConnectOptions options = Retrying(absl::Seconds(1));
+  options.attempt_timeout = absl::Milliseconds(300);
+  std::vector<std::string> reasons;
+  options.on_retry = [&](int, const absl::Status& why) {
+    reasons.push_back(std::string(why.message()));
+  };
+  ConnectRetryPolicy policy = MakePolicy(options);
+  policy.AttemptStarted();
+  RetryAt(policy.AttemptFailed(ConnectFailure::kTimedOut,
+                               kStart + absl::Milliseconds(300)));
+  EXPECT_THAT(reasons, ElementsAre("connect vsock://3:1234: no answer within "
+                                   "the attempt timeout (300ms)"));
+  // At the deadline, the same failure ends the connect.
+  policy.AttemptStarted();
+  absl::Status status = FinalStatus(
+      policy.AttemptFailed(ConnectFailure::kTimedOut, policy.deadline()));
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST(ConnectRetryPolicy, RefusesAnAttemptTimeoutThatIsNotPositive) {
+  ConnectOptions options;
+  options.attempt_timeout = absl::ZeroDuration();
+  absl::StatusOr<ConnectRetryPolicy> policy =
+      ConnectRetryPolicy::Create(kUri, options, kStart);
+  EXPECT_EQ(policy.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(policy.status().message(),
+              HasSubstr("the attempt timeout must be positive"));
+}
+
 TEST(ConnectRetryPolicy, AnnotatePutsTheUriInFront) {
   ConnectRetryPolicy policy = MakePolicy(ConnectOptions{});
   absl::Status status =

@@ -63,6 +63,10 @@ class ConnectPolicy {
   const std::string& uri() const { return policy_.uri(); }
   const SocketAddress& socket_address() const { return socket_address_; }
   absl::Time deadline() const { return policy_.deadline(); }
+  // When an attempt that starts at `start` is abandoned (ETIMEDOUT).
+  absl::Time AttemptDeadline(absl::Time start) const {
+    return policy_.AttemptDeadline(start);
+  }
 
   // The next attempt starts (counts it).
   void AttemptStarted() { policy_.AttemptStarted(); }

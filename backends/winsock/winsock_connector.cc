@@ -80,12 +80,12 @@ class WinsockConnector::Attempts : public DeadlineWatcher {
   // DeadlineWatcher
   std::optional<absl::Time> NextDeadline() const override {
     if (done_ || detached_) return std::nullopt;
-    if (op_.pending && !timed_out_) return policy_.deadline();
+    if (op_.pending && !timed_out_) return attempt_deadline_;
     if (!op_.pending && retry_at_.has_value()) return retry_at_;
     return std::nullopt;
   }
   void OnDeadline(absl::Time now) override {
-    if (op_.pending && !timed_out_ && now >= policy_.deadline()) {
+    if (op_.pending && !timed_out_ && now >= attempt_deadline_) {
       timed_out_ = true;
       CancelIoEx(reinterpret_cast<HANDLE>(socket_.get()), &op_.overlapped);
     } else if (!op_.pending && retry_at_.has_value() && now >= *retry_at_) {
@@ -133,6 +133,7 @@ class WinsockConnector::Attempts : public DeadlineWatcher {
     }
     op_.socket = socket_.get();
     op_.Start();
+    attempt_deadline_ = policy_.AttemptDeadline(loop_.Now());
     if (connect_ex_(socket_.get(), remote_.get(), remote_.length(), nullptr, 0,
                     nullptr, &op_.overlapped)) {
       return;  // completed at once; the completion still arrives
@@ -193,6 +194,7 @@ class WinsockConnector::Attempts : public DeadlineWatcher {
   IoLoop& loop_;
   SocketAddress remote_;
   ConnectRetryPolicy policy_;
+  absl::Time attempt_deadline_ = absl::InfiniteFuture();
   ConnectCallback on_done_;
   LPFN_CONNECTEX connect_ex_ = nullptr;
   IoOperation op_;

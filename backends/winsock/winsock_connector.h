@@ -8,9 +8,10 @@
 // (the peer's listener or VM is not up yet) is retried with exponential
 // backoff until then; any other failure ends at once. Each attempt binds a
 // fresh socket to its family's wildcard address, issues ConnectEx, and is
-// cancelled (CancelIoEx) at the connect's deadline: a Hyper-V connect
-// issued before the service listens can otherwise block forever on some
-// Windows builds. On
+// cancelled (CancelIoEx) at its attempt deadline (the connect's deadline,
+// or sooner with `attempt_timeout`, after which it is retried as
+// unanswered): a Hyper-V connect issued before the service listens can
+// otherwise block forever on some Windows builds. On
 // success the socket gets SO_UPDATE_CONNECT_CONTEXT (without it shutdown
 // does not work on a ConnectEx socket) and is handed to `on_done`, still
 // attached to the loop: pass it to WinsockFlow::Create on the same loop (or
