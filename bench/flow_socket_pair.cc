@@ -31,7 +31,7 @@ FlowSocketPair::FlowSocketPair(EventLoop& loop, const FlowOptions& options,
   auto add = [&](UniqueFd fd, End& end) {
     absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
         std::move(fd), options,
-        [this, &end](LoopFlow&, FlowEvent event) { OnEvent(end, event); });
+        [this, &end](FlowHandle&, FlowEvent event) { OnEvent(end, event); });
     if (!flow.ok()) Die(flow.status());
     end.flow = *flow;
   };

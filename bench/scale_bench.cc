@@ -87,7 +87,7 @@ void BM_IdleFlows(benchmark::State& state) {
       for (UniqueFd* fd : {&a, &b}) {
         absl::StatusOr<LoopFlow*> flow =
             loop->AddFlow(std::move(*fd), FlowOptions(),
-                          [](LoopFlow&, FlowEvent) {});
+                          [](FlowHandle&, FlowEvent) {});
         if (!flow.ok()) std::abort();
         added.push_back(*flow);
       }

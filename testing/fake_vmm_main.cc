@@ -5,7 +5,7 @@
 //   bazel run //testing:fake_vmm_main -- /tmp/vm/v.sock /tmp/vm [options]
 //   bazel run //tools:hvstress -- --server unix:///tmp/vm/guest_52
 //       --protocol=framed &                  # the "guest", on port 52
-//   bazel run //tools:hvcat -- hybrid-vsock:///tmp/vm/v.sock:52
+//   bazel run //tools/hvcat -- hybrid-vsock:///tmp/vm/v.sock:52
 //
 // Arguments: PATH (the VMM socket; for --hyperkit its directory), GUEST_DIR
 // (the guest's port P listens on GUEST_DIR/guest_P). Options select the

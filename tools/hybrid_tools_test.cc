@@ -104,7 +104,7 @@ class HybridToolsTest : public ::testing::Test {
                                      const std::string& input) {
     ToolStreams streams;
     streams.in = InputFile(input);
-    return std::make_unique<ToolProcess>(RunfilePath("tools/hvcat"), args,
+    return std::make_unique<ToolProcess>(RunfilePath("tools/hvcat/hvcat"), args,
                                          streams);
   }
 
@@ -237,7 +237,7 @@ TEST_F(HybridToolsTest, HvcatListensWhereTheVmmDeliversGuestConnections) {
 }
 
 TEST_F(HybridToolsTest, HvcatHelpSaysFramedIsTheHybridVsockDefault) {
-  Result result = ToolProcess(RunfilePath("tools/hvcat"), {"--help"})
+  Result result = ToolProcess(RunfilePath("tools/hvcat/hvcat"), {"--help"})
                       .Wait(kToolLimit);
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_THAT(result.out, HasSubstr("hybrid-vsock:///path/to/v.sock:PORT"));

@@ -42,8 +42,9 @@ class AsyncConnect {
   void Attempt() {
     policy_->AttemptStarted();
     absl::Time now = loop_.Now();
+    const absl::Time attempt_deadline = policy_->AttemptDeadline(now);
     absl::StatusOr<ConnectAttempt> attempt = StartConnectAttempt(
-        policy_->socket_address(), now, policy_->deadline());
+        policy_->socket_address(), now, attempt_deadline);
     if (!attempt.ok()) {
       FinishLater(policy_->Annotate(attempt.status()));
       return;
@@ -63,7 +64,7 @@ class AsyncConnect {
       return;
     }
     watch_ = *watch;
-    deadline_ = loop_.AddTimer(policy_->deadline(),
+    deadline_ = loop_.AddTimer(attempt_deadline,
                                [this] { AttemptEnded(ETIMEDOUT); });
   }
 

@@ -301,7 +301,7 @@ TEST_F(AsyncConnectTest, ManyConnectsDoNotBlockOtherFlowsOnTheLoop) {
   int rounds_when_first_connected = -1;
   auto fds = SocketPair();
   LoopFlow* echo = *loop_->AddFlow(
-      std::move(fds[0]), FlowOptions(), [](LoopFlow& flow, FlowEvent) {
+      std::move(fds[0]), FlowOptions(), [](FlowHandle& flow, FlowEvent) {
         while (true) {
           absl::StatusOr<ReadResult> read = flow.Read();
           if (!read.ok() || !read->is_data()) return;
@@ -309,7 +309,7 @@ TEST_F(AsyncConnectTest, ManyConnectsDoNotBlockOtherFlowsOnTheLoop) {
         }
       });
   LoopFlow* bouncer = *loop_->AddFlow(
-      std::move(fds[1]), FlowOptions(), [&](LoopFlow& flow, FlowEvent) {
+      std::move(fds[1]), FlowOptions(), [&](FlowHandle& flow, FlowEvent) {
         while (true) {
           absl::StatusOr<ReadResult> read = flow.Read();
           if (!read.ok() || !read->is_data()) return;

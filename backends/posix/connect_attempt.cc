@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -48,80 +49,34 @@ int ConnectAttemptResult(int fd) {
 
 absl::StatusOr<ConnectPolicy> ConnectPolicy::Create(
     const Address& address, const ConnectOptions& options, absl::Time now) {
-  std::string uri = FormatAddressUri(address);
-  if (options.timeout <= absl::ZeroDuration() ||
-      options.timeout == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("connect ", uri, ": the timeout must be positive and "
-                     "finite (got ",
-                     absl::FormatDuration(options.timeout), ")"));
-  }
+  absl::StatusOr<ConnectRetryPolicy> policy =
+      ConnectRetryPolicy::Create(FormatAddressUri(address), options, now);
+  if (!policy.ok()) return policy.status();
   absl::StatusOr<SocketAddress> socket_address = SocketAddress::From(address);
   if (!socket_address.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "connect ", uri, ": ", socket_address.status().message()));
+        "connect ", policy->uri(), ": ", socket_address.status().message()));
   }
-  return ConnectPolicy(std::move(uri), *socket_address, options,
-                       std::holds_alternative<UnixAddress>(address), now);
+  return ConnectPolicy(*std::move(policy), *socket_address,
+                       std::holds_alternative<UnixAddress>(address));
 }
-
-ConnectPolicy::ConnectPolicy(std::string uri, SocketAddress socket_address,
-                             const ConnectOptions& options, bool is_unix,
-                             absl::Time now)
-    : uri_(std::move(uri)),
-      socket_address_(socket_address),
-      options_(options),
-      is_unix_(is_unix),
-      deadline_(now + options.timeout),
-      backoff_(std::max(options.initial_backoff, absl::Milliseconds(1))) {}
 
 std::variant<absl::Status, absl::Time> ConnectPolicy::AttemptFailed(
     int error, absl::Time now) {
+  ConnectFailure failure = ConnectFailure::kOther;
   if (error == ETIMEDOUT) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "connect ", uri_, ": timed out after ",
-        absl::FormatDuration(options_.timeout),
-        refused_ > 0 ? absl::StrCat(" (", refused_, " attempts refused)")
-                     : ""));
-  }
-  absl::StatusCode code;
-  std::string reason;
-  bool retry = options_.retry_refused;
-  if (error == ECONNREFUSED || error == ECONNRESET) {
-    ++refused_;
-    code = absl::StatusCode::kUnavailable;
-    reason = "connection refused (nothing listens there)";
+    failure = ConnectFailure::kTimedOut;
+  } else if (error == ECONNREFUSED || error == ECONNRESET) {
+    failure = ConnectFailure::kRefused;
   } else if (is_unix_ && error == ENOENT) {
-    ++refused_;
-    code = absl::StatusCode::kNotFound;
-    reason = "no socket file at that path";
+    failure = ConnectFailure::kNoSocketFile;
   } else if (is_unix_ && error == EAGAIN) {
-    code = absl::StatusCode::kUnavailable;
-    reason = "the listener's backlog is full";
-    retry = true;  // a blocking connect would have waited
-  } else {
-    return PosixError(error, absl::StrCat("connect ", uri_));
+    failure = ConnectFailure::kBacklogFull;
   }
-  const std::string attempts =
-      attempts_ > 1 ? absl::StrCat(" (attempt ", attempts_, ")") : "";
-  absl::Status why(code,
-                   absl::StrCat("connect ", uri_, ": ", reason, attempts));
-  if (!retry) return why;
-  if (now >= deadline_) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "connect ", uri_, ": timed out after ",
-        absl::FormatDuration(options_.timeout), " (", attempts_,
-        " attempts; the last: ", reason, ")"));
-  }
-  if (options_.on_retry) options_.on_retry(attempts_, why);
-  absl::Time retry_at = std::min(now + backoff_, deadline_);
-  backoff_ = std::min(backoff_ * 2, std::max(options_.max_backoff, backoff_));
-  return retry_at;
-}
-
-absl::Status ConnectPolicy::Annotate(const absl::Status& status) const {
-  return absl::Status(status.code(),
-                      absl::StrCat("connect ", uri_, ": ", status.message()));
+  return policy_.AttemptFailed(
+      failure, now,
+      absl::Status(absl::ErrnoToStatusCode(error),
+                   std::error_code(error, std::generic_category()).message()));
 }
 
 }  // namespace hvsock::internal

@@ -5,21 +5,24 @@
 // StartConnectAttempt() and ConnectAttemptResult() are the two syscall
 // halves of one non-blocking attempt; how the caller waits between them
 // (poll(), or an FdWatch) is its own business. ConnectPolicy is the rest,
-// without IO or clocks (time is an argument): it validates the arguments,
-// counts attempts, decides whether a failure is retried and after how long
-// (exponential backoff, bounded by the deadline), and words every failure.
+// without IO or clocks (time is an argument): the posix narrowing of every
+// backend's ConnectRetryPolicy (backends/retry_policy.h), which counts
+// attempts, decides whether a failure is retried and after how long, and
+// words every failure; here errno values become ConnectFailures.
 //
 // Internal to backends/posix. Thread-compatible.
 #ifndef HVSOCK_BACKENDS_POSIX_CONNECT_ATTEMPT_H_
 #define HVSOCK_BACKENDS_POSIX_CONNECT_ATTEMPT_H_
 
 #include <string>
+#include <utility>
 #include <variant>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "backends/address.h"
+#include "backends/retry_policy.h"
 #include "backends/posix/connector.h"
 #include "backends/posix/socket_address.h"
 #include "backends/posix/unique_fd.h"
@@ -57,12 +60,16 @@ class ConnectPolicy {
                                               const ConnectOptions& options,
                                               absl::Time now);
 
-  const std::string& uri() const { return uri_; }
+  const std::string& uri() const { return policy_.uri(); }
   const SocketAddress& socket_address() const { return socket_address_; }
-  absl::Time deadline() const { return deadline_; }
+  absl::Time deadline() const { return policy_.deadline(); }
+  // When an attempt that starts at `start` is abandoned (ETIMEDOUT).
+  absl::Time AttemptDeadline(absl::Time start) const {
+    return policy_.AttemptDeadline(start);
+  }
 
   // The next attempt starts (counts it).
-  void AttemptStarted() { ++attempts_; }
+  void AttemptStarted() { policy_.AttemptStarted(); }
 
   // The attempt failed with `error` (an errno; ETIMEDOUT when the deadline
   // passed while it was in progress). Returns the connect's final status,
@@ -73,21 +80,22 @@ class ConnectPolicy {
 
   // A status from outside the policy (socket creation, the loop), with the
   // URI in front.
-  absl::Status Annotate(const absl::Status& status) const;
+  absl::Status Annotate(const absl::Status& status) const {
+    return policy_.Annotate(status);
+  }
 
  private:
-  ConnectPolicy(std::string uri, SocketAddress socket_address,
-                const ConnectOptions& options, bool is_unix, absl::Time now);
+  ConnectPolicy(ConnectRetryPolicy policy, SocketAddress socket_address,
+                bool is_unix)
+      : policy_(std::move(policy)),
+        socket_address_(socket_address),
+        is_unix_(is_unix) {}
 
-  std::string uri_;
+  ConnectRetryPolicy policy_;
   SocketAddress socket_address_;
-  ConnectOptions options_;
   bool is_unix_;
-  absl::Time deadline_;
-  absl::Duration backoff_;
-  int attempts_ = 0;
-  int refused_ = 0;
 };
+
 
 }  // namespace hvsock::internal
 

@@ -43,14 +43,16 @@ absl::StatusOr<UniqueFd> Connect(const Address& address,
   if (!policy.ok()) return policy.status();
   while (true) {
     policy->AttemptStarted();
+    const absl::Time start = absl::Now();
+    const absl::Time attempt_deadline = policy->AttemptDeadline(start);
     absl::StatusOr<internal::ConnectAttempt> attempt =
-        internal::StartConnectAttempt(policy->socket_address(), absl::Now(),
-                                      policy->deadline());
+        internal::StartConnectAttempt(policy->socket_address(), start,
+                                      attempt_deadline);
     if (!attempt.ok()) return policy->Annotate(attempt.status());
     int error = attempt->error;
     if (attempt->in_progress) {
       absl::StatusOr<int> ended =
-          AwaitAttempt(attempt->fd.get(), policy->deadline());
+          AwaitAttempt(attempt->fd.get(), attempt_deadline);
       if (!ended.ok()) return policy->Annotate(ended.status());
       error = *ended;
     }

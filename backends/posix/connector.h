@@ -29,21 +29,15 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "backends/address.h"
+#include "backends/connect_options.h"
 #include "backends/posix/unique_fd.h"
 
 namespace hvsock {
 
-struct ConnectOptions {
-  // The whole connect, retries included. Must be positive and finite.
-  absl::Duration timeout = absl::Seconds(10);
-  // Retry while refused (the listener is not up yet).
-  bool retry_refused = false;
-  absl::Duration initial_backoff = absl::Milliseconds(10);
-  absl::Duration max_backoff = absl::Seconds(1);
-  // Called before each retry with the attempt number (1 for the first
-  // failure) and why it failed. For logging, and for tests.
-  std::function<void(int attempt, const absl::Status& why)> on_retry;
-};
+// ConnectOptions (backends/connect_options.h) are every backend's; the
+// retry policy and the error words are ConnectRetryPolicy's
+// (backends/retry_policy.h).
+
 
 // A connected, non-blocking, close-on-exec stream socket.
 absl::StatusOr<UniqueFd> Connect(const Address& address,

@@ -39,7 +39,7 @@ Readiness ReadinessOf(uint32_t events) {
 // ── LoopFlow ───────────────────────────────────────────────────────────
 
 LoopFlow::LoopFlow(EventLoop& loop, Flow flow, UniqueFd fd,
-                   FlowCallback on_event)
+                   FlowEventCallback on_event)
     : LoopEntry(Kind::kFlow),
       loop_(loop),
       driver_(std::move(flow), std::move(fd),
@@ -151,7 +151,7 @@ EventLoop::~EventLoop() {
 
 absl::StatusOr<LoopFlow*> EventLoop::AddFlow(UniqueFd fd,
                                             const FlowOptions& options,
-                                            FlowCallback on_event) {
+                                            FlowEventCallback on_event) {
   absl::StatusOr<Flow> core = Flow::Create(options);
   if (!core.ok()) return core.status();
   int raw_fd = fd.get();
@@ -355,24 +355,6 @@ absl::Status EventLoop::RunOnce(absl::Duration max_wait) {
   std::erase_if(dirty_, [](LoopFlow* flow) { return flow->released; });
   released_flows_.clear();
   released_watches_.clear();
-  return absl::OkStatus();
-}
-
-absl::Status EventLoop::RunUntil(const std::function<bool()>& done,
-                                 absl::Duration limit) {
-  absl::Time deadline = limit == absl::InfiniteDuration()
-                            ? absl::InfiniteFuture()
-                            : Now() + limit;
-  while (!done()) {
-    absl::Time now = Now();
-    if (now >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "EventLoop::RunUntil: not done after ", absl::FormatDuration(limit)));
-    }
-    if (absl::Status status = RunOnce(deadline - now); !status.ok()) {
-      return status;
-    }
-  }
   return absl::OkStatus();
 }
 

@@ -60,6 +60,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "backends/flow_handle.h"
+#include "backends/loop.h"
 #include "backends/post_queue.h"
 #include "backends/posix/socket_driver.h"
 #include "backends/posix/unique_fd.h"
@@ -79,28 +81,27 @@ struct LoopEntry {
 };
 }  // namespace internal
 
-class LoopFlow;
-using FlowCallback = absl::AnyInvocable<void(LoopFlow&, FlowEvent)>;
-
-// A flow run by an EventLoop. Obtained from EventLoop::AddFlow; owned by
-// the loop.
-class LoopFlow : private internal::LoopEntry {
+// A flow run by an EventLoop: the posix FlowHandle (backends/flow_handle.h).
+// Obtained from EventLoop::AddFlow; owned by the loop.
+class LoopFlow : public FlowHandle, private internal::LoopEntry {
  public:
   LoopFlow(const LoopFlow&) = delete;
   LoopFlow& operator=(const LoopFlow&) = delete;
 
-  // ── Commands: Flow's, plus scheduling the IO they need ───────────────
-  absl::Status Write(absl::Cord data);
-  absl::Status Write(absl::string_view data) { return Write(absl::Cord(data)); }
-  absl::Status Writev(absl::Span<absl::Cord> buffers);
-  // Flow::Close with the loop's clock.
-  absl::Status Close();
-  void Abort();
-  absl::StatusOr<ReadResult> Read(size_t max_bytes = SIZE_MAX);
+  // ── FlowHandle: Flow's commands, plus scheduling the IO they need ─────
+  using FlowHandle::Write;
+  absl::Status Write(absl::Cord data) override;
+  absl::Status Writev(absl::Span<absl::Cord> buffers) override;
+  absl::Status Close() override;
+  void Abort() override;
+  absl::StatusOr<ReadResult> Read(size_t max_bytes = SIZE_MAX) override;
+  const Flow& flow() const override { return driver_.flow(); }
 
-  // The flow itself, for getters: commands go through the methods above,
-  // which schedule the IO they need.
-  const Flow& flow() const { return driver_.flow(); }
+  // The LoopFlow behind the handle that an EventLoop passes to its flows'
+  // callbacks (for Release() and driver()). Only for those handles.
+  static LoopFlow& Of(FlowHandle& handle) {
+    return static_cast<LoopFlow&>(handle);
+  }
   const SocketDriver& driver() const { return driver_; }
 
   // The application is done with this flow: it is aborted unless finished,
@@ -111,11 +112,11 @@ class LoopFlow : private internal::LoopEntry {
  private:
   friend class EventLoop;
   LoopFlow(EventLoop& loop, Flow flow, UniqueFd fd,
-           FlowCallback on_event);
+           FlowEventCallback on_event);
 
   EventLoop& loop_;
   SocketDriver driver_;  // owns the flow; its wake marks this flow dirty
-  FlowCallback on_event_;
+  FlowEventCallback on_event_;
   absl::Time armed_deadline_ = absl::InfiniteFuture();
   bool dirty_ = false;
   LoopFlow* prev_ = nullptr;  // the loop's list of live flows
@@ -183,7 +184,8 @@ class LoopTimer {
   uint64_t id_ = 0;
 };
 
-class EventLoop {
+// The posix Loop (backends/loop.h).
+class EventLoop : public Loop {
  public:
   struct Options {
     // The loop's clock; tests may substitute one.
@@ -201,7 +203,7 @@ class EventLoop {
   // in order, while every flow and watch still exists. Then releases every
   // flow and watch still registered. Destroy the loop on its own thread
   // (or after that thread has stopped running it).
-  ~EventLoop();
+  ~EventLoop() override;
 
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -210,7 +212,7 @@ class EventLoop {
   // it is not). `on_event` is called on this loop's thread with each of the
   // flow's events. Fails if `options` are invalid or epoll refuses `fd`.
   absl::StatusOr<LoopFlow*> AddFlow(UniqueFd fd, const FlowOptions& options,
-                                    FlowCallback on_event);
+                                    FlowEventCallback on_event);
 
   // Watches `fd` (not owned). Fails if epoll refuses it (regular files and
   // /dev/null cannot be watched: they are always ready).
@@ -232,11 +234,9 @@ class EventLoop {
   // if a deadline or timer is due sooner; not at all if that IO happened or
   // more is pending) for readiness, handle it, and fire due deadlines and
   // timers.
-  absl::Status RunOnce(absl::Duration max_wait = absl::InfiniteDuration());
-  // Passes until `done()` is true (checked before each pass). Fails with
-  // DeadlineExceeded if that takes longer than `limit`.
-  absl::Status RunUntil(const std::function<bool()>& done,
-                        absl::Duration limit = absl::InfiniteDuration());
+  absl::Status RunOnce(
+      absl::Duration max_wait = absl::InfiniteDuration()) override;
+  // RunUntil (Loop's): passes until `done()` is true.
   // Passes until Stop() is called.
   absl::Status Run();
   // On the loop's thread; from another, Post([loop] { loop->Stop(); }).
@@ -245,13 +245,13 @@ class EventLoop {
   // Runs `callback` on this loop's thread on a coming pass, waking the loop
   // if it sleeps; never from inside Post. Any thread. False only once the
   // loop is being destroyed (the callback is then destroyed unrun).
-  bool Post(PostedCallback callback) {
+  bool Post(PostedCallback callback) override {
     return posts_->Post(std::move(callback));
   }
   // A handle for posting that may outlive the loop (Post then fails).
-  LoopPoster poster() const { return LoopPoster(posts_); }
+  LoopPoster poster() const override { return LoopPoster(posts_); }
 
-  absl::Time Now() const { return options_.clock(); }
+  absl::Time Now() override { return options_.clock(); }
   size_t flow_count() const { return flow_count_; }
 
  private:

@@ -98,7 +98,7 @@ TEST(EventLoopPost, PostsLeftAtDestructionRunInTheDestructorWhileFlowsExist) {
   std::unique_ptr<EventLoop> loop = NewLoop();
   std::array<UniqueFd, 2> fds = SocketPair();
   LoopFlow* flow =
-      *loop->AddFlow(std::move(fds[0]), FlowOptions(), [](LoopFlow&, FlowEvent) {});
+      *loop->AddFlow(std::move(fds[0]), FlowOptions(), [](FlowHandle&, FlowEvent) {});
   bool ran = false;
   bool flow_usable = false;
   loop->Post([&] {
@@ -164,12 +164,12 @@ TEST(EventLoopPost, WorkerThreadsPostWritesToFlowsWhileTheLoopRuns) {
     std::array<UniqueFd, 2> fds = SocketPair();
     Sender* sender = &senders[f];
     sender->flow = *loop->AddFlow(
-        std::move(fds[0]), FlowOptions(), [sender](LoopFlow&, FlowEvent event) {
+        std::move(fds[0]), FlowOptions(), [sender](FlowHandle&, FlowEvent event) {
           if (event == FlowEvent::kWritable) sender->Flush();
         });
     std::string* sink = &received[f];
     ASSERT_TRUE(loop->AddFlow(std::move(fds[1]), FlowOptions(),
-                              [sink](LoopFlow& flow, FlowEvent event) {
+                              [sink](FlowHandle& flow, FlowEvent event) {
                                 if (event != FlowEvent::kReadable) return;
                                 for (;;) {
                                   absl::StatusOr<ReadResult> read = flow.Read();

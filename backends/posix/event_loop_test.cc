@@ -42,7 +42,7 @@ struct App : testing::ScriptedApp {
   bool released = false;
   absl::Status error;  // the first failure: a write's, a read's or the flow's
 
-  void Pump(LoopFlow& flow) {
+  void Pump(FlowHandle& flow) {
     Act(flow, [&flow] {
       flow.Close().IgnoreError();  // a failed flow reports through kFailed
       return absl::OkStatus();
@@ -50,14 +50,14 @@ struct App : testing::ScriptedApp {
     if (error.ok()) error = write_error.ok() ? read_error : write_error;
   }
 
-  FlowCallback Callback() {
-    return [this](LoopFlow& flow, FlowEvent event) {
+  FlowEventCallback Callback() {
+    return [this](FlowHandle& flow, FlowEvent event) {
       Pump(flow);
       if (event == FlowEvent::kCloseCompleted) completed = true;
       if (event == FlowEvent::kFailed && error.ok()) error = flow.flow().error();
       if ((completed && eof) || !error.ok()) {
         released = true;
-        flow.Release();
+        LoopFlow::Of(flow).Release();
       }
     };
   }
@@ -142,11 +142,11 @@ TEST(EventLoop, CallbacksMayReleaseOtherFlowsAndThemselves) {
   bool released = false;
   LoopFlow* a = *loop->AddFlow(
       std::move(fds[0]), FlowOptions(),
-      [&](LoopFlow& self, FlowEvent event) {
+      [&](FlowHandle& self, FlowEvent event) {
         if (event != FlowEvent::kReadable || released) return;
         released = true;
         bystander->Release();
-        self.Release();
+        LoopFlow::Of(self).Release();
       });
   (void)a;
   ASSERT_EQ(::write(fds[1].get(), "hello", 5), 5);
@@ -163,14 +163,14 @@ TEST(EventLoop, ReleasingAFlowWithWorkQueuedForTheNextPassIsSafe) {
   auto fds = SocketPair();
   bool released = false;
   *loop->AddFlow(std::move(fds[0]), FlowOptions(),
-                 [&](LoopFlow& flow, FlowEvent) {
+                 [&](FlowHandle& flow, FlowEvent) {
                    if (released) return;
                    // Reading data queues the flow for the next pass...
                    absl::StatusOr<ReadResult> read = flow.Read();
                    ASSERT_TRUE(read.ok() && read->is_data());
                    // ...and releasing it must unqueue it.
                    released = true;
-                   flow.Release();
+                   LoopFlow::Of(flow).Release();
                  });
   ASSERT_EQ(::write(fds[1].get(), "x", 1), 1);
   ASSERT_TRUE(loop->RunUntil([&] { return released; }, kLimit).ok());
@@ -303,7 +303,7 @@ TEST(EventLoopTimers, AFlowCallbackMayAddATimerThatIsDueAtOnce) {
   LoopTimer timer;
   bool fired = false;
   LoopFlow* flow = *loop->AddFlow(
-      std::move(fds[0]), FlowOptions(), [&](LoopFlow& f, FlowEvent event) {
+      std::move(fds[0]), FlowOptions(), [&](FlowHandle& f, FlowEvent event) {
         if (event != FlowEvent::kReadable || timer.pending()) return;
         f.Read().IgnoreError();
         timer = loop->AddTimer(loop->Now(), [&] { fired = true; });

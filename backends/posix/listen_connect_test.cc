@@ -13,12 +13,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "backends/peer_filter.h"
 #include "backends/posix/connector.h"
 #include "backends/posix/event_loop.h"
 #include "backends/posix/listener.h"
 #include "backends/posix/socket_address.h"
 #include "backends/posix/unix_socket_test_base.h"
 #include "backends/uri.h"
+#include "backends/hyperv/guid.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -64,7 +66,7 @@ TEST_F(ListenConnectTest, ConnectsAcceptsAndCarriesAFlow) {
   bool server_done = false;
   bool client_done = false;
   LoopFlow* server = *loop->AddFlow(
-      std::move((*accepted)->fd), framed, [&](LoopFlow& flow, FlowEvent) {
+      std::move((*accepted)->fd), framed, [&](FlowHandle& flow, FlowEvent) {
         while (true) {
           absl::StatusOr<ReadResult> read = flow.Read();
           if (!read.ok() || read->would_block()) break;
@@ -77,7 +79,7 @@ TEST_F(ListenConnectTest, ConnectsAcceptsAndCarriesAFlow) {
         if (flow.flow().IsFinished()) server_done = true;
       });
   LoopFlow* client_flow = *loop->AddFlow(
-      *std::move(client), framed, [&](LoopFlow& flow, FlowEvent) {
+      *std::move(client), framed, [&](FlowHandle& flow, FlowEvent) {
         if (flow.flow().IsFinished()) client_done = true;
       });
   ASSERT_TRUE(client_flow->Write("over a real socket").ok());
@@ -142,8 +144,9 @@ TEST_F(ListenConnectTest, RejectedPeersAreClosedUnreadAndReported) {
   options.admit = [](const Address&) {
     return absl::PermissionDeniedError("not today");
   };
-  options.on_rejected = [&](const Address& peer, const absl::Status& why) {
-    reports.push_back(absl::StrCat(FormatAddressUri(peer), " ", why.message()));
+  options.peers.on_refused = [&](absl::string_view peer,
+                                 const absl::Status& why) {
+    reports.push_back(absl::StrCat(peer, " ", why.message()));
   };
   std::unique_ptr<Listener> listener =
       MustListen(Unix("a.sock"), std::move(options));
@@ -163,19 +166,34 @@ TEST_F(ListenConnectTest, RejectedPeersAreClosedUnreadAndReported) {
   EXPECT_EQ(errno, ECONNRESET);
 }
 
+PeerFilter Cids(std::vector<uint32_t> cids) {
+  PeerFilter filter;
+  filter.allowed_cids = std::move(cids);
+  return filter;
+}
+
 TEST(CheckPeerCid, AdmitsListedCidsOnly) {
-  EXPECT_TRUE(CheckPeerCid({}, VsockAddress{7, 1}).ok());
-  EXPECT_TRUE(CheckPeerCid({3, 7}, VsockAddress{7, 1}).ok());
-  absl::Status refused = CheckPeerCid({3, 7}, VsockAddress{8, 1025});
+  EXPECT_TRUE(CheckPeerCid(Cids({}), VsockAddress{7, 1}).ok());
+  EXPECT_TRUE(CheckPeerCid(Cids({3, 7}), VsockAddress{7, 1}).ok());
+  absl::Status refused = CheckPeerCid(Cids({3, 7}), VsockAddress{8, 1025});
   EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(refused.message(),
               HasSubstr("peer CID 8 (vsock://8:1025) is not in the allowlist"));
-  EXPECT_FALSE(CheckPeerCid({3}, UnixAddress{"/x"}).ok());
+  EXPECT_FALSE(CheckPeerCid(Cids({3}), UnixAddress{"/x"}).ok());
+}
+
+TEST_F(ListenConnectTest, AVmIdAllowlistIsRefusedHereAsNeedingWindows) {
+  ListenOptions options;
+  options.peers.allowed_vm_ids = {kHvGuidParent};
+  absl::StatusOr<std::unique_ptr<Listener>> listener =
+      Listener::Listen(Unix("a.sock"), std::move(options));
+  EXPECT_EQ(listener.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(listener.status().message(), HasSubstr("need Windows"));
 }
 
 TEST_F(ListenConnectTest, CidAllowlistNeedsAVsockListener) {
   ListenOptions options;
-  options.allowed_cids = {3};
+  options.peers.allowed_cids = {3};
   absl::StatusOr<std::unique_ptr<Listener>> listener =
       Listener::Listen(Unix("a.sock"), std::move(options));
   EXPECT_EQ(listener.status().code(), absl::StatusCode::kInvalidArgument);

@@ -47,7 +47,12 @@ absl::StatusOr<PathOccupant> ProbeUnixPath(const std::string& path,
 
 absl::Status CheckListenOptions(const std::string& uri, bool is_unix,
                                 const ListenOptions& options) {
-  if (!options.allowed_cids.empty() && is_unix) {
+  if (!options.peers.allowed_vm_ids.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen ", uri, ": a VmId allowlist applies only to Hyper-V "
+        "listeners, which need Windows; use a CID allowlist for vsock"));
+  }
+  if (!options.peers.allowed_cids.empty() && is_unix) {
     return absl::InvalidArgumentError(absl::StrCat(
         "listen ", uri, ": a CID allowlist applies only to vsock listeners"));
   }
@@ -112,21 +117,10 @@ absl::Status Bind(int fd, const Address& address,
 
 }  // namespace
 
-absl::Status CheckPeerCid(const std::vector<uint32_t>& allowed,
-                          const Address& peer) {
-  if (allowed.empty()) return absl::OkStatus();
+absl::Status CheckPeerCid(const PeerFilter& filter, const Address& peer) {
   const auto* vsock = std::get_if<VsockAddress>(&peer);
-  if (vsock == nullptr) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("peer ", FormatAddressUri(peer),
-                     " has no CID and a CID allowlist is set"));
-  }
-  if (std::find(allowed.begin(), allowed.end(), vsock->cid) != allowed.end()) {
-    return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "peer CID ", vsock->cid, " (", FormatAddressUri(peer),
-      ") is not in the allowlist"));
+  if (vsock == nullptr) return AdmitAnonymousPeer(filter, FormatAddressUri(peer));
+  return AdmitVsockPeer(filter, vsock->cid, FormatAddressUri(peer));
 }
 
 absl::StatusOr<std::unique_ptr<Listener>> Listener::Listen(
@@ -209,7 +203,7 @@ absl::StatusOr<std::optional<AcceptedConnection>> Listener::Accept() {
     absl::StatusOr<Address> peer =
         SocketAddress::ToAddress(reinterpret_cast<sockaddr*>(&storage), size);
     if (!peer.ok()) peer = UnixAddress{};
-    absl::Status admitted = CheckPeerCid(options_.allowed_cids, *peer);
+    absl::Status admitted = CheckPeerCid(options_.peers, *peer);
     if (admitted.ok() && options_.admit) admitted = options_.admit(*peer);
     if (!admitted.ok()) {
       // Closed before any of its data is read; a reset where supported.
@@ -218,7 +212,9 @@ absl::StatusOr<std::optional<AcceptedConnection>> Listener::Accept() {
                    sizeof(abortive));
       fd.reset();
       ++rejected_;
-      if (options_.on_rejected) options_.on_rejected(*peer, admitted);
+      if (options_.peers.on_refused) {
+        options_.peers.on_refused(FormatAddressUri(*peer), admitted);
+      }
       continue;
     }
     ++accepted_;

@@ -7,11 +7,13 @@
 // loop (EventLoop::Watch, for readability) and call Accept() until it
 // reports no more connections.
 //
-// Admission: with ListenOptions::allowed_cids, a connection from a vsock
-// peer whose CID is not listed is closed as soon as it is accepted, before
-// any of its data is read, and reported to ListenOptions::on_rejected; an
-// `admit` hook can add any other check. Accept() never returns such a
-// connection.
+// Admission: ListenOptions::peers is every backend's PeerFilter
+// (backends/peer_filter.h), narrowed to vsock CIDs: a connection from a
+// vsock peer whose CID is not listed is closed as soon as it is accepted,
+// before any of its data is read, and reported to peers.on_refused; an
+// `admit` hook can add any other check (reported the same way). Accept()
+// never returns such a connection. A VmId allowlist is refused by Listen()
+// (it needs Windows), and any allowlist on a Unix listener.
 //
 // Unix sockets: a socket file left behind by a listener that is gone (a
 // connection attempt is refused) is removed and the bind retried; a file
@@ -34,28 +36,26 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "backends/address.h"
+#include "backends/peer_filter.h"
 #include "backends/posix/unique_fd.h"
 
 namespace hvsock {
 
 struct ListenOptions {
   int backlog = 128;
-  // vsock listeners only: accept peers with these CIDs; empty accepts all.
-  std::vector<uint32_t> allowed_cids;
+  // Which peers are admitted, and the report of those refused. vsock
+  // listeners only: peers.allowed_cids (empty admits all).
+  PeerFilter peers;
   // Any further admission check: a non-OK status rejects the peer (after
   // the CID check).
   absl::AnyInvocable<absl::Status(const Address& peer)> admit;
-  // Told about each rejected connection, after it has been closed.
-  absl::AnyInvocable<void(const Address& peer, const absl::Status& why)>
-      on_rejected;
   // Unix listeners: remove a stale socket file at the path (see above).
   bool remove_stale_socket = true;
 };
 
-// OK if `allowed` is empty or `peer` is a vsock address with a listed CID;
-// otherwise PermissionDenied saying which CID was refused.
-absl::Status CheckPeerCid(const std::vector<uint32_t>& allowed,
-                          const Address& peer);
+// OK if `filter` admits everyone or `peer` is a vsock address with a
+// listed CID; otherwise PermissionDenied saying which CID was refused.
+absl::Status CheckPeerCid(const PeerFilter& filter, const Address& peer);
 
 // A connection taken from a listener.
 struct AcceptedConnection {

@@ -70,9 +70,9 @@ TEST_F(LoopGroupTest, ServeAfterStartIsRefused) {
 
 // Echoes a flow and closes it at the client's Eof; touched only on the
 // flow's loop thread.
-void Echo(LoopFlow& flow, FlowEvent event) {
+void Echo(FlowHandle& flow, FlowEvent event) {
   if (event == FlowEvent::kCloseCompleted || event == FlowEvent::kFailed) {
-    flow.Release();
+    LoopFlow::Of(flow).Release();
     return;
   }
   for (;;) {

@@ -37,7 +37,7 @@ TEST(Vsock, LocalCidFromTheDevice) {
 TEST(Vsock, ListensOnAnyCidAndAKernelChosenPort) {
   if (!HaveVsock()) GTEST_SKIP() << "AF_VSOCK is not available";
   ListenOptions options;
-  options.allowed_cids = {VsockAddress::kCidHost};
+  options.peers.allowed_cids = {VsockAddress::kCidHost};
   options.backlog = 4;
   absl::StatusOr<std::unique_ptr<Listener>> listener = Listener::Listen(
       VsockAddress{VsockAddress::kCidAny, VsockAddress::kPortAny},

@@ -1,28 +1,41 @@
 #include "backends/winsock/winsock_connector.h"
 
 #include <utility>
+#include <variant>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "backends/retry_policy.h"
 #include "backends/winsock/winsock_error.h"
 
 namespace hvsock {
 namespace {
 
-bool Retryable(int error) {
+// A Winsock error in the shared words of ConnectRetryPolicy. The system's
+// own attempt timeout (before ours) means nobody answered: unreachable.
+ConnectFailure FailureOf(int error) {
   switch (error) {
     case WSAECONNREFUSED:
     case ERROR_CONNECTION_REFUSED:
+      return ConnectFailure::kRefused;
     case WSAENETUNREACH:
     case WSAEHOSTUNREACH:
     case ERROR_NETWORK_UNREACHABLE:
     case ERROR_HOST_UNREACHABLE:
     case WSAETIMEDOUT:
     case ERROR_SEM_TIMEOUT:
-      return true;
+      return ConnectFailure::kUnreachable;
     default:
-      return false;
+      return ConnectFailure::kOther;
   }
+}
+
+// `status` with the Winsock error payload of `from` (WinsockErrorCode).
+absl::Status WithPayloads(absl::Status status, const absl::Status& from) {
+  from.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    status.SetPayload(url, payload);
+  });
+  return status;
 }
 
 }  // namespace
@@ -30,8 +43,8 @@ bool Retryable(int error) {
 class WinsockConnector::Attempts : public DeadlineWatcher {
  public:
   Attempts(IoLoop& loop, const SocketAddress& remote,
-           const WinsockConnectOptions& options, ConnectCallback on_done)
-      : loop_(loop), remote_(remote), options_(options),
+           ConnectRetryPolicy policy, ConnectCallback on_done)
+      : loop_(loop), remote_(remote), policy_(std::move(policy)),
         on_done_(std::move(on_done)) {
     op_.owner = this;
     op_.on_complete = &Attempts::Done;
@@ -61,7 +74,7 @@ class WinsockConnector::Attempts : public DeadlineWatcher {
     Finish();
   }
 
-  int attempts_made() const { return attempts_made_; }
+  int attempts_made() const { return policy_.attempts(); }
   bool done() const { return done_; }
 
   // DeadlineWatcher
@@ -99,27 +112,28 @@ class WinsockConnector::Attempts : public DeadlineWatcher {
   }
 
   void StartAttempt() {
-    ++attempts_made_;
+    policy_.AttemptStarted();
     timed_out_ = false;
     absl::StatusOr<UniqueSocket> socket = OpenStreamSocket(remote_.family());
     if (!socket.ok()) {
-      Fail(socket.status());
+      Fail(policy_.Annotate(socket.status()));
       return;
     }
     socket_ = std::move(*socket);
     SocketAddress wildcard = remote_.Wildcard();
     if (bind(socket_.get(), wildcard.get(), wildcard.length()) != 0) {
-      Fail(LastWinsockStatus("binding the connecting socket"));
+      Fail(policy_.Annotate(
+          LastWinsockStatus("binding the connecting socket")));
       return;
     }
     if (absl::Status attached = loop_.Attach(socket_.get()); !attached.ok()) {
       socket_.reset();
-      Fail(attached);
+      Fail(policy_.Annotate(attached));
       return;
     }
     op_.socket = socket_.get();
     op_.Start();
-    attempt_deadline_ = loop_.Now() + options_.timeout;
+    attempt_deadline_ = policy_.AttemptDeadline(loop_.Now());
     if (connect_ex_(socket_.get(), remote_.get(), remote_.length(), nullptr, 0,
                     nullptr, &op_.overlapped)) {
       return;  // completed at once; the completion still arrives
@@ -135,7 +149,6 @@ class WinsockConnector::Attempts : public DeadlineWatcher {
       Finish();
       return;
     }
-    if (timed_out_ && error == WSA_OPERATION_ABORTED) error = WSAETIMEDOUT;
     if (error != 0) {
       AttemptFailed(error);
       return;
@@ -144,7 +157,7 @@ class WinsockConnector::Attempts : public DeadlineWatcher {
                    nullptr, 0) != 0) {
       absl::Status status = LastWinsockStatus("SO_UPDATE_CONNECT_CONTEXT");
       DropSocket();
-      Fail(status);
+      Fail(policy_.Annotate(status));
       return;
     }
     done_ = true;
@@ -153,20 +166,17 @@ class WinsockConnector::Attempts : public DeadlineWatcher {
 
   void AttemptFailed(int error) {
     DropSocket();
-    if (Retryable(error) && attempts_made_ < options_.attempts) {
-      retry_at_ = loop_.Now() + options_.retry_delay;
+    const bool ours = timed_out_ && error == WSA_OPERATION_ABORTED;
+    absl::Status winsock = WinsockStatus(error, "ConnectEx");
+    std::variant<absl::Status, absl::Time> next = policy_.AttemptFailed(
+        ours ? ConnectFailure::kTimedOut : FailureOf(error), loop_.Now(),
+        winsock);
+    if (absl::Time* retry_at = std::get_if<absl::Time>(&next)) {
+      retry_at_ = *retry_at;
       return;
     }
-    absl::Status last = WinsockStatus(
-        error, absl::StrFormat("connect to %s (attempt %d of %d%s)",
-                               remote_.ToString(), attempts_made_,
-                               options_.attempts,
-                               error == WSAETIMEDOUT && timed_out_
-                                   ? absl::StrCat(", timed out after ",
-                                                  absl::FormatDuration(
-                                                      options_.timeout))
-                                   : ""));
-    Fail(last);
+    absl::Status status = std::get<absl::Status>(std::move(next));
+    Fail(ours ? status : WithPayloads(std::move(status), winsock));
   }
 
   void Fail(const absl::Status& status) {
@@ -183,14 +193,13 @@ class WinsockConnector::Attempts : public DeadlineWatcher {
 
   IoLoop& loop_;
   SocketAddress remote_;
-  WinsockConnectOptions options_;
+  ConnectRetryPolicy policy_;
+  absl::Time attempt_deadline_ = absl::InfiniteFuture();
   ConnectCallback on_done_;
   LPFN_CONNECTEX connect_ex_ = nullptr;
   IoOperation op_;
   UniqueSocket socket_;
-  absl::Time attempt_deadline_ = absl::InfiniteFuture();
   std::optional<absl::Time> retry_at_;
-  int attempts_made_ = 0;
   bool timed_out_ = false;
   bool done_ = false;
   bool detached_ = false;
@@ -198,21 +207,13 @@ class WinsockConnector::Attempts : public DeadlineWatcher {
 };
 
 absl::StatusOr<std::unique_ptr<WinsockConnector>> WinsockConnector::Connect(
-    IoLoop& loop, const SocketAddress& remote,
-    const WinsockConnectOptions& options, ConnectCallback on_done) {
-  if (options.timeout <= absl::ZeroDuration() ||
-      options.timeout == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "connect to ", remote.ToString(),
-        ": a positive, finite timeout is required (got ",
-        absl::FormatDuration(options.timeout), ")"));
-  }
-  if (options.attempts < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "connect to ", remote.ToString(), ": attempts must be at least 1 (got ",
-        options.attempts, ")"));
-  }
-  auto* attempts = new Attempts(loop, remote, options, std::move(on_done));
+    IoLoop& loop, const SocketAddress& remote, const ConnectOptions& options,
+    ConnectCallback on_done) {
+  absl::StatusOr<ConnectRetryPolicy> policy =
+      ConnectRetryPolicy::Create(remote.ToString(), options, loop.Now());
+  if (!policy.ok()) return policy.status();
+  auto* attempts =
+      new Attempts(loop, remote, *std::move(policy), std::move(on_done));
   if (absl::Status started = attempts->Start(); !started.ok()) {
     delete attempts;
     return started;

@@ -1,12 +1,17 @@
 // WinsockConnector: connects a stream socket with overlapped ConnectEx on an
 // I/O completion port, with a mandatory timeout and optional retries.
 //
-// Each attempt binds a fresh socket to its family's wildcard address, issues
-// ConnectEx, and cancels it (CancelIoEx) when the per-attempt timeout
-// passes: a Hyper-V connect issued before the service listens can otherwise
-// block forever on some Windows builds. A refused, unreachable or timed-out
-// attempt is retried after `retry_delay` while attempts remain (useful while
-// the peer's listener is not up yet); any other failure ends at once. On
+// The options and their meaning are every backend's (ConnectOptions,
+// backends/connect_options.h), and so are the retry policy and the error
+// words (ConnectRetryPolicy, backends/retry_policy.h): `timeout` bounds the
+// whole connect; with `retry_refused`, a refused or unreachable attempt
+// (the peer's listener or VM is not up yet) is retried with exponential
+// backoff until then; any other failure ends at once. Each attempt binds a
+// fresh socket to its family's wildcard address, issues ConnectEx, and is
+// cancelled (CancelIoEx) at its attempt deadline (the connect's deadline,
+// or sooner with `attempt_timeout`, after which it is retried as
+// unanswered): a Hyper-V connect issued before the service listens can
+// otherwise block forever on some Windows builds. On
 // success the socket gets SO_UPDATE_CONNECT_CONTEXT (without it shutdown
 // does not work on a ConnectEx socket) and is handed to `on_done`, still
 // attached to the loop: pass it to WinsockFlow::Create on the same loop (or
@@ -25,25 +30,19 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "backends/connect_options.h"
 #include "backends/winsock/winsock_io_loop.h"
 #include "backends/winsock/winsock_socket.h"
 
 namespace hvsock {
 
-struct WinsockConnectOptions {
-  // Per attempt. Mandatory: Connect fails unless it is positive and finite.
-  absl::Duration timeout = absl::ZeroDuration();
-  // Total attempts (at least 1). Only refused, unreachable and timed-out
-  // attempts are retried.
-  int attempts = 1;
-  absl::Duration retry_delay = absl::Milliseconds(100);
-};
 
 class WinsockConnector {
  public:
-  // On failure the status says what failed, how often it was tried, and
-  // carries the last attempt's Winsock error (WinsockErrorCode). A timeout
-  // is kDeadlineExceeded; refused and unreachable are kUnavailable.
+  // On failure the status is ConnectRetryPolicy's (it names the peer, and
+  // the attempts when retrying) and carries the last attempt's Winsock
+  // error (WinsockErrorCode) when there was one. A timeout is
+  // kDeadlineExceeded; refused and unreachable are kUnavailable.
   using ConnectCallback = std::function<void(absl::StatusOr<UniqueSocket>)>;
 
   // Starts connecting to `remote`. Fails at once for invalid options or when
@@ -51,7 +50,7 @@ class WinsockConnector {
   // Hyper-V sockets are missing: kUnimplemented).
   static absl::StatusOr<std::unique_ptr<WinsockConnector>> Connect(
       IoLoop& loop, const SocketAddress& remote,
-      const WinsockConnectOptions& options, ConnectCallback on_done);
+      const ConnectOptions& options, ConnectCallback on_done);
   ~WinsockConnector();
   WinsockConnector(const WinsockConnector&) = delete;
   WinsockConnector& operator=(const WinsockConnector&) = delete;

@@ -3,7 +3,10 @@
 #include "backends/winsock/winsock_connector.h"
 
 #include <optional>
+#include <string>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 #include "backends/winsock/winsock_error.h"
 #include "backends/winsock/winsock_listener.h"
@@ -35,11 +38,12 @@ uint16_t FreePort() {
   return ntohs(bound.sin_port);
 }
 
-WinsockConnectOptions Options(absl::Duration timeout, int attempts = 1) {
-  WinsockConnectOptions options;
+ConnectOptions Options(absl::Duration timeout, bool retry = false) {
+  ConnectOptions options;
   options.timeout = timeout;
-  options.attempts = attempts;
-  options.retry_delay = absl::Milliseconds(20);
+  options.retry_refused = retry;
+  options.initial_backoff = absl::Milliseconds(20);
+  options.max_backoff = absl::Milliseconds(20);
   return options;
 }
 
@@ -47,10 +51,11 @@ TEST(WinsockConnector, TimeoutIsMandatory) {
   std::unique_ptr<IocpLoop> loop = NewLoop();
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
       WinsockConnector::Connect(*loop, SocketAddress::Ipv4Loopback(1),
-                                WinsockConnectOptions{}, nullptr);
+                                Options(absl::ZeroDuration()), nullptr);
   ASSERT_FALSE(connector.ok());
   EXPECT_EQ(connector.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(connector.status().message(), HasSubstr("timeout is required"));
+  EXPECT_THAT(connector.status().message(),
+              HasSubstr("the timeout must be positive and finite"));
 }
 
 TEST(WinsockConnector, RefusedConnectFailsWithUnavailable) {
@@ -61,12 +66,13 @@ TEST(WinsockConnector, RefusedConnectFailsWithUnavailable) {
           *loop, SocketAddress::Ipv4Loopback(FreePort()), Options(kPatience),
           [&](absl::StatusOr<UniqueSocket> r) { result = std::move(r); });
   ASSERT_TRUE(connector.ok()) << connector.status();
-  ASSERT_TRUE(loop->RunUntil([&] { return result.has_value(); }, kPatience));
+  ASSERT_TRUE(loop->RunUntil([&] { return result.has_value(); }, kPatience).ok());
   ASSERT_FALSE(result->ok());
   EXPECT_EQ(result->status().code(), absl::StatusCode::kUnavailable)
       << result->status();
-  EXPECT_THAT(result->status().message(), HasSubstr("attempt 1 of 1"));
-  EXPECT_THAT(result->status().message(), HasSubstr("REFUSED"));
+  // The same words as the posix connectors' (ConnectRetryPolicy).
+  EXPECT_THAT(result->status().message(),
+              HasSubstr("connection refused (nothing listens there)"));
   EXPECT_TRUE(WinsockErrorCode(result->status()).has_value());
   EXPECT_EQ((*connector)->attempts_made(), 1);
 }
@@ -77,11 +83,11 @@ TEST(WinsockConnector, RetriesRefusedAttemptsUntilTheListenerIsUp) {
   std::optional<absl::StatusOr<UniqueSocket>> result;
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
       WinsockConnector::Connect(
-          *loop, SocketAddress::Ipv4Loopback(port), Options(kPatience, 1000),
+          *loop, SocketAddress::Ipv4Loopback(port), Options(kPatience, /*retry=*/true),
           [&](absl::StatusOr<UniqueSocket> r) { result = std::move(r); });
   ASSERT_TRUE(connector.ok()) << connector.status();
   ASSERT_TRUE(loop->RunUntil(
-      [&] { return (*connector)->attempts_made() >= 2; }, kPatience));
+      [&] { return (*connector)->attempts_made() >= 2; }, kPatience).ok());
   ASSERT_FALSE(result.has_value());
 
   std::vector<AcceptedConnection> accepted;
@@ -93,7 +99,7 @@ TEST(WinsockConnector, RetriesRefusedAttemptsUntilTheListenerIsUp) {
                               });
   ASSERT_TRUE(listener.ok()) << listener.status();
   ASSERT_TRUE(loop->RunUntil(
-      [&] { return result.has_value() && !accepted.empty(); }, kPatience));
+      [&] { return result.has_value() && !accepted.empty(); }, kPatience).ok());
   ASSERT_TRUE(result->ok()) << result->status();
   EXPECT_TRUE((*connector)->done());
 
@@ -112,11 +118,11 @@ TEST(WinsockConnector, RetriesRefusedAttemptsUntilTheListenerIsUp) {
         return server.eof && client.eof &&
                client.flow->state() == FlowState::kClosed;
       },
-      kPatience));
+      kPatience).ok());
   EXPECT_EQ(server.received, "after retries");
 }
 
-TEST(WinsockConnector, TimesOutWhenTheListenerNeverAnswers) {
+TEST(WinsockConnector, AbandonsUnansweredAttemptsAndTimesOutWhenTheListenerNeverAnswers) {
   std::unique_ptr<IocpLoop> loop = NewLoop();
   // A listener that never accepts, with its backlog filled: further
   // connection attempts get no answer at all.
@@ -151,22 +157,25 @@ TEST(WinsockConnector, TimesOutWhenTheListenerNeverAnswers) {
         }
         return true;
       },
-      kPatience));
+      kPatience).ok());
   if (filled == 8) GTEST_SKIP() << "this system's backlog did not fill up";
 
   std::optional<absl::StatusOr<UniqueSocket>> result;
+  // Each unanswered attempt is abandoned after 50ms and retried.
+  ConnectOptions options = Options(absl::Milliseconds(150), /*retry=*/true);
+  options.attempt_timeout = absl::Milliseconds(50);
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
       WinsockConnector::Connect(
-          *loop, target, Options(absl::Milliseconds(150), 2),
+          *loop, target, options,
           [&](absl::StatusOr<UniqueSocket> r) { result = std::move(r); });
   ASSERT_TRUE(connector.ok());
-  ASSERT_TRUE(loop->RunUntil([&] { return result.has_value(); }, kPatience));
+  ASSERT_TRUE(loop->RunUntil([&] { return result.has_value(); }, kPatience).ok());
   ASSERT_FALSE(result->ok());
   EXPECT_EQ(result->status().code(), absl::StatusCode::kDeadlineExceeded)
       << result->status();
-  EXPECT_THAT(result->status().message(), HasSubstr("attempt 2 of 2"));
-  EXPECT_THAT(result->status().message(), HasSubstr("timed out after"));
-  EXPECT_EQ((*connector)->attempts_made(), 2);
+  // The timeout bounds the whole connect, retries included.
+  EXPECT_THAT(result->status().message(), HasSubstr("timed out after 150ms"));
+  EXPECT_GE((*connector)->attempts_made(), 2);
 }
 
 TEST(WinsockConnector, DestroyingAPendingConnectorCancelsIt) {
@@ -175,12 +184,12 @@ TEST(WinsockConnector, DestroyingAPendingConnectorCancelsIt) {
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
       WinsockConnector::Connect(
           *loop, SocketAddress::Ipv4Loopback(FreePort()),
-          Options(kPatience, 1000),
+          Options(kPatience, /*retry=*/true),
           [&](absl::StatusOr<UniqueSocket>) { called = true; });
   ASSERT_TRUE(connector.ok());
   connector->reset();
   ASSERT_TRUE(loop->RunUntil([&] { return loop->attached_sockets() == 0; },
-                             kPatience));
+                             kPatience).ok());
   EXPECT_FALSE(called);
 }
 
@@ -202,7 +211,7 @@ TEST(WinsockListener, ReportsThePeerAddress) {
           *loop, (*listener)->local_address(), Options(kPatience),
           [&](absl::StatusOr<UniqueSocket> r) { client = std::move(r); });
   ASSERT_TRUE(loop->RunUntil(
-      [&] { return client.has_value() && !accepted.empty(); }, kPatience));
+      [&] { return client.has_value() && !accepted.empty(); }, kPatience).ok());
   ASSERT_TRUE(client->ok());
   sockaddr_in local = {};
   int length = sizeof(local);
@@ -214,14 +223,21 @@ TEST(WinsockListener, ReportsThePeerAddress) {
   loop->Detach((*client)->get());
 }
 
-TEST(WinsockListener, PeerFilterRejectsAndCounts) {
+TEST(WinsockListener, PeerFilterRefusesCountsAndReports) {
   std::unique_ptr<IocpLoop> loop = NewLoop();
   int accepted = 0;
+  std::vector<std::string> refused;
   WinsockListenerOptions options;
-  options.accept_peer = [](const SocketAddress&) { return false; };
+  // A VmId allowlist: an IPv4 peer has no VmId, so it is refused.
+  options.peers.allowed_vm_ids = {kHvGuidParent};
+  options.peers.on_refused = [&](absl::string_view peer,
+                                 const absl::Status& why) {
+    EXPECT_EQ(why.code(), absl::StatusCode::kPermissionDenied);
+    refused.push_back(std::string(peer));
+  };
   absl::StatusOr<std::unique_ptr<WinsockListener>> listener =
       WinsockListener::Listen(
-          *loop, SocketAddress::Ipv4Loopback(0), options,
+          *loop, SocketAddress::Ipv4Loopback(0), std::move(options),
           [&](absl::StatusOr<AcceptedConnection>) { ++accepted; });
   ASSERT_TRUE(listener.ok());
   std::optional<absl::StatusOr<UniqueSocket>> client;
@@ -231,8 +247,10 @@ TEST(WinsockListener, PeerFilterRejectsAndCounts) {
           [&](absl::StatusOr<UniqueSocket> r) { client = std::move(r); });
   ASSERT_TRUE(loop->RunUntil(
       [&] { return client.has_value() && (*listener)->rejected_peers() == 1; },
-      kPatience));
+      kPatience).ok());
   EXPECT_EQ(accepted, 0);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_THAT(refused[0], HasSubstr("tcp://127.0.0.1:"));
   // The rejected client sees its stream end abruptly, not cleanly.
   ASSERT_TRUE(client->ok());
   testing::End end;
@@ -244,7 +262,7 @@ TEST(WinsockListener, PeerFilterRejectsAndCounts) {
         end.Drain();
         return end.ReadEnded();
       },
-      kPatience));
+      kPatience).ok());
   EXPECT_FALSE(end.eof);
 }
 
@@ -257,15 +275,20 @@ TEST(WinsockListener, DestroyingItCancelsThePendingAccept) {
   EXPECT_EQ(loop->attached_sockets(), 1u);
   listener->reset();
   ASSERT_TRUE(loop->RunUntil([&] { return loop->attached_sockets() == 0; },
-                             kPatience));
+                             kPatience).ok());
 }
 
-TEST(WinsockListener, AllowVmIdsKeepsOnlyListedHyperVPeers) {
-  PeerFilter filter = AllowVmIds({kHvGuidLoopback, kHvGuidParent});
-  EXPECT_TRUE(filter(SocketAddress::HyperV({kHvGuidParent, VsockPortGuid(1)})));
-  EXPECT_TRUE(filter(SocketAddress::HyperV({kHvGuidLoopback, kHvGuidWildcard})));
-  EXPECT_FALSE(filter(SocketAddress::HyperV({kHvGuidChildren, VsockPortGuid(1)})));
-  EXPECT_FALSE(filter(SocketAddress::Ipv4Loopback(80)));
+TEST(WinsockListener, ACidAllowlistIsRefusedHereAsNeedingLinux) {
+  std::unique_ptr<IocpLoop> loop = NewLoop();
+  WinsockListenerOptions options;
+  options.peers.allowed_cids = {3};
+  absl::StatusOr<std::unique_ptr<WinsockListener>> listener =
+      WinsockListener::Listen(*loop, SocketAddress::Ipv4Loopback(0),
+                              std::move(options),
+                              [](absl::StatusOr<AcceptedConnection>) {});
+  ASSERT_FALSE(listener.ok());
+  EXPECT_EQ(listener.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(listener.status().message(), HasSubstr("need Linux"));
 }
 
 TEST(HyperVSockets, AddressConvertsToSockaddrHv) {

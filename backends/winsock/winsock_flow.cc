@@ -1,5 +1,6 @@
 #include "backends/winsock/winsock_flow.h"
 
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,11 +16,14 @@ constexpr size_t kMaxSendBuffers = 16;
 
 class WinsockFlow::Driver : public DeadlineWatcher {
  public:
-  Driver(IoLoop& loop, UniqueSocket socket, Flow flow, EventCallback on_event)
+  Driver(IoLoop& loop, UniqueSocket socket, Flow flow,
+         FlowEventCallback on_event)
       : loop_(loop),
         socket_(std::move(socket)),
-        flow_(std::move(flow)),
-        on_event_(std::move(on_event)) {
+        flow_(std::move(flow)) {
+    if (on_event) {
+      on_event_ = std::make_shared<FlowEventCallback>(std::move(on_event));
+    }
     for (IoOperation* op : {&send_, &recv_}) {
       op->socket = socket_.get();
       op->owner = this;
@@ -38,9 +42,12 @@ class WinsockFlow::Driver : public DeadlineWatcher {
     return absl::OkStatus();
   }
 
+  void set_handle(WinsockFlow* handle) { handle_ = handle; }
+
   // The handle is gone: abort, cancel, and free once nothing is in flight.
   void Detach() {
     on_event_ = nullptr;
+    handle_ = nullptr;
     detached_ = true;
     if (!flow_.IsFinished()) flow_.Abort();
     Pump();
@@ -190,11 +197,13 @@ class WinsockFlow::Driver : public DeadlineWatcher {
       CancelIoEx(reinterpret_cast<HANDLE>(socket_.get()), nullptr);
       cancelled_ = true;
     }
-    while (on_event_ && !in_command_) {
+    while (on_event_ && handle_ != nullptr && !in_command_) {
       std::optional<FlowEvent> event = flow_.PollEvent();
       if (!event.has_value()) break;
-      EventCallback callback = on_event_;  // it may destroy the handle
-      callback(*event);
+      // The callback may destroy the handle (and so Detach this driver):
+      // hold the callable while it runs.
+      std::shared_ptr<FlowEventCallback> callback = on_event_;
+      (*callback)(*handle_, *event);
     }
     if (flow_.IsFinished() && in_flight() == 0 && socket_.valid()) {
       CloseTransport();
@@ -271,7 +280,8 @@ class WinsockFlow::Driver : public DeadlineWatcher {
   IoLoop& loop_;
   UniqueSocket socket_;
   Flow flow_;
-  EventCallback on_event_;
+  std::shared_ptr<FlowEventCallback> on_event_;  // empty: no callback
+  WinsockFlow* handle_ = nullptr;  // what the callback is given
   IoOperation send_;
   IoOperation recv_;
   WSABUF buffers_[kMaxSendBuffers] = {};
@@ -290,7 +300,7 @@ class WinsockFlow::Driver : public DeadlineWatcher {
 
 absl::StatusOr<std::unique_ptr<WinsockFlow>> WinsockFlow::Create(
     IoLoop& loop, UniqueSocket socket, const FlowOptions& options,
-    EventCallback on_event) {
+    FlowEventCallback on_event) {
   absl::StatusOr<Flow> flow = Flow::Create(options);
   if (!flow.ok()) return flow.status();
   if (!socket.valid()) {
@@ -302,7 +312,9 @@ absl::StatusOr<std::unique_ptr<WinsockFlow>> WinsockFlow::Create(
     delete driver;
     return started;
   }
-  return std::unique_ptr<WinsockFlow>(new WinsockFlow(driver));
+  auto handle = std::unique_ptr<WinsockFlow>(new WinsockFlow(driver));
+  driver->set_handle(handle.get());
+  return handle;
 }
 
 WinsockFlow::~WinsockFlow() { driver_->Detach(); }

@@ -16,9 +16,10 @@
 // SO_UPDATE_CONNECT_CONTEXT / SO_UPDATE_ACCEPT_CONTEXT applied (the
 // connector and listener here do), or shutdown fails.
 //
-// Application side: Write/Writev/Read/Close/Abort mirror the Flow's
-// commands and start whatever I/O they make necessary; `on_event` is called
-// from the loop, never from inside one of these calls (a command leaves its
+// Application side: a WinsockFlow is the Winsock FlowHandle
+// (backends/flow_handle.h): Write/Writev/Read/Close/Abort mirror the Flow's
+// commands and start whatever I/O they make necessary; `on_event` (a
+// FlowEventCallback, given this handle) is called from the loop, never from inside one of these calls (a command leaves its
 // events for the loop's next pass). Abort and the timeouts act on the flow
 // at once: the core keeps the receive space it lent alive until the receive
 // in flight completes (it is cancelled with CancelIoEx) and commits.
@@ -45,6 +46,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
 #include "absl/types/span.h"
+#include "backends/flow_handle.h"
 #include "backends/winsock/winsock_io_loop.h"
 #include "backends/winsock/winsock_socket.h"
 #include "core/flow.h"
@@ -52,31 +54,28 @@
 
 namespace hvsock {
 
-class WinsockFlow {
+class WinsockFlow : public FlowHandle {
  public:
-  using EventCallback = std::function<void(FlowEvent)>;
 
   // Takes `socket` (connected, overlapped) and attaches it to `loop`, which
   // must outlive the flow's operations.
   static absl::StatusOr<std::unique_ptr<WinsockFlow>> Create(
       IoLoop& loop, UniqueSocket socket, const FlowOptions& options,
-      EventCallback on_event = nullptr);
-  ~WinsockFlow();
+      FlowEventCallback on_event = nullptr);
+  ~WinsockFlow() override;
   WinsockFlow(const WinsockFlow&) = delete;
   WinsockFlow& operator=(const WinsockFlow&) = delete;
 
-  // ── Application commands (see core/flow.h) ─────────────────────────
-  absl::Status Write(absl::Cord data);
-  absl::Status Writev(absl::Span<absl::Cord> buffers);
-  absl::StatusOr<ReadResult> Read(size_t max_bytes = SIZE_MAX);
-  absl::Status Close();
-  void Abort();
+  // ── FlowHandle: application commands (see core/flow.h) ─────────────
+  using FlowHandle::Write;
+  absl::Status Write(absl::Cord data) override;
+  absl::Status Writev(absl::Span<absl::Cord> buffers) override;
+  absl::StatusOr<ReadResult> Read(size_t max_bytes = SIZE_MAX) override;
+  absl::Status Close() override;
+  void Abort() override;
 
-  // ── Getters ─────────────────────────────────────────────────────────
-  const Flow& flow() const;
-  FlowState state() const { return flow().state(); }
-  FlowStats stats() const { return flow().stats(); }
-  const absl::Status& error() const { return flow().error(); }
+  // ── Getters (and FlowHandle's state(), stats(), error()) ────────────
+  const Flow& flow() const override;
   // The flow is finished and the socket has been closed.
   bool transport_closed() const;
   // Overlapped operations (send, receive) now in flight: 0, 1 or 2.

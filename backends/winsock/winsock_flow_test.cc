@@ -97,7 +97,7 @@ TEST_P(WinsockFlowTest, CloseWaitsForThePeersClose) {
     return server.eof && client.flow->state() == FlowState::kCloseWait;
   }));
   // However long the loop runs, the close does not complete alone.
-  for (int i = 0; i < 5; ++i) pair.loop->RunOnce(absl::Milliseconds(10));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(pair.loop->RunOnce(absl::Milliseconds(10)).ok());
   EXPECT_EQ(client.flow->state(), FlowState::kCloseWait);
   EXPECT_FALSE(client.Saw(FlowEvent::kCloseCompleted));
   EXPECT_FALSE(client.flow->transport_closed());
@@ -259,7 +259,7 @@ TEST_P(WinsockFlowTest, ManyFlowsShareOneCompletionPort) {
         }
         return true;
       },
-      testing::kPatience));
+      testing::kPatience).ok());
   for (int i = 0; i < kFlows; ++i) {
     EXPECT_TRUE(pairs[i].server->received == PatternBytes(50000 + i, i)) << i;
     EXPECT_TRUE(pairs[i].client->received == PatternBytes(9000 + i, 100 + i)) << i;
@@ -268,7 +268,7 @@ TEST_P(WinsockFlowTest, ManyFlowsShareOneCompletionPort) {
   }
   pairs.clear();
   EXPECT_TRUE((*loop)->RunUntil([&] { return (*loop)->attached_sockets() == 0; },
-                                testing::kPatience));
+                                testing::kPatience).ok());
 }
 
 TEST_P(WinsockFlowTest, DestroyingAFlowWithIoInFlightReleasesItsSocket) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "backends/winsock/winsock_error.h"
 
 namespace hvsock {
@@ -43,7 +44,8 @@ IocpLoop::~IocpLoop() {
   // After Close() the queue never posts to port_ again, so the port may be
   // closed below even while LoopPosters live on.
   for (PostedCallback& callback : posts_->Close()) std::move(callback)();
-  RunUntil([this] { return attached_.empty(); }, absl::Seconds(5));
+  RunUntil([this] { return attached_.empty(); }, absl::Seconds(5))
+      .IgnoreError();  // a few seconds at most; what remains is leaked
   CloseHandle(port_);
 }
 
@@ -77,7 +79,7 @@ absl::Time IocpLoop::Now() {
   return last_now_;
 }
 
-size_t IocpLoop::RunOnce(absl::Duration max_wait) {
+absl::Status IocpLoop::RunOnce(absl::Duration max_wait) {
   absl::Time now = Now();
   absl::Duration wait = max_wait;
   for (DeadlineWatcher* watcher : watchers_) {
@@ -88,9 +90,17 @@ size_t IocpLoop::RunOnce(absl::Duration max_wait) {
   }
   OVERLAPPED_ENTRY entries[kBatch];
   ULONG count = 0;
-  size_t dispatched = 0;
-  if (GetQueuedCompletionStatusEx(port_, entries, kBatch, &count,
-                                  ToMilliseconds(wait), FALSE)) {
+  if (!GetQueuedCompletionStatusEx(port_, entries, kBatch, &count,
+                                   ToMilliseconds(wait), FALSE)) {
+    const DWORD error = GetLastError();
+    if (error != WAIT_TIMEOUT) {
+      return absl::InternalError(absl::StrCat(
+          "IocpLoop: waiting on the completion port failed (error ", error,
+          ")"));
+    }
+    count = 0;
+  }
+  {
     for (ULONG i = 0; i < count; ++i) {
       if (entries[i].lpOverlapped == nullptr) {
         if (entries[i].lpCompletionKey == kPostKey) {
@@ -104,11 +114,11 @@ size_t IocpLoop::RunOnce(absl::Duration max_wait) {
         continue;  // kWakeKey: Wake()
       }
       DispatchCompletion(entries[i].lpOverlapped);
-      ++dispatched;
+      ++dispatched_;
     }
   }
   FireDeadlines();
-  return dispatched;
+  return absl::OkStatus();
 }
 
 void IocpLoop::FireDeadlines() {
@@ -123,17 +133,6 @@ void IocpLoop::FireDeadlines() {
   }
   watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), nullptr),
                   watchers_.end());
-}
-
-bool IocpLoop::RunUntil(const std::function<bool()>& done,
-                        absl::Duration limit) {
-  absl::Time end = absl::Now() + limit;
-  while (!done()) {
-    absl::Duration left = end - absl::Now();
-    if (left <= absl::ZeroDuration()) return done();
-    RunOnce(std::min(left, absl::Milliseconds(100)));
-  }
-  return true;
 }
 
 void IocpLoop::Wake() { PostQueuedCompletionStatus(port_, 0, kWakeKey, nullptr); }

@@ -1,11 +1,11 @@
 // IocpLoop: the reference event loop for the Winsock drivers, a single
-// I/O completion port with deadlines.
+// I/O completion port with deadlines; the Winsock Loop (backends/loop.h).
 //
 // RunOnce(max_wait) waits for completions (GetQueuedCompletionStatusEx, up
 // to a batch at a time) no longer than max_wait or the earliest watched
 // deadline, dispatches them, then fires the deadlines that have passed.
-// RunUntil(done, limit) repeats that until `done()` holds or `limit` has
-// passed, so every wait is bounded. Wake() makes a waiting RunOnce return
+// RunUntil(done, limit) (Loop's) repeats that until `done()` holds or fails
+// with DeadlineExceeded once `limit` has passed, so every wait is bounded. Wake() makes a waiting RunOnce return
 // (the one call that is safe from another thread).
 //
 // Destroying the loop first runs it (for at most a few seconds) until every
@@ -31,6 +31,7 @@
 #include <windows.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <set>
@@ -38,31 +39,31 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "backends/loop.h"
 #include "backends/post_queue.h"
 #include "backends/winsock/winsock_io_loop.h"
 
 namespace hvsock {
 
-class IocpLoop : public IoLoop {
+class IocpLoop : public IoLoop, public Loop {
  public:
   static absl::StatusOr<std::unique_ptr<IocpLoop>> Create();
   ~IocpLoop() override;
   IocpLoop(const IocpLoop&) = delete;
   IocpLoop& operator=(const IocpLoop&) = delete;
 
-  // Returns the number of completions dispatched.
-  size_t RunOnce(absl::Duration max_wait);
-  // Runs until done() is true (checked before each wait) or `limit` has
-  // passed; returns done().
-  bool RunUntil(const std::function<bool()>& done, absl::Duration limit);
+  // Loop. RunOnce fails only if the completion port cannot be waited on.
+  absl::Status RunOnce(absl::Duration max_wait) override;
+  // Completions dispatched by RunOnce so far.
+  uint64_t dispatched_completions() const { return dispatched_; }
   void Wake();
   // Runs `callback` on the loop's thread during a coming RunOnce. False
   // only once the loop is being destroyed (the callback is destroyed unrun).
-  bool Post(PostedCallback callback) {
+  bool Post(PostedCallback callback) override {
     return posts_->Post(std::move(callback));
   }
   // A handle for posting that may outlive the loop (Post then fails).
-  LoopPoster poster() const { return LoopPoster(posts_); }
+  LoopPoster poster() const override { return LoopPoster(posts_); }
 
   size_t attached_sockets() const { return attached_.size(); }
 
@@ -71,6 +72,7 @@ class IocpLoop : public IoLoop {
   void Detach(SOCKET socket) override;
   void WatchDeadline(DeadlineWatcher* watcher) override;
   void UnwatchDeadline(DeadlineWatcher* watcher) override;
+  // The clock of both IoLoop and Loop.
   absl::Time Now() override;
 
  private:
@@ -83,6 +85,7 @@ class IocpLoop : public IoLoop {
   std::set<SOCKET> attached_;
   std::vector<DeadlineWatcher*> watchers_;
   absl::Time last_now_ = absl::InfinitePast();
+  uint64_t dispatched_ = 0;
 };
 
 }  // namespace hvsock

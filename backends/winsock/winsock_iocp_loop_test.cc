@@ -39,7 +39,7 @@ TEST(IocpLoopPost, CallbackRunsOnTheLoopThreadWhenItWakesTheWait) {
   });
   waiting.store(true);
   // One wait far longer than any test: only the post's packet ends it.
-  while (!ran) loop->RunOnce(absl::Hours(1));
+  while (!ran) ASSERT_TRUE(loop->RunOnce(absl::Hours(1)).ok());
   poster.join();
   EXPECT_EQ(ran_on, std::this_thread::get_id());
 }
@@ -54,7 +54,7 @@ TEST(IocpLoopPost, PostsFromOneThreadRunInOrderAndNoneIsLost) {
     }
   });
   ASSERT_TRUE(loop->RunUntil([&] { return seen.size() == kPosts; },
-                             absl::Seconds(60)));
+                             absl::Seconds(60)).ok());
   poster.join();
   for (int i = 0; i < kPosts; ++i) ASSERT_EQ(seen[i], i);
 }

@@ -9,14 +9,6 @@
 
 namespace hvsock {
 
-PeerFilter AllowVmIds(std::vector<HvGuid> vm_ids) {
-  return [vm_ids = std::move(vm_ids)](const SocketAddress& peer) {
-    absl::StatusOr<HvSocketAddress> hv = peer.hyperv();
-    return hv.ok() && std::find(vm_ids.begin(), vm_ids.end(), hv->vm_id) !=
-                          vm_ids.end();
-  };
-}
-
 class WinsockListener::Acceptor : public DeadlineWatcher {
  public:
   Acceptor(IoLoop& loop, UniqueSocket socket, WinsockListenerOptions options,
@@ -94,6 +86,13 @@ class WinsockListener::Acceptor : public DeadlineWatcher {
     socket_.reset();
     if (attached_) loop_.Detach(op_.socket);
     delete this;
+  }
+
+  // The shared PeerFilter, narrowed to Hyper-V VmIds.
+  absl::Status Admit(const SocketAddress& peer) const {
+    absl::StatusOr<HvSocketAddress> hv = peer.hyperv();
+    if (!hv.ok()) return AdmitAnonymousPeer(options_.peers, peer.ToString());
+    return AdmitHyperVPeer(options_.peers, hv->vm_id, peer.ToString());
   }
 
   void Report(absl::StatusOr<AcceptedConnection> result) {
@@ -205,9 +204,12 @@ class WinsockListener::Acceptor : public DeadlineWatcher {
       Report(peer.status());
       return;
     }
-    if (options_.accept_peer && !options_.accept_peer(*peer)) {
+    if (absl::Status admitted = Admit(*peer); !admitted.ok()) {
       ++rejected_;
       CloseWithReset(accepting_);
+      if (options_.peers.on_refused) {
+        options_.peers.on_refused(peer->ToString(), admitted);
+      }
       return;
     }
     Report(AcceptedConnection{std::move(accepting_), *peer});
@@ -250,6 +252,11 @@ absl::StatusOr<std::unique_ptr<WinsockListener>> WinsockListener::Listen(
   std::string where = address.ToString();
   if (bind(socket->get(), address.get(), address.length()) != 0) {
     return LastWinsockStatus(absl::StrCat("bind to ", where));
+  }
+  if (!options.peers.allowed_cids.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen ", address.ToString(), ": a CID allowlist applies only to "
+        "vsock listeners, which need Linux; use a VmId allowlist for Hyper-V"));
   }
   if (listen(socket->get(), options.backlog) != 0) {
     return LastWinsockStatus(absl::StrCat("listen on ", where));

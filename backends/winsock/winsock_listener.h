@@ -4,9 +4,11 @@
 //
 // One AcceptEx is kept in flight. An accepted socket gets
 // SO_UPDATE_ACCEPT_CONTEXT (without it shutdown and getpeername fail on it),
-// then the peer filter runs: a rejected peer's socket is reset and counted,
-// never reported. For Hyper-V listeners AllowVmIds() builds the usual filter
-// (an allowlist of VmIds). A connection that the peer reset before it was
+// then the peer filter runs: every backend's PeerFilter
+// (backends/peer_filter.h), narrowed to Hyper-V VmIds (a CID allowlist is
+// refused by Listen as needing Linux). A refused peer's socket is reset,
+// counted (rejected_peers()) and reported to peers.on_refused, which must
+// not destroy the listener; it never reaches `on_accept`. A connection that the peer reset before it was
 // accepted is skipped. A failure of one accepted connection (its accept
 // context, its address) is reported to `on_accept` and the listener goes on.
 //
@@ -37,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "backends/hyperv/guid.h"
+#include "backends/peer_filter.h"
 #include "backends/winsock/winsock_io_loop.h"
 #include "backends/winsock/winsock_socket.h"
 
@@ -47,16 +50,11 @@ struct AcceptedConnection {
   SocketAddress peer;   // the connecting end
 };
 
-// Whether to keep a connection from `peer`.
-using PeerFilter = std::function<bool(const SocketAddress& peer)>;
-
-// Keeps Hyper-V peers whose VmId is in `vm_ids`; rejects every other peer
-// (other families included).
-PeerFilter AllowVmIds(std::vector<HvGuid> vm_ids);
-
 struct WinsockListenerOptions {
   int backlog = SOMAXCONN;
-  PeerFilter accept_peer;  // empty: accept everyone
+  // peers.allowed_vm_ids: the VmIds admitted (empty: everyone); with an
+  // allowlist, peers of other families are refused.
+  PeerFilter peers;
   // The backoff while accepting fails (see above): 0 < min <= max.
   absl::Duration min_backoff = absl::Milliseconds(10);
   absl::Duration max_backoff = absl::Seconds(1);

@@ -56,7 +56,7 @@ TEST(WinsockListener, OutOfSocketsItBacksOffReportsOnceAndRecovers) {
 
   // A client connects meanwhile; the backlog holds it while the retries
   // (after 10ms, then 20ms, then 40ms) fail twice and then succeed.
-  WinsockConnectOptions connect_options;
+  ConnectOptions connect_options;
   connect_options.timeout = kPatience;
   std::optional<absl::StatusOr<UniqueSocket>> client;
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
@@ -65,7 +65,7 @@ TEST(WinsockListener, OutOfSocketsItBacksOffReportsOnceAndRecovers) {
           [&](absl::StatusOr<UniqueSocket> r) { client = std::move(r); });
   ASSERT_TRUE(connector.ok()) << connector.status();
   ASSERT_TRUE((*loop)->RunUntil(
-      [&] { return client.has_value() && !accepted.empty(); }, kPatience));
+      [&] { return client.has_value() && !accepted.empty(); }, kPatience).ok());
   ASSERT_TRUE(client->ok()) << client->status();
 
   EXPECT_EQ(errors.size(), 1u) << "reported once per episode";

@@ -47,7 +47,7 @@ inline absl::StatusOr<SocketPair> ConnectSockets(IocpLoop& loop) {
           });
   if (!listener.ok()) return listener.status();
   std::optional<absl::StatusOr<UniqueSocket>> connected;
-  WinsockConnectOptions options;
+  ConnectOptions options;
   options.timeout = kPatience;
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
       WinsockConnector::Connect(
@@ -55,7 +55,7 @@ inline absl::StatusOr<SocketPair> ConnectSockets(IocpLoop& loop) {
           [&](absl::StatusOr<UniqueSocket> s) { connected = std::move(s); });
   if (!connector.ok()) return connector.status();
   if (!loop.RunUntil([&] { return connected.has_value() && !accepted.empty(); },
-                     kPatience)) {
+                     kPatience).ok()) {
     return absl::DeadlineExceededError("loopback connect did not complete");
   }
   if (!connected->ok()) return connected->status();
@@ -88,7 +88,7 @@ struct FlowPair {
   std::unique_ptr<End> server = std::make_unique<End>();
 
   bool RunUntil(const std::function<bool()>& done) {
-    return loop->RunUntil(done, kPatience);
+    return loop->RunUntil(done, kPatience).ok();
   }
 };
 
@@ -96,7 +96,7 @@ inline absl::Status AttachFlow(IocpLoop& loop, UniqueSocket socket,
                                const FlowOptions& options, End& end) {
   absl::StatusOr<std::unique_ptr<WinsockFlow>> flow = WinsockFlow::Create(
       loop, std::move(socket), options,
-      [&end](FlowEvent event) { end.events.push_back(event); });
+      [&end](FlowHandle&, FlowEvent event) { end.events.push_back(event); });
   if (!flow.ok()) return flow.status();
   end.flow = std::move(*flow);
   return absl::OkStatus();

@@ -60,7 +60,7 @@ std::unique_ptr<EchoServer> EchoServer::ForHandedFlows(
 
 EchoServer::~EchoServer() {
   accepting_.reset();
-  for (LoopFlow* flow : open_) flow->Release();
+  for (FlowHandle* flow : open_) LoopFlow::Of(*flow).Release();
 }
 
 void EchoServer::Adopt(AcceptedConnection accepted) {
@@ -72,7 +72,7 @@ void EchoServer::Adopt(UniqueFd fd) {
   Echo* raw_echo = echo.get();
   absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
       std::move(fd), flow_options_,
-      [this, echo = std::move(echo)](LoopFlow& f, FlowEvent event) {
+      [this, echo = std::move(echo)](FlowHandle& f, FlowEvent event) {
         OnEvent(f, *echo, event);
       });
   if (!flow.ok()) {
@@ -84,7 +84,7 @@ void EchoServer::Adopt(UniqueFd fd) {
   Pump(**flow, *raw_echo);
 }
 
-void EchoServer::OnEvent(LoopFlow& flow, Echo& echo, FlowEvent event) {
+void EchoServer::OnEvent(FlowHandle& flow, Echo& echo, FlowEvent event) {
   if (echo.finished) return;
   switch (event) {
     case FlowEvent::kReadable:
@@ -100,7 +100,7 @@ void EchoServer::OnEvent(LoopFlow& flow, Echo& echo, FlowEvent event) {
   }
 }
 
-void EchoServer::Pump(LoopFlow& flow, Echo& echo) {
+void EchoServer::Pump(FlowHandle& flow, Echo& echo) {
   while (!echo.finished) {
     if (!echo.pending.empty()) {
       absl::Status written = flow.Write(echo.pending);
@@ -129,7 +129,7 @@ void EchoServer::Pump(LoopFlow& flow, Echo& echo) {
   }
 }
 
-void EchoServer::Finish(LoopFlow& flow, Echo& echo, const absl::Status& error) {
+void EchoServer::Finish(FlowHandle& flow, Echo& echo, const absl::Status& error) {
   echo.finished = true;
   open_.erase(&flow);
   if (error.ok()) {
@@ -138,7 +138,7 @@ void EchoServer::Finish(LoopFlow& flow, Echo& echo, const absl::Status& error) {
     ++stats_.failed;
     stats_.errors.Add(FlowErrorKindOf(error), DescribeFlowError(error));
   }
-  flow.Release();
+  LoopFlow::Of(flow).Release();
 }
 
 }  // namespace hvsock::hvstress

@@ -76,15 +76,15 @@ class EchoServer {
       : loop_(loop), flow_options_(flow_options) {}
 
   void Adopt(AcceptedConnection accepted);
-  void Pump(LoopFlow& flow, Echo& echo);
-  void OnEvent(LoopFlow& flow, Echo& echo, FlowEvent event);
-  void Finish(LoopFlow& flow, Echo& echo, const absl::Status& error);
+  void Pump(FlowHandle& flow, Echo& echo);
+  void OnEvent(FlowHandle& flow, Echo& echo, FlowEvent event);
+  void Finish(FlowHandle& flow, Echo& echo, const absl::Status& error);
 
   EventLoop& loop_;
   std::unique_ptr<LoopListener> accepting_;
   FlowOptions flow_options_;
   EchoServerStats stats_;
-  std::unordered_set<LoopFlow*> open_;
+  std::unordered_set<FlowHandle*> open_;
 };
 
 }  // namespace hvsock::hvstress

@@ -31,7 +31,7 @@ struct StressRun::Connection {
   PendingConnect connecting;  // until connected (destroying it cancels)
   PendingVmmConnect connecting_vmm;  // the same, through a VMM
   absl::Time connect_started;
-  LoopFlow* flow = nullptr;
+  LoopFlow* flow = nullptr;  // driven as a FlowHandle; Release() ends it
   uint64_t written = 0;
   uint64_t next_write = 0;  // drawn, not yet taken by the flow
   bool closed = false;      // our Close() was called
@@ -164,7 +164,7 @@ void StressRun::OnConnected(Connection& c,
   result_.connect.Add(absl::Now() - c.connect_started);
   absl::StatusOr<LoopFlow*> flow = loop_.AddFlow(
       std::move(connection->fd), flow_options_,
-      [this, cp = &c](LoopFlow&, FlowEvent event) { OnEvent(*cp, event); });
+      [this, cp = &c](FlowHandle&, FlowEvent event) { OnEvent(*cp, event); });
   if (!flow.ok()) {
     Fail(c, absl::StrCat("flow: ", flow.status().message()), "");
     return;
@@ -202,7 +202,7 @@ void StressRun::OnEvent(Connection& c, FlowEvent event) {
 }
 
 void StressRun::Pump(Connection& c) {
-  LoopFlow& flow = *c.flow;
+  FlowHandle& flow = *c.flow;  // the data path: the shared interface only
   const SizeRange& sizes = options_.write_size;
   while (c.written < c.length) {
     if (c.next_write == 0) {

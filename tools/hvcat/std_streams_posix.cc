@@ -1,4 +1,4 @@
-#include "tools/hvcat_std_streams_posix.h"
+#include "tools/hvcat/std_streams_posix.h"
 
 #include <errno.h>
 #include <fcntl.h>

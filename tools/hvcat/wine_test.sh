@@ -3,7 +3,7 @@
 # data path is the one AF_HYPERV uses). Run by ctest (CMakeLists.txt) from
 # tools/test-windows:
 #
-#   tools/hvcat_wine_test.sh path/to/hvcat.exe path/to/wine64
+#   tools/hvcat/wine_test.sh path/to/hvcat.exe path/to/wine64
 #
 # hvcat.exe must be built with tcp:// accepted (HVSOCK_HVCAT_TCP). Two
 # hvcat.exe talk to each other in both codecs: a listener and a client, each
@@ -144,7 +144,8 @@ if [[ -n "$last_port" ]]; then
   code=$?
   [[ $code -eq 3 ]] || fail "refused: exit $code, expected 3"
   [[ $(lines_of "$work/refused.err") -eq 1 ]] || fail "refused: not one line: $(cat "$work/refused.err")"
-  grep -q "^hvcat: connect to tcp://127.0.0.1:$last_port (attempt 1 of 1) failed: WSAECONNREFUSED" \
+  # The same words as on Linux (backends/retry_policy.h).
+  grep -q "^hvcat: connect tcp://127.0.0.1:$last_port: connection refused (nothing listens there)$" \
     "$work/refused.err" || fail "refused: unexpected message: $(cat "$work/refused.err")"
   ok "refused: exit 3, $(cat "$work/refused.err")"
 fi

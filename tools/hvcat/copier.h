@@ -10,26 +10,28 @@
 // when the close completed, otherwise the failure, as one line on standard
 // error (Complain).
 //
-// The platform supplies the flow, the two standard streams and a way to wait
-// for the next event (its loop's run-once). The streams never block: they
+// It is written against the shared application interface only: the flow is
+// a FlowHandle and the loop a Loop (backends/flow_handle.h, backends/loop.h),
+// so one Copier runs on every platform. The platform supplies them and the
+// two standard streams (platform.h). The streams never block: they
 // report kWouldBlock and wake the loop once they may move more. Linux uses
 // the epoll loop and non-blocking descriptors (hvcat_std_streams_posix.h);
 // Windows a completion port and one thread per standard stream
 // (hvcat_std_streams_windows.h).
 //
 // Thread-safety: single-threaded; everything runs on the loop's thread.
-#ifndef HVSOCK_TOOLS_HVCAT_COPY_H_
-#define HVSOCK_TOOLS_HVCAT_COPY_H_
+#ifndef HVSOCK_TOOLS_HVCAT_COPIER_H_
+#define HVSOCK_TOOLS_HVCAT_COPIER_H_
 
 #include <cstddef>
-#include <functional>
 #include <optional>
-#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
 #include "absl/time/time.h"
+#include "backends/flow_handle.h"
+#include "backends/loop.h"
 #include "core/flow.h"
 
 namespace hvsock::hvcat {
@@ -44,37 +46,6 @@ enum class Transfer {
   kMoved,       // at least one byte
   kWouldBlock,  // nothing now; the loop is woken when more may move
   kEnded,       // end of input
-};
-
-// The flow's application commands, as the platform's driver offers them.
-class CopyFlow {
- public:
-  virtual ~CopyFlow() = default;
-  virtual absl::Status Write(absl::Cord data) = 0;
-  virtual absl::StatusOr<ReadResult> Read(size_t max_bytes) = 0;
-  virtual absl::Status Close() = 0;
-  virtual void Abort() = 0;
-  virtual const Flow& flow() const = 0;
-};
-
-// A driver's flow as the copy sees it: any type with those commands under
-// the same names (LoopFlow on Linux, WinsockFlow on Windows).
-template <typename DriverFlow>
-class DriverCopyFlow : public CopyFlow {
- public:
-  explicit DriverCopyFlow(DriverFlow& flow) : flow_(flow) {}
-  absl::Status Write(absl::Cord data) override {
-    return flow_.Write(std::move(data));
-  }
-  absl::StatusOr<ReadResult> Read(size_t max_bytes) override {
-    return flow_.Read(max_bytes);
-  }
-  absl::Status Close() override { return flow_.Close(); }
-  void Abort() override { flow_.Abort(); }
-  const Flow& flow() const override { return flow_.flow(); }
-
- private:
-  DriverFlow& flow_;
 };
 
 // Standard input.
@@ -105,14 +76,11 @@ class OutputStream {
   virtual absl::StatusOr<bool> AllWritten() = 0;
 };
 
-// Waits at most `max_wait` for the next event (completion, readiness,
-// deadline) and handles it.
-using WaitForEvents = std::function<absl::Status(absl::Duration max_wait)>;
-
 class Copier {
  public:
-  Copier(CopyFlow& flow, InputStream& in, OutputStream& out, WaitForEvents wait)
-      : flow_(flow), in_(in), out_(out), wait_(std::move(wait)) {}
+  // Waits for events with `loop`.RunOnce, which runs `flow`.
+  Copier(FlowHandle& flow, InputStream& in, OutputStream& out, Loop& loop)
+      : flow_(flow), in_(in), out_(out), loop_(loop) {}
   Copier(const Copier&) = delete;
   Copier& operator=(const Copier&) = delete;
 
@@ -125,10 +93,10 @@ class Copier {
   void EndInput();
   std::optional<int> Outcome();
 
-  CopyFlow& flow_;
+  FlowHandle& flow_;
   InputStream& in_;
   OutputStream& out_;
-  WaitForEvents wait_;
+  Loop& loop_;
   bool input_done_ = false;
   absl::Cord pending_;  // read from standard input, not yet taken by the flow
   absl::Cord out_buffer_;    // read from the flow, not yet written out
@@ -140,4 +108,4 @@ class Copier {
 
 }  // namespace hvsock::hvcat
 
-#endif  // HVSOCK_TOOLS_HVCAT_COPY_H_
+#endif  // HVSOCK_TOOLS_HVCAT_COPIER_H_

@@ -22,8 +22,8 @@
 #include "absl/strings/cord.h"
 #include "backends/posix/event_loop.h"
 #include "backends/posix/unique_fd.h"
-#include "tools/hvcat_copy.h"
-#include "tools/hvcat_read_buffers.h"
+#include "tools/hvcat/copier.h"
+#include "tools/hvcat/read_buffers.h"
 
 namespace hvsock::hvcat {
 

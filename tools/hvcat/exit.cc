@@ -1,4 +1,4 @@
-#include "tools/hvcat_exit.h"
+#include "tools/hvcat/exit.h"
 
 #include <cstdio>
 #include <optional>

@@ -13,7 +13,7 @@
 
 namespace hvsock::hvcat {
 
-// Exit statuses (documented in hvcat --help and backends/posix/README.md).
+// Exit statuses (documented in hvcat --help and tools/hvcat/README.md).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFlowFailed =
     1;                                // the flow or a standard stream failed

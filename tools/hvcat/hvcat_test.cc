@@ -245,7 +245,7 @@ Result RunHvcat(const std::vector<std::string>& args, const std::string& input,
     EXPECT_EQ(pipe2(in, O_CLOEXEC), 0);
     streams.in = in[0];
   }
-  ToolProcess hvcat(RunfilePath("tools/hvcat"), args, streams);
+  ToolProcess hvcat(RunfilePath("tools/hvcat/hvcat"), args, streams);
   std::thread writer;
   if (!use_files) {
     writer = std::thread([&] {
@@ -406,7 +406,7 @@ TEST_F(HvcatTest, ListensAndAcceptsOneConnection) {
 TEST_F(HvcatTest, ASignalWhileListeningRemovesTheSocketFile) {
   for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
     SCOPED_TRACE(strsignal(signal));
-    ToolProcess hvcat(RunfilePath("tools/hvcat"), {"-l", uri_});
+    ToolProcess hvcat(RunfilePath("tools/hvcat/hvcat"), {"-l", uri_});
     struct stat info;
     for (int i = 0; i < 1000 && stat(path_.c_str(), &info) != 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -1,5 +1,5 @@
 // hvcat's command line: what each option sets and what each mistake says.
-#include "tools/hvcat_command_line.h"
+#include "tools/hvcat/command_line.h"
 
 #include <optional>
 #include <string>

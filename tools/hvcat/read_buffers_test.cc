@@ -1,7 +1,7 @@
 // ReadBuffers: standard input's read buffers come back for reuse once the
 // bytes wrapped around them are gone, short reads are copied, and the
 // number kept idle is bounded.
-#include "tools/hvcat_read_buffers.h"
+#include "tools/hvcat/read_buffers.h"
 
 #include <cstring>
 #include <string>

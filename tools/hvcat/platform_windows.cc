@@ -1,8 +1,8 @@
-// hvcat for Windows: netcat for Hyper-V sockets on a completion port
+// hvcat's Windows hooks (platform.h): a completion port and WinsockFlow
 // (backends/winsock). URIs: hvsock://VMID/SERVICEID, and tcp://127.0.0.1:PORT
 // in builds made for tests (HVSOCK_HVCAT_TCP_FOR_TESTS; CMake option
-// HVSOCK_HVCAT_TCP). The copy itself is hvcat_copy.h; the standard streams
-// are hvcat_std_streams_windows.h.
+// HVSOCK_HVCAT_TCP). The standard streams are std_streams_windows.h: one
+// thread each, waking the loop.
 
 // winsock2.h must come before windows.h.
 #include <winsock2.h>
@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <io.h>
 
-#include <climits>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -31,10 +30,11 @@
 #include "backends/winsock/winsock_iocp_loop.h"
 #include "backends/winsock/winsock_listener.h"
 #include "core/flow.h"
-#include "tools/hvcat_command_line.h"
-#include "tools/hvcat_copy.h"
-#include "tools/hvcat_exit.h"
-#include "tools/hvcat_std_streams_windows.h"
+#include "tools/hvcat/command_line.h"
+#include "tools/hvcat/copier.h"
+#include "tools/hvcat/exit.h"
+#include "tools/hvcat/platform.h"
+#include "tools/hvcat/std_streams_windows.h"
 
 namespace hvsock::hvcat {
 namespace {
@@ -99,7 +99,7 @@ absl::StatusOr<UniqueSocket> AcceptOne(IocpLoop& loop,
     Complain(
         absl::StrCat("listening on ", (*listener)->local_address().ToString()));
   }
-  loop.RunUntil([&] { return accepted.has_value(); }, absl::InfiniteDuration());
+  loop.RunUntil([&] { return accepted.has_value(); }, absl::InfiniteDuration()).IgnoreError();
   if (!accepted->ok()) return accepted->status();
   return std::move((*accepted)->socket);
 }
@@ -108,92 +108,91 @@ absl::StatusOr<UniqueSocket> ConnectOne(IocpLoop& loop,
                                         const Endpoint& endpoint,
                                         const CommandLine& config) {
   std::optional<absl::StatusOr<UniqueSocket>> connected;
-  WinsockConnectOptions options;
+  ConnectOptions options;
   options.timeout = config.connect_timeout;
-  options.attempts = config.retry ? INT_MAX : 1;
+  options.retry_refused = config.retry;
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
       WinsockConnector::Connect(
           loop, endpoint.address, options,
           [&](absl::StatusOr<UniqueSocket> s) { connected = std::move(s); });
   if (!connector.ok()) return connector.status();
-  // With retries, the connect timeout bounds all the attempts together.
-  if (!loop.RunUntil([&] { return connected.has_value(); },
-                     config.connect_timeout)) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "connect to ", endpoint.address.ToString(), ": timed out after ",
-        absl::FormatDuration(config.connect_timeout), " (",
-        (*connector)->attempts_made(), " attempts)"));
+  // The connector ends by itself at the connect timeout.
+  if (absl::Status ran = loop.RunUntil([&] { return connected.has_value(); });
+      !ran.ok()) {
+    return ran;
   }
   return *std::move(connected);
 }
 
-// Writes to standard output directly (the copy has not started).
-void PrintUsage() {
-  std::string usage = Usage(kUsageDetails);
-  DWORD put = 0;
-  WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), usage.data(),
-            static_cast<DWORD>(usage.size()), &put, nullptr);
-}
+class WindowsPlatform : public Platform {
+ public:
+  WindowsPlatform() {
+    _setmode(_fileno(stderr), _O_BINARY);  // "\n", not "\r\n"
+  }
 
-int Main(int argc, char** argv) {
-  _setmode(_fileno(stderr), _O_BINARY);  // "\n", not "\r\n"
-  absl::StatusOr<std::optional<CommandLine>> parsed =
-      ParseCommandLine(argc, argv);
-  absl::StatusOr<Endpoint> endpoint =
-      parsed.ok() && parsed->has_value() ? ParseEndpoint((*parsed)->uri)
-                                         : absl::StatusOr<Endpoint>(Endpoint{});
-  if (!parsed.ok() || !endpoint.ok()) {
-    const absl::Status& problem =
-        parsed.ok() ? endpoint.status() : parsed.status();
-    Complain(absl::StrCat(problem.message(), " (hvcat --help)"));
-    return kExitUsage;
+  UsageDetails usage_details() const override { return kUsageDetails; }
+  // Writes to standard output directly (the copy has not started).
+  void PrintUsage(absl::string_view text) override {
+    DWORD put = 0;
+    WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), text.data(),
+              static_cast<DWORD>(text.size()), &put, nullptr);
   }
-  if (!parsed->has_value()) {
-    PrintUsage();
-    return kExitOk;
-  }
-  const CommandLine& config = **parsed;
 
-  FlowOptions flow_options;
-  flow_options.codec = config.codec.value_or(endpoint->default_codec);
-  flow_options.close_timeout = config.close_timeout;
-
-  absl::StatusOr<std::unique_ptr<IocpLoop>> loop = IocpLoop::Create();
-  if (!loop.ok()) {
-    Complain(loop.status().message());
-    return kExitFlowFailed;
-  }
-  absl::StatusOr<UniqueSocket> socket =
-      config.listen ? AcceptOne(**loop, *endpoint)
-                    : ConnectOne(**loop, *endpoint, config);
-  if (!socket.ok()) {
-    Complain(socket.status().message());
-    return kExitNoConnection;
-  }
-  absl::StatusOr<std::unique_ptr<WinsockFlow>> flow =
-      WinsockFlow::Create(**loop, *std::move(socket), flow_options);
-  if (!flow.ok()) {
-    Complain(flow.status().message());
-    return kExitFlowFailed;
-  }
-  IocpLoop& iocp = **loop;
-  auto wake = [&iocp] { iocp.Wake(); };
-  absl::StatusOr<std::unique_ptr<ThreadedStdOutput>> output =
-      ThreadedStdOutput::Start(GetStdHandle(STD_OUTPUT_HANDLE), wake);
-  if (!output.ok()) {
-    Complain(output.status().message());
-    return kExitFlowFailed;
-  }
-  ThreadedStdInput input(GetStdHandle(STD_INPUT_HANDLE), kChunk, wake);
-  DriverCopyFlow<WinsockFlow> copy_flow(**flow);
-  Copier copier(copy_flow, input, **output, [&](absl::Duration max_wait) {
-    iocp.RunOnce(max_wait);
+  absl::Status Resolve(const CommandLine& config) override {
+    absl::StatusOr<Endpoint> endpoint = ParseEndpoint(config.uri);
+    if (!endpoint.ok()) return endpoint.status();
+    endpoint_ = *endpoint;
     return absl::OkStatus();
-  });
-  return copier.Run();
-}
+  }
+  Codec default_codec() const override { return endpoint_.default_codec; }
+
+  absl::Status Open(const CommandLine& config) override {
+    absl::StatusOr<std::unique_ptr<IocpLoop>> loop = IocpLoop::Create();
+    if (!loop.ok()) return loop.status();
+    loop_ = *std::move(loop);
+    absl::StatusOr<UniqueSocket> socket =
+        config.listen ? AcceptOne(*loop_, endpoint_)
+                      : ConnectOne(*loop_, endpoint_, config);
+    if (!socket.ok()) return socket.status();
+    transport_ = *std::move(socket);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<FlowHandle*> StartFlow(const FlowOptions& options) override {
+    // The copy polls the flow after every pass: no callback needed.
+    absl::StatusOr<std::unique_ptr<WinsockFlow>> flow =
+        WinsockFlow::Create(*loop_, std::move(transport_), options);
+    if (!flow.ok()) return flow.status();
+    flow_ = *std::move(flow);
+    IocpLoop& iocp = *loop_;
+    auto wake = [&iocp] { iocp.Wake(); };
+    absl::StatusOr<std::unique_ptr<ThreadedStdOutput>> output =
+        ThreadedStdOutput::Start(GetStdHandle(STD_OUTPUT_HANDLE), wake);
+    if (!output.ok()) return output.status();
+    output_ = *std::move(output);
+    input_ = std::make_unique<ThreadedStdInput>(GetStdHandle(STD_INPUT_HANDLE),
+                                                kChunk, wake);
+    return flow_.get();
+  }
+
+  Loop& loop() override { return *loop_; }
+  InputStream& input() override { return *input_; }
+  OutputStream& output() override { return *output_; }
+
+ private:
+  Endpoint endpoint_;
+  // Destroyed in reverse: the streams and the flow before the loop.
+  std::unique_ptr<IocpLoop> loop_;
+  UniqueSocket transport_;
+  std::unique_ptr<WinsockFlow> flow_;
+  std::unique_ptr<ThreadedStdOutput> output_;
+  std::unique_ptr<ThreadedStdInput> input_;
+};
 
 }  // namespace
-}  // namespace hvsock::hvcat
 
-int main(int argc, char** argv) { return hvsock::hvcat::Main(argc, argv); }
+std::unique_ptr<Platform> MakePlatform() {
+  return std::make_unique<WindowsPlatform>();
+}
+
+}  // namespace hvsock::hvcat

@@ -1,4 +1,4 @@
-#include "tools/hvcat_read_buffers.h"
+#include "tools/hvcat/read_buffers.h"
 
 #include <utility>
 

@@ -27,7 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
-#include "tools/hvcat_copy.h"
+#include "tools/hvcat/copier.h"
 
 namespace hvsock::hvcat {
 

@@ -1,4 +1,4 @@
-#include "tools/hvcat_std_streams_windows.h"
+#include "tools/hvcat/std_streams_windows.h"
 
 #include <condition_variable>
 #include <mutex>

@@ -1,4 +1,4 @@
-#include "tools/hvcat_command_line.h"
+#include "tools/hvcat/command_line.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"

@@ -1,10 +1,10 @@
-#include "tools/hvcat_copy.h"
+#include "tools/hvcat/copier.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/flow_error.h"
-#include "tools/hvcat_exit.h"
+#include "tools/hvcat/exit.h"
 
 namespace hvsock::hvcat {
 
@@ -14,8 +14,8 @@ int Copier::Run() {
     if (std::optional<int> status = Outcome(); status.has_value()) {
       return *status;
     }
-    absl::Status waited =
-        wait_(progress ? absl::ZeroDuration() : absl::InfiniteDuration());
+    absl::Status waited = loop_.RunOnce(
+        progress ? absl::ZeroDuration() : absl::InfiniteDuration());
     if (!waited.ok()) {
       flow_.Abort();
       Complain(waited.message());
