@@ -44,6 +44,7 @@ class LoopMux {
   LoopMux& operator=(const LoopMux&) = delete;
 
   MuxConnection& mux() { return *mux_; }
+  EventLoop& loop() { return loop_; }
   const MuxSocketDriver& driver() const { return *driver_; }
   // Does the IO that application commands made necessary.
   void Kick();

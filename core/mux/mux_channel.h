@@ -64,6 +64,9 @@ class MuxChannel {
   bool IsFinished() const { return flow_.IsFinished(); }
   bool Readable() const { return flow_.Readable(); }
   MuxChannelStats stats() const;
+  // The channel's byte stream, for getters (a FlowHandle's flow()):
+  // commands go through the channel, which schedules the frames.
+  const Flow& flow() const { return flow_; }
 
   // ── Commands (application), as on a Flow ─────────────────────────────
   // The channel's send queue is bounded by MuxOptions::channel_send_limit
