@@ -52,6 +52,7 @@ void FlowSocketPair::StartStream(size_t total, const absl::Cord& message,
                                  bool both_ways) {
   mode_ = Mode::kStream;
   message_ = message;
+  message_bytes_ = std::string(message);
   total = (total + message.size() - 1) / message.size() * message.size();
   for (End* end : {&a_end_, &b_end_}) {
     bool writes = end == &a_end_ || both_ways;
@@ -86,7 +87,9 @@ void FlowSocketPair::RunUntilDone() {
 
 void FlowSocketPair::PumpWrites(End& end) {
   while (end.to_write > 0) {
-    absl::Status status = end.flow->Write(message_);
+    absl::Status status =
+        copy_writes_ ? end.flow->Write(absl::string_view(message_bytes_))
+                     : end.flow->Write(message_);
     if (!status.ok()) {
       if (GetFlowErrorKind(status) == FlowErrorKind::kWouldBlock) return;
       Die(status);

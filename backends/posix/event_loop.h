@@ -91,7 +91,8 @@ class LoopFlow : private internal::LoopEntry {
 
   // ── Commands: Flow's, plus scheduling the IO they need ───────────────
   absl::Status Write(absl::Cord data);
-  absl::Status Write(absl::string_view data) { return Write(absl::Cord(data)); }
+  // Copies `data` (small writes straight into the send queue's tail).
+  absl::Status Write(absl::string_view data);
   absl::Status Writev(absl::Span<absl::Cord> buffers);
   // Flow::Close with the loop's clock.
   absl::Status Close();
