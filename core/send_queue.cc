@@ -4,8 +4,6 @@
 #include <cstring>
 #include <utility>
 
-#include "absl/types/optional.h"
-
 namespace hvsock {
 
 SendQueue::Node& SendQueue::NewNode() {
@@ -92,11 +90,9 @@ void SendQueue::Append(absl::Cord data) {
   if (data.empty()) return;
   if (data.size() < kCopyBelow) {
     // Small: copy into the tail instead of linking another node.
-    if (absl::optional<absl::string_view> flat = data.TryFlat()) {
-      AppendCopy(*flat);
-      return;
-    }
-    for (absl::string_view chunk : data.Chunks()) AppendCopy(chunk);
+    // Flatten() is free for the usual flat Cord (and copies a fragmented
+    // small one, which is about to be copied anyway).
+    AppendCopy(data.Flatten());
     return;
   }
   AppendShared(std::move(data));
