@@ -12,14 +12,14 @@ SendQueue::Node& SendQueue::NewNode() {
 }
 
 void SendQueue::FlushCoalesced() {
-  if (coalesce_.capacity() == 0) return;
+  if (!coalesce_.has_value()) return;
   Node& tail = nodes_.back();
-  if (coalesce_.length() == coalesce_.capacity()) {
-    tail.payload.Append(std::move(coalesce_));
+  if (coalesce_->length() == coalesce_->capacity()) {
+    tail.payload.Append(*std::move(coalesce_));
   } else {
     // Copied into pieces of about its size (not Cord::Append's 4 KiB
     // pieces), so that the bytes still leave as a few large spans.
-    absl::string_view bytes(coalesce_.data(), coalesce_.length());
+    absl::string_view bytes(coalesce_->data(), coalesce_->length());
     while (!bytes.empty()) {
       absl::CordBuffer piece =
           absl::CordBuffer::CreateWithCustomLimit(kCoalesceBlock, bytes.size());
@@ -30,7 +30,7 @@ void SendQueue::FlushCoalesced() {
       bytes.remove_prefix(n);
     }
   }
-  coalesce_ = absl::CordBuffer();
+  coalesce_.reset();
 }
 
 size_t SendQueue::WireSize(size_t payload) const {
@@ -66,22 +66,23 @@ void SendQueue::AppendCopy(absl::string_view data) {
   Node* tail = nodes_.empty() ? nullptr : &nodes_.back();
   if (tail == nullptr || tail->sealed || tail->is_end) tail = &NewNode();
   Grow(*tail, data.size());
-  if (absl::Span<char> space = coalesce_.available();
-      space.size() >= data.size()) {
-    std::memcpy(space.data(), data.data(), data.size());
-    coalesce_.IncreaseLengthBy(data.size());
+  if (coalesce_.has_value() &&
+      coalesce_->capacity() - coalesce_->length() >= data.size()) {
+    std::memcpy(coalesce_->available().data(), data.data(), data.size());
+    coalesce_->IncreaseLengthBy(data.size());
     return;
   }
   while (!data.empty()) {
-    if (coalesce_.length() == coalesce_.capacity()) {
+    if (!coalesce_.has_value() ||
+        coalesce_->length() == coalesce_->capacity()) {
       FlushCoalesced();
-      coalesce_ = absl::CordBuffer::CreateWithCustomLimit(kCoalesceBlock,
-                                                          kCoalesceBlock);
+      coalesce_.emplace(absl::CordBuffer::CreateWithCustomLimit(
+          kCoalesceBlock, kCoalesceBlock));
     }
-    absl::Span<char> space = coalesce_.available();
+    absl::Span<char> space = coalesce_->available();
     size_t n = std::min(space.size(), data.size());
     std::memcpy(space.data(), data.data(), n);
-    coalesce_.IncreaseLengthBy(n);
+    coalesce_->IncreaseLengthBy(n);
     data.remove_prefix(n);
   }
 }
@@ -272,7 +273,7 @@ uint64_t SendQueue::DropUnsent() {
       continue;
     }
     if (!node.sealed || node.exposed == 0) {
-      if (&node == &nodes_.back()) coalesce_ = absl::CordBuffer();
+      if (&node == &nodes_.back()) coalesce_.reset();
       dropped += node.size;
       payload_bytes_ -= node.size;
       wire_bytes_ -= node.wire;
@@ -300,7 +301,7 @@ uint64_t SendQueue::DropUnsent() {
 }
 
 void SendQueue::Clear() {
-  coalesce_ = absl::CordBuffer();
+  coalesce_.reset();
   nodes_.clear();
   front_offset_ = 0;
   wire_bytes_ = payload_bytes_ = sealed_bytes_ = 0;

@@ -36,6 +36,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <optional>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/cord_buffer.h"
@@ -139,9 +140,9 @@ class SendQueue {
   uint32_t max_frame_;
   std::list<Node> nodes_;
   // Bytes of small writes at the end of nodes_.back() (then an unsealed
-  // payload node, whose size counts them) not yet in its Cord. Empty
-  // (capacity 0) when no small write is pending.
-  absl::CordBuffer coalesce_;
+  // payload node, whose size counts them) not yet in its Cord. No block
+  // while no small write is pending.
+  std::optional<absl::CordBuffer> coalesce_;
   size_t front_offset_ = 0;  // wire bytes of nodes_.front() already sent
   size_t wire_bytes_ = 0;
   size_t payload_bytes_ = 0;
