@@ -49,7 +49,10 @@ class FlowHandle {
 
   // ── Commands (core/flow.h), with the IO they need scheduled ──────────
   virtual absl::Status Write(absl::Cord data) = 0;
-  absl::Status Write(absl::string_view data) { return Write(absl::Cord(data)); }
+  // Copies `data`; a backend may take it without building a Cord first.
+  virtual absl::Status Write(absl::string_view data) {
+    return Write(absl::Cord(data));
+  }
   virtual absl::Status Writev(absl::Span<absl::Cord> buffers) = 0;
   virtual absl::StatusOr<ReadResult> Read(size_t max_bytes = SIZE_MAX) = 0;
   // Flow::Close with the loop's clock.

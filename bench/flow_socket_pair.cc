@@ -53,6 +53,7 @@ void FlowSocketPair::StartStream(size_t total, const absl::Cord& message,
                                  bool both_ways) {
   mode_ = Mode::kStream;
   message_ = message;
+  message_bytes_ = std::string(message);
   total = (total + message.size() - 1) / message.size() * message.size();
   for (End* end : {&a_end_, &b_end_}) {
     bool writes = end == &a_end_ || both_ways;
@@ -86,9 +87,20 @@ void FlowSocketPair::RunUntilDone() {
 }
 
 void FlowSocketPair::PumpWrites(End& end) {
-  absl::Status status =
-      testing::WriteRepeatedly(*end.flow, message_, &end.to_write);
-  if (!status.ok()) Die(status);
+  if (!copy_writes_) {
+    absl::Status status =
+        testing::WriteRepeatedly(*end.flow, message_, &end.to_write);
+    if (!status.ok()) Die(status);
+    return;
+  }
+  while (end.to_write > 0) {
+    absl::Status status = end.flow->Write(absl::string_view(message_bytes_));
+    if (!status.ok()) {
+      if (GetFlowErrorKind(status) == FlowErrorKind::kWouldBlock) return;
+      Die(status);
+    }
+    end.to_write -= std::min<uint64_t>(end.to_write, message_.size());
+  }
 }
 
 void FlowSocketPair::OnEvent(End& end, FlowEvent event) {

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "absl/strings/cord.h"
 #include "backends/posix/event_loop.h"
@@ -36,6 +37,10 @@ class FlowSocketPair {
   // Writes `message` through flow A, `total` bytes in all (rounded up to
   // whole messages), while flow B reads; returns once B has read them.
   void Stream(size_t total, const absl::Cord& message);
+  // Writers hand over their message's bytes to be copied
+  // (LoopFlow::Write(absl::string_view)) instead of sharing the Cord: what
+  // an application holding small messages in its own buffers does.
+  void set_copy_writes(bool copy) { copy_writes_ = copy; }
   // Starts a stream without running the loop; done() says when B has read
   // `total` bytes. If `both_ways`, B streams the same to A at the same time
   // and done() waits for both.
@@ -67,6 +72,8 @@ class FlowSocketPair {
   End b_end_;
   Mode mode_ = Mode::kStream;
   absl::Cord message_;
+  std::string message_bytes_;  // message_, flat, for copy_writes_
+  bool copy_writes_ = false;
 };
 
 }  // namespace hvsock::testing

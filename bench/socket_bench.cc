@@ -12,7 +12,8 @@
 //   flow_over_raw_best  raw at its best: the same bytes in 64 KiB writes
 //                       (what a program that buffers its messages gets
 //                       from the socket), whatever the message size.
-// BM_Raw reports the raw figures on their own.
+// BM_Raw reports the raw figures on their own. The *_copied variants write
+// 64 B messages from the application's bytes instead of as shared Cords.
 //
 // The Time column is the flow's part only; the CPU column covers the whole
 // iteration, raw part included.
@@ -62,8 +63,11 @@ void BM_Raw(benchmark::State& state) {
       benchmark::Counter::kIsRate);
 }
 
+enum class Writes { kShareCord, kCopyBytes };
+
 // `max_send_frame` 0 keeps the default (4096, for old peers).
-void BM_Flow(benchmark::State& state, Codec codec, uint32_t max_send_frame) {
+void BM_Flow(benchmark::State& state, Codec codec, uint32_t max_send_frame,
+             Writes writes = Writes::kShareCord) {
   const size_t write_size = static_cast<size_t>(state.range(0));
   std::unique_ptr<EventLoop> loop = NewLoop();
   RawSocketPair raw(*loop);
@@ -71,6 +75,7 @@ void BM_Flow(benchmark::State& state, Codec codec, uint32_t max_send_frame) {
   options.codec = codec;
   if (max_send_frame != 0) options.max_send_frame = max_send_frame;
   FlowSocketPair flows(*loop, options);
+  flows.set_copy_writes(writes == Writes::kCopyBytes);
   const absl::Cord message = Message(write_size);
   double raw_seconds = 0;
   double raw_best_seconds = 0;
@@ -107,6 +112,17 @@ BENCHMARK_CAPTURE(BM_Flow, framed, Codec::kFramed, 0)->Apply(Sizes);
 // receiver of this library accepts them by default): a 16th of the headers.
 BENCHMARK_CAPTURE(BM_Flow, framed_64k_frames, Codec::kFramed, 64 * 1024)
     ->Apply(Sizes);
+// Small messages written from the application's own bytes (copied into the
+// send queue, as small Cords are too) rather than as a shared Cord each: no
+// reference count taken and dropped per message.
+BENCHMARK_CAPTURE(BM_Flow, native_copied, Codec::kNative, 0,
+                  Writes::kCopyBytes)
+    ->Arg(64)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_Flow, framed_copied, Codec::kFramed, 0,
+                  Writes::kCopyBytes)
+    ->Arg(64)
+    ->UseManualTime();
 
 }  // namespace
 }  // namespace hvsock::testing

@@ -316,9 +316,36 @@ absl::Status Flow::RejectWrite() const {
                                 FlowStateName(state_), ")"));
 }
 
+namespace {
+
+// The states whose table row for kWrite only accepts the bytes (stays in
+// the state, action kQueueData): read from the table once, so that a write
+// in such a state, the common case, need not run the whole transition.
+uint32_t StatesThatOnlyQueueWrites() {
+  uint32_t states = 0;
+  for (int s = 0; s < kFlowStateCount; ++s) {
+    const FlowState state = static_cast<FlowState>(s);
+    std::optional<FlowTransition> row =
+        FindFlowTransition(state, FlowInput::kWrite);
+    if (row.has_value() && row->to == state &&
+        row->actions == Bit(FlowAction::kQueueData)) {
+      states |= 1u << s;
+    }
+  }
+  return states;
+}
+
+const uint32_t kStatesThatOnlyQueueWrites = StatesThatOnlyQueueWrites();
+
+}  // namespace
+
 absl::Status Flow::CheckWritable() {
-  if (absl::Status status = Step(FlowInput::kWrite); !status.ok()) {
-    return status;
+  const bool only_queues =
+      (kStatesThatOnlyQueueWrites >> static_cast<int>(state_)) & 1u;
+  if (!only_queues) {
+    if (absl::Status status = Step(FlowInput::kWrite); !status.ok()) {
+      return status;
+    }
   }
   if (send_.payload_bytes() >= options_.send_limit) {
     write_blocked_ = true;

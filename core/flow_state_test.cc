@@ -296,6 +296,27 @@ TEST(FlowStateTable, HasAtMostOneTransitionPerStateAndInput) {
   }
 }
 
+TEST(FlowStateTable, LookupFindsEveryRowAndNothingElse) {
+  int found = 0;
+  for (FlowState state : kAllStates) {
+    for (FlowInput input : kAllInputs) {
+      std::optional<FlowTransition> t = FindFlowTransition(state, input);
+      if (!t.has_value()) continue;
+      ++found;
+      EXPECT_EQ(t->from, state);
+      EXPECT_EQ(t->input, input);
+    }
+  }
+  EXPECT_EQ(found, static_cast<int>(FlowTransitionTable().size()));
+  for (const FlowTransition& row : FlowTransitionTable()) {
+    std::optional<FlowTransition> t = FindFlowTransition(row.from, row.input);
+    ASSERT_TRUE(t.has_value())
+        << FlowStateName(row.from) << " x " << FlowInputName(row.input);
+    EXPECT_EQ(t->to, row.to);
+    EXPECT_EQ(t->actions, row.actions);
+  }
+}
+
 TEST(FlowStateTable, TerminalStatesNeverLeave) {
   for (const FlowTransition& t : FlowTransitionTable()) {
     if (t.from == FlowState::kClosed) {

@@ -1,14 +1,37 @@
 #include "core/send_queue.h"
 
-#include "absl/strings/cord_buffer.h"
-
 #include <algorithm>
 #include <cstring>
 #include <utility>
 
 namespace hvsock {
 
-SendQueue::Node& SendQueue::NewNode() { return nodes_.emplace_back(); }
+SendQueue::Node& SendQueue::NewNode() {
+  FlushCoalesced();
+  return nodes_.emplace_back();
+}
+
+void SendQueue::FlushCoalesced() {
+  if (!coalesce_.has_value()) return;
+  Node& tail = nodes_.back();
+  if (coalesce_->length() == coalesce_->capacity()) {
+    tail.payload.Append(*std::move(coalesce_));
+  } else {
+    // Copied into pieces of about its size (not Cord::Append's 4 KiB
+    // pieces), so that the bytes still leave as a few large spans.
+    absl::string_view bytes(coalesce_->data(), coalesce_->length());
+    while (!bytes.empty()) {
+      absl::CordBuffer piece =
+          absl::CordBuffer::CreateWithCustomLimit(kCoalesceBlock, bytes.size());
+      size_t n = std::min(piece.capacity(), bytes.size());
+      std::memcpy(piece.data(), bytes.data(), n);
+      piece.SetLength(n);
+      tail.payload.Append(std::move(piece));
+      bytes.remove_prefix(n);
+    }
+  }
+  coalesce_.reset();
+}
 
 size_t SendQueue::WireSize(size_t payload) const {
   if (!framed_) return payload;
@@ -36,25 +59,30 @@ size_t SendQueue::FramesBefore(const Node& node, size_t wire) const {
 
 void SendQueue::AppendCopy(absl::string_view data) {
   if (data.empty()) return;
-  if (data.size() >= kCopyBelow || nodes_.empty() || nodes_.back().sealed ||
-      nodes_.back().is_end) {
+  if (data.size() >= kCopyBelow) {
     AppendShared(absl::Cord(data));
     return;
   }
-  Node& tail = nodes_.back();
-  payload_bytes_ += data.size();
-  wire_bytes_ -= tail.wire;
-  tail.size += data.size();
-  tail.wire = WireSize(tail.size);
-  wire_bytes_ += tail.wire;
-  // Fill the tail's own spare capacity, in blocks of a few KiB, so that many
-  // small writes leave as a few large spans.
+  Node* tail = nodes_.empty() ? nullptr : &nodes_.back();
+  if (tail == nullptr || tail->sealed || tail->is_end) tail = &NewNode();
+  Grow(*tail, data.size());
+  if (coalesce_.has_value() &&
+      coalesce_->capacity() - coalesce_->length() >= data.size()) {
+    std::memcpy(coalesce_->available().data(), data.data(), data.size());
+    coalesce_->IncreaseLengthBy(data.size());
+    return;
+  }
   while (!data.empty()) {
-    absl::CordBuffer buffer = tail.payload.GetAppendBuffer(kCoalesceBlock, 1);
-    size_t n = std::min(buffer.available().size(), data.size());
-    std::memcpy(buffer.available().data(), data.data(), n);
-    buffer.IncreaseLengthBy(n);
-    tail.payload.Append(std::move(buffer));
+    if (!coalesce_.has_value() ||
+        coalesce_->length() == coalesce_->capacity()) {
+      FlushCoalesced();
+      coalesce_.emplace(absl::CordBuffer::CreateWithCustomLimit(
+          kCoalesceBlock, kCoalesceBlock));
+    }
+    absl::Span<char> space = coalesce_->available();
+    size_t n = std::min(space.size(), data.size());
+    std::memcpy(space.data(), data.data(), n);
+    coalesce_->IncreaseLengthBy(n);
     data.remove_prefix(n);
   }
 }
@@ -63,22 +91,45 @@ void SendQueue::Append(absl::Cord data) {
   if (data.empty()) return;
   if (data.size() < kCopyBelow) {
     // Small: copy into the tail instead of linking another node.
-    for (absl::string_view chunk : data.Chunks()) AppendCopy(chunk);
+    // Flatten() is free for the usual flat Cord (and copies a fragmented
+    // small one, which is about to be copied anyway).
+    AppendCopy(data.Flatten());
     return;
   }
   AppendShared(std::move(data));
 }
 
+void SendQueue::Grow(Node& node, size_t n) {
+  payload_bytes_ += n;
+  node.size += n;
+  size_t wire = n;
+  if (framed_) {
+    // A header per frame begun: none while the last frame has room (no
+    // division for the common small write).
+    if (n > node.frame_room) {
+      size_t beyond = n - node.frame_room;
+      size_t frames =
+          beyond <= max_frame_ ? 1 : (beyond + max_frame_ - 1) / max_frame_;
+      wire += frames * kFrameHeaderSize;
+      node.frame_room = frames * max_frame_ - beyond;
+    } else {
+      node.frame_room -= n;
+    }
+  }
+  node.wire += wire;
+  wire_bytes_ += wire;
+}
+
 void SendQueue::AppendShared(absl::Cord data) {
-  payload_bytes_ += data.size();
   // Coalesce into the last node while nobody has seen it: frames are cut at
   // Peek time, so the node's payload simply grows.
   Node* tail = nodes_.empty() ? nullptr : &nodes_.back();
-  if (tail == nullptr || tail->sealed || tail->is_end) tail = &NewNode();
-  wire_bytes_ -= tail->wire;
-  tail->size += data.size();
-  tail->wire = WireSize(tail->size);
-  wire_bytes_ += tail->wire;
+  if (tail == nullptr || tail->sealed || tail->is_end) {
+    tail = &NewNode();
+  } else {
+    FlushCoalesced();  // the tail's small writes come before `data`
+  }
+  Grow(*tail, data.size());
   tail->payload.Append(std::move(data));
 }
 
@@ -115,6 +166,7 @@ void SendQueue::AppendClose() {
 
 void SendQueue::Seal(Node& node) {
   if (node.sealed) return;
+  if (&node == &nodes_.back()) FlushCoalesced();
   node.sealed = true;
   if (!framed_) return;
   if (node.is_end) {
@@ -221,6 +273,7 @@ uint64_t SendQueue::DropUnsent() {
       continue;
     }
     if (!node.sealed || node.exposed == 0) {
+      if (&node == &nodes_.back()) coalesce_.reset();
       dropped += node.size;
       payload_bytes_ -= node.size;
       wire_bytes_ -= node.wire;
@@ -240,6 +293,7 @@ uint64_t SendQueue::DropUnsent() {
       wire_bytes_ -= node.wire - WireSize(keep);
       node.size = keep;
       node.wire = WireSize(keep);
+      node.frame_room = 0;  // only full frames remain
     }
     ++it;
   }
@@ -247,6 +301,7 @@ uint64_t SendQueue::DropUnsent() {
 }
 
 void SendQueue::Clear() {
+  coalesce_.reset();
   nodes_.clear();
   front_offset_ = 0;
   wire_bytes_ = payload_bytes_ = sealed_bytes_ = 0;

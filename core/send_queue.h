@@ -10,7 +10,13 @@
 // into the node (every full-size frame's header is the same 4 bytes, so a
 // node holds one of those and one for its last, shorter frame). Small
 // writes are coalesced into the tail node while it has not yet been handed
-// out. A node is "sealed" when Peek first exposes any of its bytes: its
+// out: they are copied into one plain block of kCoalesceBlock bytes (a
+// memcpy per write, no Cord operation), and a full block joins the node's
+// Cord as one piece. The block being filled becomes part of the Cord when
+// the node is sealed or another piece follows it; a partly filled one is
+// then copied into a piece of its own size and freed, so that it never pins
+// more than the bytes it holds and an idle queue holds no block. A node is
+// "sealed" when Peek first exposes any of its bytes: its
 // bytes never change or move again until consumed, so spans stay valid
 // across later Appends (and across moves of the queue), and a backend may
 // keep them in flight (writev, WSASend). Consume accepts any byte count up
@@ -30,8 +36,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <optional>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/cord_buffer.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "core/flow_options.h"
@@ -48,10 +56,11 @@ class SendQueue {
   void Append(absl::Cord data);
   // Queues a copy of `data` (coalesced with the queue's tail when small).
   void AppendCopy(absl::string_view data);
-  // Writes below this size are copied into the tail frame rather than
-  // shared, so that many small writes leave as a few large spans.
+  // Writes below this size are copied into the tail node's coalescing
+  // block rather than shared, so that many small writes leave as a few
+  // large spans.
   static constexpr size_t kCopyBelow = 512;
-  static constexpr size_t kCoalesceBlock = 4096;
+  static constexpr size_t kCoalesceBlock = 16 * 1024;
   // Queues the end signal behind everything queued so far: framed,
   // ShutdownWrite. Idempotent.
   void AppendEnd();
@@ -97,6 +106,7 @@ class SendQueue {
     size_t size = 0;      // payload bytes framed (DropUnsent may cut it)
     size_t wire = 0;      // wire bytes, headers included
     size_t exposed = 0;   // wire bytes Peek has exposed (from the start)
+    size_t frame_room = 0;  // framed: payload the last frame still takes
     bool sealed = false;  // exposed at least once: size and headers fixed
     bool is_end = false;
     uint32_t end_marker = kFrameShutdownWrite;  // framed end nodes
@@ -104,9 +114,17 @@ class SendQueue {
     char last_header[kFrameHeaderSize] = {};
   };
 
+  // Starts a node behind the tail (the tail's coalesced bytes join its
+  // Cord first).
   Node& NewNode();
+  // Moves the coalescing block's bytes into the tail node's Cord: a full
+  // block as it is, a partly filled one as a copy of its size (the block is
+  // freed).
+  void FlushCoalesced();
   // Queues `data` by reference, into the tail node while it is unsealed.
   void AppendShared(absl::Cord data);
+  // Adds `n` payload bytes to an unsealed node's size and wire size.
+  void Grow(Node& node, size_t n);
   // Wire size of `payload` bytes of framed (or native) payload.
   size_t WireSize(size_t payload) const;
   // Payload bytes before wire offset `wire` within a node.
@@ -121,6 +139,10 @@ class SendQueue {
   bool framed_;
   uint32_t max_frame_;
   std::list<Node> nodes_;
+  // Bytes of small writes at the end of nodes_.back() (then an unsealed
+  // payload node, whose size counts them) not yet in its Cord. No block
+  // while no small write is pending.
+  std::optional<absl::CordBuffer> coalesce_;
   size_t front_offset_ = 0;  // wire bytes of nodes_.front() already sent
   size_t wire_bytes_ = 0;
   size_t payload_bytes_ = 0;

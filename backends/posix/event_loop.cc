@@ -52,6 +52,10 @@ absl::Status LoopFlow::Write(absl::Cord data) {
   return driver_.Write(std::move(data));
 }
 
+absl::Status LoopFlow::Write(absl::string_view data) {
+  return driver_.Write(data);
+}
+
 absl::Status LoopFlow::Writev(absl::Span<absl::Cord> buffers) {
   return driver_.Writev(buffers);
 }

@@ -89,8 +89,9 @@ class LoopFlow : public FlowHandle, private internal::LoopEntry {
   LoopFlow& operator=(const LoopFlow&) = delete;
 
   // ── FlowHandle: Flow's commands, plus scheduling the IO they need ─────
-  using FlowHandle::Write;
   absl::Status Write(absl::Cord data) override;
+  // Copies `data` (small writes straight into the send queue's tail).
+  absl::Status Write(absl::string_view data) override;
   absl::Status Writev(absl::Span<absl::Cord> buffers) override;
   absl::Status Close() override;
   void Abort() override;
