@@ -181,6 +181,41 @@ TEST(FlowMemorySmallWrites, QueuedSmallWritesStayWithinTheDocumentedBound) {
   }
 }
 
+// A peer that reads one byte for every two the application writes: the
+// transport takes a byte at a time, so the send queue is read between
+// almost every pair of writes, and what stays queued must still be dense.
+TEST(FlowMemorySmallWrites, ASlowReaderBetweenTinyWritesStaysWithinTheBound) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizer allocators keep their own books";
+#endif
+  constexpr size_t kSlowFlows = 16;
+  for (Codec codec : {Codec::kNative, Codec::kFramed}) {
+    FlowOptions options;
+    options.codec = codec;
+    options.send_limit = 32 * 1024;
+    std::vector<std::unique_ptr<Flow>> flows;
+    flows.reserve(kSlowFlows);
+    const size_t before = HeapInUse();
+    for (size_t i = 0; i < kSlowFlows; ++i) {
+      flows.push_back(std::make_unique<Flow>(Flow::Create(options).value()));
+      Flow& flow = *flows.back();
+      while (flow.Write(absl::string_view("ab")).ok()) {
+        absl::string_view spans[4];
+        if (flow.PeekTransmit(absl::MakeSpan(spans)) > 0) {
+          flow.ConsumeTransmitted(1);
+        }
+      }
+      ASSERT_GE(flow.stats().send_queued, options.send_limit);
+    }
+    const size_t per_flow = (HeapInUse() - before) / kSlowFlows;
+    std::printf("2-byte writes, 1 byte read between (%s)   %8zu bytes per "
+                "flow (bound %zu)\n",
+                codec == Codec::kNative ? "native" : "framed", per_flow,
+                Flow::MemoryBound(options));
+    EXPECT_LE(per_flow, Flow::MemoryBound(options));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Patterns, FlowMemory, ::testing::ValuesIn(Patterns()),
     [](const ::testing::TestParamInfo<Pattern>& info) {
