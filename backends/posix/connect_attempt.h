@@ -22,8 +22,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "backends/address.h"
+#include "backends/connect_options.h"
 #include "backends/retry_policy.h"
-#include "backends/posix/connector.h"
 #include "backends/posix/socket_address.h"
 #include "backends/posix/unique_fd.h"
 
