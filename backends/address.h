@@ -33,11 +33,11 @@ namespace hvsock {
 // An AF_VSOCK endpoint: a context ID (which machine) and a port.
 struct VsockAddress {
   // Well-known context IDs (Linux <linux/vm_sockets.h>).
-  static constexpr uint32_t kCidAny = 0xFFFFFFFF;       // bind: any local CID
+  static constexpr uint32_t kCidAny = 0xFFFFFFFF;  // bind: any local CID
   static constexpr uint32_t kCidHypervisor = 0;
-  static constexpr uint32_t kCidLocal = 1;              // loopback
+  static constexpr uint32_t kCidLocal = 1;  // loopback
   static constexpr uint32_t kCidHost = 2;
-  static constexpr uint32_t kPortAny = 0xFFFFFFFF;      // bind: any free port
+  static constexpr uint32_t kPortAny = 0xFFFFFFFF;  // bind: any free port
 
   uint32_t cid = kCidAny;
   uint32_t port = kPortAny;
@@ -49,11 +49,16 @@ struct VsockAddress {
 // or empty for ordinary ones.
 inline absl::string_view WellKnownCidName(uint32_t cid) {
   switch (cid) {
-    case VsockAddress::kCidAny: return "any";
-    case VsockAddress::kCidHypervisor: return "hypervisor";
-    case VsockAddress::kCidLocal: return "local";
-    case VsockAddress::kCidHost: return "host";
-    default: return "";
+    case VsockAddress::kCidAny:
+      return "any";
+    case VsockAddress::kCidHypervisor:
+      return "hypervisor";
+    case VsockAddress::kCidLocal:
+      return "local";
+    case VsockAddress::kCidHost:
+      return "host";
+    default:
+      return "";
   }
 }
 
@@ -106,9 +111,9 @@ struct TcpLoopbackAddress {
 
 // Any address. A default-constructed Address is VsockAddress{} (any CID,
 // any port).
-using Address = std::variant<VsockAddress, UnixAddress, HybridVsockAddress,
-                             HyperkitAddress, HvSocketAddress,
-                             TcpLoopbackAddress>;
+using Address =
+    std::variant<VsockAddress, UnixAddress, HybridVsockAddress, HyperkitAddress,
+                 HvSocketAddress, TcpLoopbackAddress>;
 
 // The URI scheme of `address`'s kind: "vsock", "unix", "hybrid-vsock",
 // "hyperkit", "hvsock" or "tcp".

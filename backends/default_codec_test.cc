@@ -8,8 +8,7 @@ namespace {
 TEST(DefaultCodec, FramedWhereTheTransportLosesHalfCloseOrData) {
   EXPECT_EQ(DefaultCodecFor(HvSocketAddress{kHvGuidParent, VsockPortGuid(80)}),
             Codec::kFramed);
-  EXPECT_EQ(DefaultCodecFor(HybridVsockAddress{"/v.sock", 52}),
-            Codec::kFramed);
+  EXPECT_EQ(DefaultCodecFor(HybridVsockAddress{"/v.sock", 52}), Codec::kFramed);
 }
 
 TEST(DefaultCodec, NativeWhereTheTransportKeepsHalfClose) {

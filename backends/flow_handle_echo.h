@@ -98,7 +98,8 @@ class HandleClient {
     while (!unsent_.empty() && error_.ok()) {
       // Pieces the flow's send queue can take; kWouldBlock until it drains.
       const size_t piece = std::min<size_t>(unsent_.size(), 16 * 1024);
-      absl::Status written = flow.Write(absl::string_view(unsent_).substr(0, piece));
+      absl::Status written =
+          flow.Write(absl::string_view(unsent_).substr(0, piece));
       if (IsFlowError(written, FlowErrorKind::kWouldBlock)) break;
       if (!written.ok()) {
         error_ = written;

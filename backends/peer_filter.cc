@@ -32,9 +32,8 @@ absl::Status AdmitHyperVPeer(const PeerFilter& filter, const HvGuid& vm_id,
 absl::Status AdmitAnonymousPeer(const PeerFilter& filter,
                                 absl::string_view peer_uri) {
   if (filter.admits_everyone()) return absl::OkStatus();
-  return absl::PermissionDeniedError(
-      absl::StrCat("peer ", peer_uri,
-                   " has no CID or VmId and a peer allowlist is set"));
+  return absl::PermissionDeniedError(absl::StrCat(
+      "peer ", peer_uri, " has no CID or VmId and a peer allowlist is set"));
 }
 
 }  // namespace hvsock

@@ -40,22 +40,21 @@ TEST(Platform, LinuxSchemesOnWindowsSayTheyNeedLinux) {
     EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented);
     std::string message(status.message());
     EXPECT_THAT(message, HasSubstr(" needs Linux ("));
-    EXPECT_THAT(message,
-                HasSubstr("; on Windows the schemes are hvsock://"));
+    EXPECT_THAT(message, HasSubstr("; on Windows the schemes are hvsock://"));
   }
-  EXPECT_THAT(std::string(
-                  NotOnThisPlatform(VsockAddress{3, 80}, Platform::kWindows)
-                      .message()),
-              StartsWith("vsock://3:80 needs Linux (vsock:// names an "
-                         "AF_VSOCK socket)"));
+  EXPECT_THAT(
+      std::string(
+          NotOnThisPlatform(VsockAddress{3, 80}, Platform::kWindows).message()),
+      StartsWith("vsock://3:80 needs Linux (vsock:// names an "
+                 "AF_VSOCK socket)"));
 }
 
 TEST(Platform, TcpOnLinuxSaysItIsForTestsOfTheWindowsBackend) {
-  EXPECT_THAT(std::string(
-                  NotOnThisPlatform(TcpLoopbackAddress{80}, Platform::kLinux)
+  EXPECT_THAT(
+      std::string(NotOnThisPlatform(TcpLoopbackAddress{80}, Platform::kLinux)
                       .message()),
-              StartsWith("tcp://127.0.0.1:80 needs Windows (tcp:// names TCP "
-                         "loopback, for tests of the Windows backend)"));
+      StartsWith("tcp://127.0.0.1:80 needs Windows (tcp:// names TCP "
+                 "loopback, for tests of the Windows backend)"));
 }
 
 }  // namespace

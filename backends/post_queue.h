@@ -41,7 +41,8 @@ using PostedCallback = absl::AnyInvocable<void() &&>;
 
 class PostQueue {
  public:
-  explicit PostQueue(absl::AnyInvocable<void()> wake) : wake_(std::move(wake)) {}
+  explicit PostQueue(absl::AnyInvocable<void()> wake)
+      : wake_(std::move(wake)) {}
 
   PostQueue(const PostQueue&) = delete;
   PostQueue& operator=(const PostQueue&) = delete;

@@ -13,13 +13,15 @@ absl::StatusOr<ConnectRetryPolicy> ConnectRetryPolicy::Create(
   if (options.timeout <= absl::ZeroDuration() ||
       options.timeout == absl::InfiniteDuration()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("connect ", uri, ": the timeout must be positive and "
+        absl::StrCat("connect ", uri,
+                     ": the timeout must be positive and "
                      "finite (got ",
                      absl::FormatDuration(options.timeout), ")"));
   }
   if (options.attempt_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("connect ", uri, ": the attempt timeout must be "
+        absl::StrCat("connect ", uri,
+                     ": the attempt timeout must be "
                      "positive (got ",
                      absl::FormatDuration(options.attempt_timeout), ")"));
   }
@@ -47,10 +49,10 @@ absl::Status ConnectRetryPolicy::TimedOut(absl::string_view last_reason) const {
         refused_ > 0 ? absl::StrCat(" (", refused_, " attempts refused)")
                      : ""));
   }
-  return absl::DeadlineExceededError(absl::StrCat(
-      "connect ", uri_, ": timed out after ",
-      absl::FormatDuration(options_.timeout), " (", attempts_,
-      " attempts; the last: ", last_reason, ")"));
+  return absl::DeadlineExceededError(
+      absl::StrCat("connect ", uri_, ": timed out after ",
+                   absl::FormatDuration(options_.timeout), " (", attempts_,
+                   " attempts; the last: ", last_reason, ")"));
 }
 
 std::variant<absl::Status, absl::Time> ConnectRetryPolicy::AttemptFailed(
@@ -66,9 +68,9 @@ std::variant<absl::Status, absl::Time> ConnectRetryPolicy::AttemptFailed(
         return TimedOut("");
       }
       ++refused_;
-      unanswered = absl::StrCat("no answer within the attempt timeout (",
-                                absl::FormatDuration(options_.attempt_timeout),
-                                ")");
+      unanswered =
+          absl::StrCat("no answer within the attempt timeout (",
+                       absl::FormatDuration(options_.attempt_timeout), ")");
       reason = unanswered;
       break;
     case ConnectFailure::kRefused:
@@ -89,9 +91,8 @@ std::variant<absl::Status, absl::Time> ConnectRetryPolicy::AttemptFailed(
       retry = true;  // a blocking connect would have waited
       break;
     case ConnectFailure::kOther:
-      return Annotate(other.ok() ? absl::UnknownError(
-                                       "failed without saying why")
-                                 : other);
+      return Annotate(
+          other.ok() ? absl::UnknownError("failed without saying why") : other);
   }
   const std::string attempts =
       attempts_ > 1 ? absl::StrCat(" (attempt ", attempts_, ")") : "";

@@ -62,9 +62,8 @@ class ConnectRetryPolicy {
   // Fails with InvalidArgument, naming `uri`, for a timeout that is not
   // positive and finite, or an attempt timeout that is not positive. `now`
   // starts the timeout.
-  static absl::StatusOr<ConnectRetryPolicy> Create(std::string uri,
-                                                   const ConnectOptions& options,
-                                                   absl::Time now);
+  static absl::StatusOr<ConnectRetryPolicy> Create(
+      std::string uri, const ConnectOptions& options, absl::Time now);
 
   const std::string& uri() const { return uri_; }
   absl::Time deadline() const { return deadline_; }

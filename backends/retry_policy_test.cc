@@ -48,8 +48,8 @@ absl::Time RetryAt(const std::variant<absl::Status, absl::Time>& r) {
 }
 
 TEST(ConnectRetryPolicy, RefusesATimeoutThatIsNotPositiveAndFinite) {
-  for (absl::Duration bad : {absl::ZeroDuration(), absl::Seconds(-1),
-                             absl::InfiniteDuration()}) {
+  for (absl::Duration bad :
+       {absl::ZeroDuration(), absl::Seconds(-1), absl::InfiniteDuration()}) {
     ConnectOptions options;
     options.timeout = bad;
     absl::StatusOr<ConnectRetryPolicy> policy =
@@ -115,7 +115,8 @@ TEST(ConnectRetryPolicy, RetriesRefusalsWithABackoffThatDoublesUpToTheMaximum) {
   std::vector<absl::Duration> delays;
   for (int i = 0; i < 5; ++i) {
     policy.AttemptStarted();
-    absl::Time at = RetryAt(policy.AttemptFailed(ConnectFailure::kRefused, now));
+    absl::Time at =
+        RetryAt(policy.AttemptFailed(ConnectFailure::kRefused, now));
     delays.push_back(at - now);
     now = at;
   }
@@ -134,12 +135,13 @@ TEST(ConnectRetryPolicy, NoRetryIsPlannedPastTheDeadline) {
             kStart + absl::Milliseconds(15));
 }
 
-TEST(ConnectRetryPolicy, ARefusalAtTheDeadlineEndsAsATimeoutNamingTheLastReason) {
+TEST(ConnectRetryPolicy,
+     ARefusalAtTheDeadlineEndsAsATimeoutNamingTheLastReason) {
   ConnectRetryPolicy policy = MakePolicy(Retrying());
   policy.AttemptStarted();
   policy.AttemptStarted();
-  absl::Status status = FinalStatus(policy.AttemptFailed(
-      ConnectFailure::kRefused, policy.deadline()));
+  absl::Status status = FinalStatus(
+      policy.AttemptFailed(ConnectFailure::kRefused, policy.deadline()));
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(status.message(),
             "connect vsock://3:1234: timed out after 1s (2 attempts; the "
@@ -179,14 +181,15 @@ TEST(ConnectRetryPolicy, AFailureAfterARetryNamesItsAttempt) {
 TEST(ConnectRetryPolicy, OtherFailuresKeepThePlatformsCodeAndAreNeverRetried) {
   ConnectRetryPolicy policy = MakePolicy(Retrying());
   policy.AttemptStarted();
-  absl::Status status = FinalStatus(policy.AttemptFailed(
-      ConnectFailure::kOther, kStart,
-      absl::PermissionDeniedError("Permission denied")));
+  absl::Status status = FinalStatus(
+      policy.AttemptFailed(ConnectFailure::kOther, kStart,
+                           absl::PermissionDeniedError("Permission denied")));
   EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(status.message(), "connect vsock://3:1234: Permission denied");
 }
 
-TEST(ConnectRetryPolicy, AnAttemptIsAbandonedAtItsOwnTimeoutButNeverPastTheDeadline) {
+TEST(ConnectRetryPolicy,
+     AnAttemptIsAbandonedAtItsOwnTimeoutButNeverPastTheDeadline) {
   ConnectOptions options = Retrying(absl::Seconds(1));
   EXPECT_EQ(MakePolicy(options).AttemptDeadline(kStart + absl::Seconds(0.5)),
             kStart + absl::Seconds(1));  // no attempt timeout: the deadline
@@ -197,7 +200,8 @@ TEST(ConnectRetryPolicy, AnAttemptIsAbandonedAtItsOwnTimeoutButNeverPastTheDeadl
             kStart + absl::Seconds(1));
 }
 
-TEST(ConnectRetryPolicy, AnAttemptTimedOutBeforeTheDeadlineIsRetriedAndSaysWhy) {
+TEST(ConnectRetryPolicy,
+     AnAttemptTimedOutBeforeTheDeadlineIsRetriedAndSaysWhy) {
   ConnectOptions options = Retrying(absl::Seconds(1));
   options.attempt_timeout = absl::Milliseconds(300);
   std::vector<std::string> reasons;

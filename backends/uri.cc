@@ -57,7 +57,8 @@ absl::StatusOr<Address> ParseUnix(absl::string_view uri,
   if (!parts.authority.empty()) {
     return UriError(
         uri, parts.authority_column,
-        absl::StrCat("unix URIs have no host (found ", QuotedUriText(parts.authority),
+        absl::StrCat("unix URIs have no host (found ",
+                     QuotedUriText(parts.authority),
                      "); write unix:///absolute/path, with three slashes"));
   }
   if (parts.path.empty() || parts.path == "/") {
@@ -85,11 +86,10 @@ absl::StatusOr<PathAndPort> ParsePathAndPort(absl::string_view uri,
                                              absl::string_view form,
                                              absl::string_view what) {
   if (!parts.authority.empty()) {
-    return UriError(
-        uri, parts.authority_column,
-        absl::StrCat(parts.scheme, " URIs have no host (found ",
-                     QuotedUriText(parts.authority), "); write ", form,
-                     ", with three slashes"));
+    return UriError(uri, parts.authority_column,
+                    absl::StrCat(parts.scheme, " URIs have no host (found ",
+                                 QuotedUriText(parts.authority), "); write ",
+                                 form, ", with three slashes"));
   }
   size_t colon = parts.path.rfind(':');
   if (colon == absl::string_view::npos) {
@@ -99,9 +99,9 @@ absl::StatusOr<PathAndPort> ParsePathAndPort(absl::string_view uri,
   }
   absl::string_view path = parts.path.substr(0, colon);
   if (path.empty() || path == "/") {
-    return UriError(uri, parts.path_column,
-                    absl::StrCat("missing ", what, " before the port (", form,
-                                 ")"));
+    return UriError(
+        uri, parts.path_column,
+        absl::StrCat("missing ", what, " before the port (", form, ")"));
   }
   absl::string_view port_text = parts.path.substr(colon + 1);
   size_t port_column = parts.path_column + colon + 1;
@@ -121,7 +121,6 @@ absl::StatusOr<PathAndPort> ParsePathAndPort(absl::string_view uri,
 constexpr absl::string_view kHybridVsockForm =
     "hybrid-vsock:///path/to/v.sock:PORT";
 constexpr absl::string_view kHyperkitForm = "hyperkit:///path/to/dir:PORT";
-
 
 absl::StatusOr<Address> ParseHybridVsock(absl::string_view uri,
                                          const UriParts& parts) {
@@ -156,8 +155,7 @@ absl::StatusOr<Address> ParseHyperkit(absl::string_view uri) {
   absl::string_view text = uri.substr(query + 1);
   size_t column = query + 2;
   if (size_t hash = text.find('#'); hash != absl::string_view::npos) {
-    return UriError(uri, column + hash,
-                    "fragments ('#') are not supported");
+    return UriError(uri, column + hash, "fragments ('#') are not supported");
   }
   constexpr absl::string_view kCid = "cid=";
   if (text.substr(0, kCid.size()) != kCid) {
@@ -165,8 +163,8 @@ absl::StatusOr<Address> ParseHyperkit(absl::string_view uri) {
                     absl::StrCat("unknown query ", QuotedUriText(text),
                                  " (the only one is ?cid=N, the guest's CID)"));
   }
-  absl::StatusOr<uint32_t> cid = ParseUriNumber(
-      uri, text.substr(kCid.size()), column + kCid.size(), "CID");
+  absl::StatusOr<uint32_t> cid = ParseUriNumber(uri, text.substr(kCid.size()),
+                                                column + kCid.size(), "CID");
   if (!cid.ok()) return cid.status();
   if (*cid <= VsockAddress::kCidHost || *cid == VsockAddress::kCidAny) {
     return UriError(uri, column + kCid.size(),
@@ -189,8 +187,7 @@ absl::StatusOr<Address> ParseHvsock(absl::string_view uri,
   }
   absl::string_view service_text = parts.path.substr(1);
   size_t service_column = parts.path_column + 1;
-  if (size_t extra = service_text.find('/');
-      extra != absl::string_view::npos) {
+  if (size_t extra = service_text.find('/'); extra != absl::string_view::npos) {
     return UriError(uri, service_column + extra,
                     "unexpected '/' after the SERVICEID (hvsock URIs have no "
                     "path)");
@@ -248,14 +245,13 @@ absl::StatusOr<Address> ParseTcpLoopback(absl::string_view uri,
 // ── Formatting, one overload per kind ───────────────────────────────────
 
 std::string Format(const HybridVsockAddress& address) {
-  return absl::StrCat("hybrid-vsock://",
-                      PercentEncodePath(address.uds_path), ":", address.port);
+  return absl::StrCat("hybrid-vsock://", PercentEncodePath(address.uds_path),
+                      ":", address.port);
 }
 
 std::string Format(const HyperkitAddress& address) {
-  std::string uri = absl::StrCat("hyperkit://",
-                                 PercentEncodePath(address.directory), ":",
-                                 address.port);
+  std::string uri = absl::StrCat(
+      "hyperkit://", PercentEncodePath(address.directory), ":", address.port);
   if (address.guest_cid != HyperkitAddress::kDefaultGuestCid) {
     absl::StrAppend(&uri, "?cid=", address.guest_cid);
   }
@@ -277,7 +273,6 @@ std::string Format(const UnixAddress& address) {
   }
   return absl::StrCat("unix://", PercentEncodePath(address.path));
 }
-
 
 std::string Format(const HvSocketAddress& address) {
   return absl::StrCat("hvsock://", FormatHvVmId(address.vm_id), "/",

@@ -110,9 +110,8 @@ TEST(HvsockUri, ErrorsSayWhatAndWhere) {
               HasSubstr("at column 12: user information"));
   EXPECT_THAT(ErrorOf("hvsock://e0e16197-dd56-4a10-9195-5ee7a155a83/1"),
               HasSubstr("at column 10: VMID: GUID"));
-  EXPECT_THAT(
-      ErrorOf("hvsock://parent/{0000162e-facb-11e6-bd58-64006a7986dz}"),
-      HasSubstr("at column 17: SERVICEID: GUID"));
+  EXPECT_THAT(ErrorOf("hvsock://parent/{0000162e-facb-11e6-bd58-64006a7986dz}"),
+              HasSubstr("at column 17: SERVICEID: GUID"));
 }
 
 }  // namespace

@@ -38,9 +38,8 @@ std::string QuotedUriText(absl::string_view text) {
 
 absl::Status UriError(absl::string_view uri, size_t column,
                       absl::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("bad URI ", QuotedUriText(uri), " at column ", column,
-                   ": ", what));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "bad URI ", QuotedUriText(uri), " at column ", column, ": ", what));
 }
 
 absl::StatusOr<UriParts> SplitUri(absl::string_view uri) {
@@ -99,23 +98,22 @@ absl::StatusOr<uint32_t> ParseUriNumber(absl::string_view uri,
   if (text.empty()) {
     return UriError(uri, column, absl::StrCat("missing ", what));
   }
-  bool hex = text.size() > 2 && text[0] == '0' &&
-             (text[1] == 'x' || text[1] == 'X');
+  bool hex =
+      text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
   absl::string_view digits = hex ? text.substr(2) : text;
   uint64_t value = 0;
   for (size_t i = 0; i < digits.size(); ++i) {
-    int digit = hex ? HexValue(digits[i])
-                    : (absl::ascii_isdigit(static_cast<unsigned char>(
-                           digits[i]))
-                           ? digits[i] - '0'
-                           : -1);
+    int digit =
+        hex ? HexValue(digits[i])
+            : (absl::ascii_isdigit(static_cast<unsigned char>(digits[i]))
+                   ? digits[i] - '0'
+                   : -1);
     if (digit < 0) {
       return UriError(
           uri, column + (hex ? 2 : 0) + i,
           absl::StrCat(what, " ", QuotedUriText(text), " is not a ",
-                       hex ? "hexadecimal" : "decimal",
-                       " number (unexpected ", QuotedUriText(digits.substr(i, 1)),
-                       ")"));
+                       hex ? "hexadecimal" : "decimal", " number (unexpected ",
+                       QuotedUriText(digits.substr(i, 1)), ")"));
     }
     value = value * (hex ? 16 : 10) + static_cast<uint64_t>(digit);
     if (value > 0xFFFFFFFFu) {

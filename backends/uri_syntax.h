@@ -24,7 +24,7 @@ namespace hvsock {
 // URI; columns are 1-based positions of each part's first byte (for an
 // empty part, where it would have started).
 struct UriParts {
-  std::string scheme;          // lower-cased
+  std::string scheme;           // lower-cased
   absl::string_view authority;  // between "//" and the next "/" (or end)
   absl::string_view path;       // from that "/" to the end (may be empty)
   size_t authority_column = 0;

@@ -126,8 +126,7 @@ TEST(Uri, KnowsEveryScheme) {
             Address(HyperkitAddress{"/vms/0", 80, 3}));
   EXPECT_EQ(Parsed("hvsock://parent/80"),
             Address(HvSocketAddress{kHvGuidParent, VsockPortGuid(80)}));
-  EXPECT_EQ(Parsed("TCP://127.0.0.1:8080"),
-            Address(TcpLoopbackAddress{8080}));
+  EXPECT_EQ(Parsed("TCP://127.0.0.1:8080"), Address(TcpLoopbackAddress{8080}));
   EXPECT_EQ(Parsed("tcp://127.0.0.1:0/"), Address(TcpLoopbackAddress{0}));
 }
 

@@ -60,11 +60,13 @@ TEST(VmmSocketUri, FormatRoundTrips) {
         Address(HybridVsockAddress{"/a:b/c d%?#", 0}),
         Address(HyperkitAddress{"/vms/0", 0x5000, 3}),
         Address(HyperkitAddress{"/v?ms/0:", 1, 4294967294u})}) {
-    EXPECT_EQ(ParsedAny(FormatAddressUri(address)), address) << FormatAddressUri(address);
+    EXPECT_EQ(ParsedAny(FormatAddressUri(address)), address)
+        << FormatAddressUri(address);
   }
   EXPECT_EQ(FormatAddressUri(HybridVsockAddress{"/run/v.sock", 52}),
             "hybrid-vsock:///run/v.sock:52");
-  EXPECT_EQ(FormatAddressUri(HyperkitAddress{"/vms/0", 80, 3}), "hyperkit:///vms/0:80");
+  EXPECT_EQ(FormatAddressUri(HyperkitAddress{"/vms/0", 80, 3}),
+            "hyperkit:///vms/0:80");
   EXPECT_EQ(FormatAddressUri(HyperkitAddress{"/vms/0", 80, 9}),
             "hyperkit:///vms/0:80?cid=9");
 }

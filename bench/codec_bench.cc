@@ -60,10 +60,11 @@ void BM_Encode(benchmark::State& state, Codec codec) {
       frames += queue.Consume(bytes).frames;
     }
   }
-  const double payload = static_cast<double>(state.iterations() * writes * write_size);
+  const double payload =
+      static_cast<double>(state.iterations() * writes * write_size);
   state.SetBytesProcessed(static_cast<int64_t>(payload));
-  state.counters["frames_per_second"] =
-      benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
+  state.counters["frames_per_second"] = benchmark::Counter(
+      static_cast<double>(frames), benchmark::Counter::kIsRate);
   state.counters["by_reference"] = static_cast<double>(shared_bytes) / payload;
 }
 

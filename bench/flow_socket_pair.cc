@@ -45,8 +45,7 @@ FlowSocketPair::~FlowSocketPair() {
 }
 
 bool FlowSocketPair::done() const {
-  return a_end_.received >= a_end_.target &&
-         b_end_.received >= b_end_.target;
+  return a_end_.received >= a_end_.target && b_end_.received >= b_end_.target;
 }
 
 void FlowSocketPair::StartStream(size_t total, const absl::Cord& message,

@@ -94,8 +94,10 @@ class MuxPair {
       Add(true, *ch);
     }
     a_->Kick();
-    Run([&] { return b_ends_.size() == n && a_->mux().stats().transmit_queued == 0 &&
-                     b_->mux().stats().transmit_queued == 0; });
+    Run([&] {
+      return b_ends_.size() == n && a_->mux().stats().transmit_queued == 0 &&
+             b_->mux().stats().transmit_queued == 0;
+    });
   }
 
   void StartStream(size_t per_channel, const absl::Cord& message) {
@@ -138,9 +140,9 @@ class MuxPair {
 
   std::unique_ptr<LoopMux> Make(UniqueFd fd, const MuxOptions& options,
                                 bool side_a) {
-    absl::StatusOr<std::unique_ptr<LoopMux>> m = LoopMux::Create(
-        loop_, std::move(fd), options,
-        [this, side_a](LoopMux& mux) { OnNews(mux, side_a); });
+    absl::StatusOr<std::unique_ptr<LoopMux>> m =
+        LoopMux::Create(loop_, std::move(fd), options,
+                        [this, side_a](LoopMux& mux) { OnNews(mux, side_a); });
     if (!m.ok()) Die(m.status());
     return *std::move(m);
   }
@@ -201,7 +203,8 @@ std::map<std::string, double>& Baselines() {
 void BM_FlowSockets(benchmark::State& state) {
   static const size_t limit = RaiseDescriptorLimit();
   const size_t wanted = static_cast<size_t>(state.range(0));
-  const size_t room = limit > kSpareDescriptors ? (limit - kSpareDescriptors) / 2 : 0;
+  const size_t room =
+      limit > kSpareDescriptors ? (limit - kSpareDescriptors) / 2 : 0;
   const size_t n = std::min(wanted, room);
   state.counters["streams"] = static_cast<double>(n);
   state.counters["fits"] = n == wanted ? 1 : 0;
@@ -216,12 +219,15 @@ void BM_FlowSockets(benchmark::State& state) {
   for (auto _ : state) {
     const double s = Time([&] {
       for (auto& p : pairs) p->StartStream(per, message);
-      if (!loop->RunUntil([&] {
-                  for (auto& p : pairs) {
-                    if (!p->done()) return false;
-                  }
-                  return true;
-                }, absl::Seconds(120)).ok()) {
+      if (!loop->RunUntil(
+                   [&] {
+                     for (auto& p : pairs) {
+                       if (!p->done()) return false;
+                     }
+                     return true;
+                   },
+                   absl::Seconds(120))
+               .ok()) {
         std::abort();
       }
     });
@@ -286,7 +292,8 @@ void BM_MuxPingPong(benchmark::State& state) {
     seconds += s;
     state.SetIterationTime(s);
   }
-  const double per_iteration = seconds / static_cast<double>(state.iterations());
+  const double per_iteration =
+      seconds / static_cast<double>(state.iterations());
   state.counters["us_per_round_trip"] = per_iteration * 1e6 / kRoundTrips;
   auto base = Baselines().find("pingpong");
   if (base != Baselines().end()) {
@@ -346,8 +353,9 @@ void BM_IdleChannels(benchmark::State& state) {
     {
       MuxPair pair(*loop, n);
       state.PauseTiming();
-      per_end = (static_cast<double>(HeapInUse()) - static_cast<double>(before)) /
-                static_cast<double>(2 * n);
+      per_end =
+          (static_cast<double>(HeapInUse()) - static_cast<double>(before)) /
+          static_cast<double>(2 * n);
     }
     loop.reset();
     state.ResumeTiming();
@@ -356,13 +364,26 @@ void BM_IdleChannels(benchmark::State& state) {
   state.counters["sizeof_mux_channel"] = sizeof(MuxChannel);
 }
 
-BENCHMARK(BM_FlowSockets)->Arg(1)->Arg(100)->Arg(10000)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_MuxChannels)->Arg(1)->Arg(100)->Arg(10000)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FlowSockets)
+    ->Arg(1)
+    ->Arg(100)
+    ->Arg(10000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MuxChannels)
+    ->Arg(1)
+    ->Arg(100)
+    ->Arg(10000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FlowPingPong)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MuxPingPong)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FlowBulk)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MuxBulk)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_IdleChannels)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_IdleChannels)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace hvsock::testing

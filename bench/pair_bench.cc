@@ -64,7 +64,8 @@ void BM_Memcpy(benchmark::State& state) {
 class LoopbackPair {
  public:
   explicit LoopbackPair(const FlowOptions& options)
-      : a_(Flow::Create(options).value()), b_(Flow::Create(options).value()),
+      : a_(Flow::Create(options).value()),
+        b_(Flow::Create(options).value()),
         a_driver_(a_, b_to_a_, a_to_b_),
         b_driver_(b_, a_to_b_, b_to_a_) {}
 
@@ -82,8 +83,10 @@ class LoopbackPair {
       absl::StatusOr<ReadResult> end = testing::ReadUntilBlocked(
           b_, [&](absl::Cord data) { received += data.size(); });
       if (!end.ok()) Die(end.status());
-      while (a_.PollEvent().has_value()) {}
-      while (b_.PollEvent().has_value()) {}
+      while (a_.PollEvent().has_value()) {
+      }
+      while (b_.PollEvent().has_value()) {
+      }
     }
   }
 
@@ -112,7 +115,8 @@ void BM_Pair(benchmark::State& state, Codec codec, uint32_t max_send_frame) {
   }
   const double bytes = static_cast<double>(state.iterations() * kVolume);
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
-  if (memcpy_rate > 0) state.counters["over_memcpy"] = bytes / seconds / memcpy_rate;
+  if (memcpy_rate > 0)
+    state.counters["over_memcpy"] = bytes / seconds / memcpy_rate;
 }
 
 void Sizes(benchmark::internal::Benchmark* b) {

@@ -12,7 +12,8 @@ namespace hvsock::testing {
 // 0 for an empty sample. Reorders `samples`.
 inline double Percentile(std::vector<double>& samples, double fraction) {
   if (samples.empty()) return 0;
-  size_t rank = static_cast<size_t>(fraction * static_cast<double>(samples.size()));
+  size_t rank =
+      static_cast<size_t>(fraction * static_cast<double>(samples.size()));
   rank = std::min(rank, samples.size() - 1);
   std::nth_element(samples.begin(), samples.begin() + static_cast<long>(rank),
                    samples.end());

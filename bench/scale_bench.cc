@@ -85,23 +85,23 @@ void BM_IdleFlows(benchmark::State& state) {
     state.ResumeTiming();
     for (auto& [a, b] : pairs) {
       for (UniqueFd* fd : {&a, &b}) {
-        absl::StatusOr<LoopFlow*> flow =
-            loop->AddFlow(std::move(*fd), FlowOptions(),
-                          [](FlowHandle&, FlowEvent) {});
+        absl::StatusOr<LoopFlow*> flow = loop->AddFlow(
+            std::move(*fd), FlowOptions(), [](FlowHandle&, FlowEvent) {});
         if (!flow.ok()) std::abort();
         added.push_back(*flow);
       }
     }
     loop->RunOnce(absl::ZeroDuration()).IgnoreError();
     state.PauseTiming();
-    bytes_per_flow = static_cast<double>(HeapInUse() - before) /
-                     static_cast<double>(flows);
+    bytes_per_flow =
+        static_cast<double>(HeapInUse() - before) / static_cast<double>(flows);
     loop.reset();  // releases the flows
     state.ResumeTiming();
   }
   state.counters["bytes_per_idle_flow"] = bytes_per_flow;
   state.counters["sizeof_loop_flow"] = sizeof(LoopFlow);
-  state.counters["sizeof_flow_and_driver"] = sizeof(Flow) + sizeof(SocketDriver);
+  state.counters["sizeof_flow_and_driver"] =
+      sizeof(Flow) + sizeof(SocketDriver);
 }
 
 // Raw aggregate bytes/s by number of flows, for BM_ActiveFlows's ratio.
@@ -167,8 +167,16 @@ void BM_ActiveFlows(benchmark::State& state) {
 }
 
 BENCHMARK(BM_IdleFlows)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ActiveRaw)->Arg(1000)->Arg(10000)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_ActiveFlows)->Arg(1000)->Arg(10000)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ActiveRaw)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ActiveFlows)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace hvsock::testing

@@ -46,9 +46,7 @@ std::unique_ptr<EventLoop> NewLoop() {
 
 // A message of `size` bytes as one flat Cord that the writer can hand over
 // again and again without copying.
-absl::Cord Message(size_t size) {
-  return absl::Cord(std::string(size, 'f'));
-}
+absl::Cord Message(size_t size) { return absl::Cord(std::string(size, 'f')); }
 
 void BM_Raw(benchmark::State& state) {
   const size_t write_size = static_cast<size_t>(state.range(0));
@@ -96,9 +94,9 @@ void BM_Flow(benchmark::State& state, Codec codec, uint32_t max_send_frame,
   state.counters["flow_over_raw_best"] = raw_best_seconds / flow_seconds;
   // Coalescing: application writes per sendmsg() the sender's driver made.
   const SocketDriverStats& sender = flows.a().driver().stats();
-  state.counters["writes_per_sendmsg"] =
-      bytes / static_cast<double>(write_size) /
-      static_cast<double>(sender.sends);
+  state.counters["writes_per_sendmsg"] = bytes /
+                                         static_cast<double>(write_size) /
+                                         static_cast<double>(sender.sends);
 }
 
 void Sizes(benchmark::internal::Benchmark* b) {
@@ -115,12 +113,10 @@ BENCHMARK_CAPTURE(BM_Flow, framed_64k_frames, Codec::kFramed, 64 * 1024)
 // Small messages written from the application's own bytes (copied into the
 // send queue, as small Cords are too) rather than as a shared Cord each: no
 // reference count taken and dropped per message.
-BENCHMARK_CAPTURE(BM_Flow, native_copied, Codec::kNative, 0,
-                  Writes::kCopyBytes)
+BENCHMARK_CAPTURE(BM_Flow, native_copied, Codec::kNative, 0, Writes::kCopyBytes)
     ->Arg(64)
     ->UseManualTime();
-BENCHMARK_CAPTURE(BM_Flow, framed_copied, Codec::kFramed, 0,
-                  Writes::kCopyBytes)
+BENCHMARK_CAPTURE(BM_Flow, framed_copied, Codec::kFramed, 0, Writes::kCopyBytes)
     ->Arg(64)
     ->UseManualTime();
 

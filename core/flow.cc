@@ -12,10 +12,14 @@ namespace hvsock {
 
 absl::string_view FlowEventName(FlowEvent event) {
   switch (event) {
-    case FlowEvent::kReadable: return "Readable";
-    case FlowEvent::kWritable: return "Writable";
-    case FlowEvent::kCloseCompleted: return "CloseCompleted";
-    case FlowEvent::kFailed: return "Failed";
+    case FlowEvent::kReadable:
+      return "Readable";
+    case FlowEvent::kWritable:
+      return "Writable";
+    case FlowEvent::kCloseCompleted:
+      return "CloseCompleted";
+    case FlowEvent::kFailed:
+      return "Failed";
   }
   return "?";
 }
@@ -57,10 +61,10 @@ absl::Status Flow::Step(FlowInput input, absl::string_view piece,
 }
 
 absl::Status Flow::RejectInput(FlowInput input) {
-  absl::Status error = FlowError(
-      FlowErrorKind::kUnexpectedInput,
-      absl::StrCat("state ", FlowStateName(state_), " does not accept input ",
-                   FlowInputName(input)));
+  absl::Status error =
+      FlowError(FlowErrorKind::kUnexpectedInput,
+                absl::StrCat("state ", FlowStateName(state_),
+                             " does not accept input ", FlowInputName(input)));
   state_ = FlowState::kFailed;
   Fail(error, /*drop_received=*/false);
   return error;
@@ -112,20 +116,20 @@ void Flow::RunFailActions(FlowActions actions, FlowState from,
          /*drop_received=*/false);
   }
   if (Has(actions, A::kFailCloseTimeout)) {
-    Fail(FlowError(FlowErrorKind::kCloseTimeout,
-                   absl::StrCat("close made no progress for ",
-                                DurationText(options_.close_timeout),
-                                " (state ", FlowStateName(from),
-                                "); the flow was aborted")),
-         /*drop_received=*/true);
+    Fail(
+        FlowError(FlowErrorKind::kCloseTimeout,
+                  absl::StrCat("close made no progress for ",
+                               DurationText(options_.close_timeout), " (state ",
+                               FlowStateName(from), "); the flow was aborted")),
+        /*drop_received=*/true);
   }
   if (Has(actions, A::kFailIdleTimeout)) {
-    Fail(FlowError(FlowErrorKind::kIdleTimeout,
-                   absl::StrCat("no byte moved for ",
-                                DurationText(options_.idle_timeout),
-                                " (state ", FlowStateName(from),
-                                "); the flow was aborted")),
-         /*drop_received=*/true);
+    Fail(
+        FlowError(FlowErrorKind::kIdleTimeout,
+                  absl::StrCat("no byte moved for ",
+                               DurationText(options_.idle_timeout), " (state ",
+                               FlowStateName(from), "); the flow was aborted")),
+        /*drop_received=*/true);
   }
   if (Has(actions, A::kFailAborted)) {
     Fail(FlowError(FlowErrorKind::kAborted, "the flow was aborted"),

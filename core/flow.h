@@ -119,7 +119,8 @@ class ReadResult {
   absl::Cord&& data() && { return std::move(data_); }
 
  private:
-  ReadResult(Kind kind, absl::Cord data) : kind_(kind), data_(std::move(data)) {}
+  ReadResult(Kind kind, absl::Cord data)
+      : kind_(kind), data_(std::move(data)) {}
   Kind kind_;
   absl::Cord data_;
 };
@@ -139,12 +140,12 @@ enum class FlowEvent : uint8_t {
 absl::string_view FlowEventName(FlowEvent event);
 
 struct FlowStats {
-  uint64_t bytes_in = 0;        // payload bytes received from the peer
-  uint64_t bytes_out = 0;       // payload bytes transmitted
-  uint64_t bytes_read = 0;      // payload bytes handed to the application
-  uint64_t wire_bytes_in = 0;   // transport bytes, framing included
+  uint64_t bytes_in = 0;       // payload bytes received from the peer
+  uint64_t bytes_out = 0;      // payload bytes transmitted
+  uint64_t bytes_read = 0;     // payload bytes handed to the application
+  uint64_t wire_bytes_in = 0;  // transport bytes, framing included
   uint64_t wire_bytes_out = 0;
-  uint64_t frames_in = 0;       // framed codec only
+  uint64_t frames_in = 0;  // framed codec only
   uint64_t frames_out = 0;
   // Queued bytes dropped because the peer sent ShutdownRead, plus transport
   // bytes arriving after the flow ended (closed or failed), both codecs.
@@ -154,7 +155,7 @@ struct FlowStats {
   // idle: the backend released it). Blocks that only handed-out Cords still
   // reference are the application's, not counted here.
   size_t receive_memory = 0;
-  size_t send_queued = 0;       // accepted, not yet transmitted
+  size_t send_queued = 0;  // accepted, not yet transmitted
   FlowState state = FlowState::kOpen;
 };
 
@@ -215,10 +216,14 @@ class Flow {
 
   // ── Commands (application) ───────────────────────────────────────────
   absl::Status Write(absl::Cord&& data);
-  absl::Status Write(std::string&& data) { return Write(absl::Cord(std::move(data))); }
+  absl::Status Write(std::string&& data) {
+    return Write(absl::Cord(std::move(data)));
+  }
   // Copies `data` (for small writes, into the tail of the send queue).
   absl::Status Write(absl::string_view data);
-  absl::Status Write(const char* data) { return Write(absl::string_view(data)); }
+  absl::Status Write(const char* data) {
+    return Write(absl::string_view(data));
+  }
   // All or nothing: either every buffer is queued, in order, or none.
   absl::Status Writev(absl::Span<absl::Cord> buffers);
   // Starts the close at `now` (the close timeout counts from the later of
@@ -313,12 +318,12 @@ class Flow {
   absl::Time now_ = absl::InfinitePast();
   absl::Time last_progress_ = absl::InfinitePast();  // a byte moved
   absl::Time close_started_ = absl::InfinitePast();  // our end was queued
-  bool end_delivered_ = false;       // reads end with Eof once drained
+  bool end_delivered_ = false;         // reads end with Eof once drained
   bool peer_stopped_reading_ = false;  // the peer sent ShutdownRead
-  bool write_blocked_ = false;       // a write saw kWouldBlock
-  bool received_dropped_ = false;    // abort/timeout discarded unread data
+  bool write_blocked_ = false;         // a write saw kWouldBlock
+  bool received_dropped_ = false;      // abort/timeout discarded unread data
   uint8_t events_ = 0;
-  absl::Span<char> space_;           // last ReceiveSpace()
+  absl::Span<char> space_;  // last ReceiveSpace()
 };
 
 }  // namespace hvsock

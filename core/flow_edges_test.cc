@@ -159,8 +159,8 @@ TEST_P(EdgesBothCodecs, AFailedFlowKeepsItsErrorThroughBackendMisuse) {
   testing::ReadLog drained = Drain(flow);
   EXPECT_EQ(drained.received, "data");  // what came before the reset stays
   EXPECT_TRUE(IsFlowError(drained.read_error, FlowErrorKind::kReset));
-  EXPECT_TRUE(IsFlowError(flow.Write(absl::string_view("x")),
-                          FlowErrorKind::kReset));
+  EXPECT_TRUE(
+      IsFlowError(flow.Write(absl::string_view("x")), FlowErrorKind::kReset));
   EXPECT_TRUE(IsFlowError(flow.Close(kStart), FlowErrorKind::kReset));
 }
 
@@ -266,8 +266,8 @@ TEST(FlowEdgesFramed, BytesBehindThePeersLastCloseAreCounted) {
 
 TEST(FlowEdgesFramed, BytesBehindAProtocolErrorAreCounted) {
   Flow flow = MakeFlow(Codec::kFramed);
-  std::string chunk = FrameHeader(2) + "ok" + FrameHeader(0x7fffffff) +
-                      "behind the error";
+  std::string chunk =
+      FrameHeader(2) + "ok" + FrameHeader(0x7fffffff) + "behind the error";
   Receive(flow, chunk);
   EXPECT_TRUE(IsFlowError(flow.error(), FlowErrorKind::kProtocol));
   EXPECT_EQ(flow.stats().bytes_in, 2u);
@@ -298,8 +298,8 @@ TEST_P(EdgesBothCodecs, ARefusedWritevTakesNothingAndLeavesTheBuffers) {
     std::vector<absl::Cord> buffers = {absl::Cord(std::string(600, 'b')),
                                        absl::Cord("c")};
     absl::Status status = flow.Writev(absl::MakeSpan(buffers));
-    EXPECT_TRUE(IsFlowError(status, closed ? FlowErrorKind::kClosed
-                                           : FlowErrorKind::kWouldBlock))
+    EXPECT_TRUE(IsFlowError(
+        status, closed ? FlowErrorKind::kClosed : FlowErrorKind::kWouldBlock))
         << status;
     EXPECT_EQ(flow.stats().send_queued, 100u);
     EXPECT_EQ(buffers[0], std::string(600, 'b'));
@@ -435,8 +435,8 @@ TEST(FlowEdgesFramed, ThePeersShutdownReadEndsUsWithTheMarkerItsEndCallsFor) {
   // The peer has ended its writes and reads no more: it is done; our Close
   // completes the flow.
   Flow ended_peer = MakeFlow(Codec::kFramed);
-  Receive(ended_peer, FrameHeader(kFrameShutdownWrite) +
-                          FrameHeader(kFrameShutdownRead));
+  Receive(ended_peer,
+          FrameHeader(kFrameShutdownWrite) + FrameHeader(kFrameShutdownRead));
   EXPECT_EQ(SendAll(ended_peer), FrameHeader(kFrameClose));
   EXPECT_EQ(ended_peer.state(), FlowState::kClosed);
 }

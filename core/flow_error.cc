@@ -35,7 +35,8 @@ absl::StatusCode CodeFor(FlowErrorKind kind) {
 
 // The payload is the kind's number, one byte: cheap to make and to test
 // (GetFlowErrorKind runs on every would-block in a write loop).
-constexpr int kKindCount = static_cast<int>(FlowErrorKind::kUnexpectedInput) + 1;
+constexpr int kKindCount =
+    static_cast<int>(FlowErrorKind::kUnexpectedInput) + 1;
 
 }  // namespace
 

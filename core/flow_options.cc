@@ -23,19 +23,18 @@ absl::Status FlowOptions::Validate() const {
   static_assert(kFrameShutdownWrite < kFrameShutdownRead &&
                 kFrameShutdownWrite < kFrameClose);
   if (max_send_frame == 0 || max_send_frame > kLargestData) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "max_send_frame must be between 1 and 0x%08x, got %u", kLargestData,
-        max_send_frame));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("max_send_frame must be between 1 and 0x%08x, got %u",
+                        kLargestData, max_send_frame));
   }
   if (max_receive_frame == 0 || max_receive_frame > kLargestData) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "max_receive_frame must be between 1 and 0x%08x, got %u",
-        kLargestData, max_receive_frame));
+        "max_receive_frame must be between 1 and 0x%08x, got %u", kLargestData,
+        max_receive_frame));
   }
   if (close_timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("close_timeout must be positive, got ",
-                     DurationText(close_timeout)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "close_timeout must be positive, got ", DurationText(close_timeout)));
   }
   if (idle_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(

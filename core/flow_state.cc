@@ -33,11 +33,12 @@ constexpr FlowActions FailMisuse = Bit(A::kFailMisuse);
 
 // The rows every live (non-terminal) state shares: the ways a flow fails
 // whatever it is doing.
-#define HVSOCK_LIVE_FAILURES(state)                              \
-  {state, I::kAbort, S::kFailed, FailAborted},                  \
-  {state, I::kProtocolError, S::kFailed, FailProtocol},         \
-  {state, I::kIdleTimeout, S::kFailed, FailIdleTimeout},        \
-  {state, I::kBackendMisuse, S::kFailed, FailMisuse}
+#define HVSOCK_LIVE_FAILURES(state)                            \
+  {state, I::kAbort, S::kFailed, FailAborted},                 \
+      {state, I::kProtocolError, S::kFailed, FailProtocol},    \
+      {state, I::kIdleTimeout, S::kFailed, FailIdleTimeout}, { \
+    state, I::kBackendMisuse, S::kFailed, FailMisuse           \
+  }
 
 // The whole state machine. Grouped by state; within a state, application
 // commands first, then the peer's and the transport's inputs.
@@ -110,15 +111,13 @@ constexpr FlowTransition kTable[] = {
      DropQueued},
     {S::kClosingRemoteEnded, I::kTransportEof, S::kClosingRemoteClosed, None},
     {S::kClosingRemoteEnded, I::kTransportError, S::kFailed, FailReset},
-    {S::kClosingRemoteEnded, I::kTransportErrorFlushed, S::kFailed,
-     FailReset},
+    {S::kClosingRemoteEnded, I::kTransportErrorFlushed, S::kFailed, FailReset},
     {S::kClosingRemoteEnded, I::kEndTransmitted, S::kAwaitingPeerClose, None},
     {S::kClosingRemoteEnded, I::kCloseTimeout, S::kFailed, FailCloseTimeout},
     HVSOCK_LIVE_FAILURES(S::kClosingRemoteEnded),
 
     // ── kClosingRemoteClosed: our end is queued; the peer is done ────────
-    {S::kClosingRemoteClosed, I::kWrite, S::kClosingRemoteClosed,
-     RejectClosed},
+    {S::kClosingRemoteClosed, I::kWrite, S::kClosingRemoteClosed, RejectClosed},
     {S::kClosingRemoteClosed, I::kClose, S::kClosingRemoteClosed, Ignore},
     {S::kClosingRemoteClosed, I::kPeerData, S::kFailed, FailDataAfterEnd},
     {S::kClosingRemoteClosed, I::kPeerShutdownWrite, S::kClosingRemoteClosed,
@@ -244,63 +243,108 @@ std::optional<FlowTransition> FindFlowTransition(FlowState state,
 
 absl::string_view FlowStateName(FlowState state) {
   switch (state) {
-    case S::kOpen: return "Open";
-    case S::kRemoteEnded: return "RemoteEnded";
-    case S::kRemoteClosed: return "RemoteClosed";
-    case S::kClosing: return "Closing";
-    case S::kClosingRemoteEnded: return "ClosingRemoteEnded";
-    case S::kClosingRemoteClosed: return "ClosingRemoteClosed";
-    case S::kCloseWait: return "CloseWait";
-    case S::kAwaitingPeerClose: return "AwaitingPeerClose";
-    case S::kClosed: return "Closed";
-    case S::kFailed: return "Failed";
+    case S::kOpen:
+      return "Open";
+    case S::kRemoteEnded:
+      return "RemoteEnded";
+    case S::kRemoteClosed:
+      return "RemoteClosed";
+    case S::kClosing:
+      return "Closing";
+    case S::kClosingRemoteEnded:
+      return "ClosingRemoteEnded";
+    case S::kClosingRemoteClosed:
+      return "ClosingRemoteClosed";
+    case S::kCloseWait:
+      return "CloseWait";
+    case S::kAwaitingPeerClose:
+      return "AwaitingPeerClose";
+    case S::kClosed:
+      return "Closed";
+    case S::kFailed:
+      return "Failed";
   }
   return "?";
 }
 
 absl::string_view FlowInputName(FlowInput input) {
   switch (input) {
-    case I::kWrite: return "Write";
-    case I::kClose: return "Close";
-    case I::kAbort: return "Abort";
-    case I::kPeerData: return "PeerData";
-    case I::kPeerShutdownWrite: return "PeerShutdownWrite";
-    case I::kPeerClose: return "PeerClose";
-    case I::kPeerShutdownRead: return "PeerShutdownRead";
-    case I::kPeerEof: return "PeerEof";
-    case I::kTransportEof: return "TransportEof";
-    case I::kTransportError: return "TransportError";
-    case I::kTransportErrorFlushed: return "TransportErrorFlushed";
-    case I::kProtocolError: return "ProtocolError";
-    case I::kEndTransmitted: return "EndTransmitted";
-    case I::kCloseTimeout: return "CloseTimeout";
-    case I::kIdleTimeout: return "IdleTimeout";
-    case I::kBackendMisuse: return "BackendMisuse";
+    case I::kWrite:
+      return "Write";
+    case I::kClose:
+      return "Close";
+    case I::kAbort:
+      return "Abort";
+    case I::kPeerData:
+      return "PeerData";
+    case I::kPeerShutdownWrite:
+      return "PeerShutdownWrite";
+    case I::kPeerClose:
+      return "PeerClose";
+    case I::kPeerShutdownRead:
+      return "PeerShutdownRead";
+    case I::kPeerEof:
+      return "PeerEof";
+    case I::kTransportEof:
+      return "TransportEof";
+    case I::kTransportError:
+      return "TransportError";
+    case I::kTransportErrorFlushed:
+      return "TransportErrorFlushed";
+    case I::kProtocolError:
+      return "ProtocolError";
+    case I::kEndTransmitted:
+      return "EndTransmitted";
+    case I::kCloseTimeout:
+      return "CloseTimeout";
+    case I::kIdleTimeout:
+      return "IdleTimeout";
+    case I::kBackendMisuse:
+      return "BackendMisuse";
   }
   return "?";
 }
 
 absl::string_view FlowActionName(FlowAction action) {
   switch (action) {
-    case A::kNone: return "None";
-    case A::kQueueData: return "QueueData";
-    case A::kRejectClosed: return "RejectClosed";
-    case A::kDropQueued: return "DropQueued";
-    case A::kQueueEnd: return "QueueEnd";
-    case A::kQueueClose: return "QueueClose";
-    case A::kDeliverData: return "DeliverData";
-    case A::kDeliverEnd: return "DeliverEnd";
-    case A::kComplete: return "Complete";
-    case A::kIgnore: return "Ignore";
-    case A::kDiscard: return "Discard";
-    case A::kFailReset: return "FailReset";
-    case A::kFailTruncated: return "FailTruncated";
-    case A::kFailProtocol: return "FailProtocol";
-    case A::kFailDataAfterEnd: return "FailDataAfterEnd";
-    case A::kFailCloseTimeout: return "FailCloseTimeout";
-    case A::kFailIdleTimeout: return "FailIdleTimeout";
-    case A::kFailAborted: return "FailAborted";
-    case A::kFailMisuse: return "FailMisuse";
+    case A::kNone:
+      return "None";
+    case A::kQueueData:
+      return "QueueData";
+    case A::kRejectClosed:
+      return "RejectClosed";
+    case A::kDropQueued:
+      return "DropQueued";
+    case A::kQueueEnd:
+      return "QueueEnd";
+    case A::kQueueClose:
+      return "QueueClose";
+    case A::kDeliverData:
+      return "DeliverData";
+    case A::kDeliverEnd:
+      return "DeliverEnd";
+    case A::kComplete:
+      return "Complete";
+    case A::kIgnore:
+      return "Ignore";
+    case A::kDiscard:
+      return "Discard";
+    case A::kFailReset:
+      return "FailReset";
+    case A::kFailTruncated:
+      return "FailTruncated";
+    case A::kFailProtocol:
+      return "FailProtocol";
+    case A::kFailDataAfterEnd:
+      return "FailDataAfterEnd";
+    case A::kFailCloseTimeout:
+      return "FailCloseTimeout";
+    case A::kFailIdleTimeout:
+      return "FailIdleTimeout";
+    case A::kFailAborted:
+      return "FailAborted";
+    case A::kFailMisuse:
+      return "FailMisuse";
   }
   return "?";
 }

@@ -41,38 +41,38 @@
 namespace hvsock {
 
 enum class FlowState : uint8_t {
-  kOpen,                  // both sides may write
-  kRemoteEnded,           // framed: peer sent ShutdownWrite; we may write
-  kRemoteClosed,          // the peer is done (Close, or EOF); we may write
-  kClosing,               // our end is queued behind pending data
-  kClosingRemoteEnded,    // framed: our Close is queued; peer has ended
-  kClosingRemoteClosed,   // our end is queued; the peer is done
-  kCloseWait,             // our end is out; waiting for the peer's end
-  kAwaitingPeerClose,     // framed: our Close is out; waiting for the
-                          // peer's Close, ShutdownRead or EOF
-  kClosed,                // both ended: close completed (terminal)
-  kFailed,                // ended abruptly; the error is sticky (terminal)
+  kOpen,                 // both sides may write
+  kRemoteEnded,          // framed: peer sent ShutdownWrite; we may write
+  kRemoteClosed,         // the peer is done (Close, or EOF); we may write
+  kClosing,              // our end is queued behind pending data
+  kClosingRemoteEnded,   // framed: our Close is queued; peer has ended
+  kClosingRemoteClosed,  // our end is queued; the peer is done
+  kCloseWait,            // our end is out; waiting for the peer's end
+  kAwaitingPeerClose,    // framed: our Close is out; waiting for the
+                         // peer's Close, ShutdownRead or EOF
+  kClosed,               // both ended: close completed (terminal)
+  kFailed,               // ended abruptly; the error is sticky (terminal)
 };
 inline constexpr int kFlowStateCount = 10;
 
 enum class FlowInput : uint8_t {
-  kWrite,              // application: write / writev
-  kClose,              // application: close
-  kAbort,              // application: abort
-  kPeerData,           // payload bytes arrived
-  kPeerShutdownWrite,  // framed: the peer ended its writes
-  kPeerClose,          // framed: the peer sent Close (it is done)
-  kPeerShutdownRead,   // framed: the peer will read no more
-  kPeerEof,            // native: the transport's EOF, the peer's end
-  kTransportEof,       // framed: the transport ended
-  kTransportError,     // the transport failed with payload still queued
+  kWrite,                  // application: write / writev
+  kClose,                  // application: close
+  kAbort,                  // application: abort
+  kPeerData,               // payload bytes arrived
+  kPeerShutdownWrite,      // framed: the peer ended its writes
+  kPeerClose,              // framed: the peer sent Close (it is done)
+  kPeerShutdownRead,       // framed: the peer will read no more
+  kPeerEof,                // native: the transport's EOF, the peer's end
+  kTransportEof,           // framed: the transport ended
+  kTransportError,         // the transport failed with payload still queued
   kTransportErrorFlushed,  // the transport failed; no payload was queued
-  kProtocolError,      // the decoder rejected the peer's bytes
-  kEndTransmitted,     // everything queued, our end included, has left
-                       // (native: the shutdown was handed to the backend)
-  kCloseTimeout,       // no progress for the close timeout while closing
-  kIdleTimeout,        // no progress for the idle timeout
-  kBackendMisuse,      // the backend committed or consumed more than lent
+  kProtocolError,          // the decoder rejected the peer's bytes
+  kEndTransmitted,         // everything queued, our end included, has left
+                           // (native: the shutdown was handed to the backend)
+  kCloseTimeout,           // no progress for the close timeout while closing
+  kIdleTimeout,            // no progress for the idle timeout
+  kBackendMisuse,          // the backend committed or consumed more than lent
 };
 inline constexpr int kFlowInputCount = 16;
 

@@ -42,22 +42,33 @@ class FlowTableWalk {
 
 namespace {
 
-constexpr FlowState kAllStates[] = {
-    FlowState::kOpen,          FlowState::kRemoteEnded,
-    FlowState::kRemoteClosed,  FlowState::kClosing,
-    FlowState::kClosingRemoteEnded, FlowState::kClosingRemoteClosed,
-    FlowState::kCloseWait,     FlowState::kAwaitingPeerClose,
-    FlowState::kClosed,        FlowState::kFailed};
+constexpr FlowState kAllStates[] = {FlowState::kOpen,
+                                    FlowState::kRemoteEnded,
+                                    FlowState::kRemoteClosed,
+                                    FlowState::kClosing,
+                                    FlowState::kClosingRemoteEnded,
+                                    FlowState::kClosingRemoteClosed,
+                                    FlowState::kCloseWait,
+                                    FlowState::kAwaitingPeerClose,
+                                    FlowState::kClosed,
+                                    FlowState::kFailed};
 
-constexpr FlowInput kAllInputs[] = {
-    FlowInput::kWrite,          FlowInput::kClose,
-    FlowInput::kAbort,          FlowInput::kPeerData,
-    FlowInput::kPeerShutdownWrite, FlowInput::kPeerClose,
-    FlowInput::kPeerShutdownRead,  FlowInput::kPeerEof,
-    FlowInput::kTransportEof,   FlowInput::kTransportError,
-    FlowInput::kTransportErrorFlushed, FlowInput::kProtocolError,
-    FlowInput::kEndTransmitted, FlowInput::kCloseTimeout,
-    FlowInput::kIdleTimeout,    FlowInput::kBackendMisuse};
+constexpr FlowInput kAllInputs[] = {FlowInput::kWrite,
+                                    FlowInput::kClose,
+                                    FlowInput::kAbort,
+                                    FlowInput::kPeerData,
+                                    FlowInput::kPeerShutdownWrite,
+                                    FlowInput::kPeerClose,
+                                    FlowInput::kPeerShutdownRead,
+                                    FlowInput::kPeerEof,
+                                    FlowInput::kTransportEof,
+                                    FlowInput::kTransportError,
+                                    FlowInput::kTransportErrorFlushed,
+                                    FlowInput::kProtocolError,
+                                    FlowInput::kEndTransmitted,
+                                    FlowInput::kCloseTimeout,
+                                    FlowInput::kIdleTimeout,
+                                    FlowInput::kBackendMisuse};
 
 static_assert(sizeof(kAllStates) / sizeof(kAllStates[0]) == kFlowStateCount);
 static_assert(sizeof(kAllInputs) / sizeof(kAllInputs[0]) == kFlowInputCount);
@@ -84,10 +95,9 @@ void Receive(Flow& flow, uint32_t marker) {
 
 // States only the framed codec reaches: the native peer's end is its EOF.
 bool Reachable(Codec codec, FlowState state) {
-  return codec == Codec::kFramed ||
-         (state != FlowState::kRemoteEnded &&
-          state != FlowState::kClosingRemoteEnded &&
-          state != FlowState::kAwaitingPeerClose);
+  return codec == Codec::kFramed || (state != FlowState::kRemoteEnded &&
+                                     state != FlowState::kClosingRemoteEnded &&
+                                     state != FlowState::kAwaitingPeerClose);
 }
 
 // A flow in `state`, reached only through public inputs.
@@ -189,9 +199,8 @@ void ExpectEffects(Codec codec, FlowState from, FlowInput input,
                    const FlowTransition& row, Flow& flow,
                    const absl::Status& status) {
   using A = FlowAction;
-  const std::string where =
-      absl::StrCat(CodecName(codec), " ", FlowStateName(from), " x ",
-                   FlowInputName(input));
+  const std::string where = absl::StrCat(
+      CodecName(codec), " ", FlowStateName(from), " x ", FlowInputName(input));
   const bool was_failed = from == FlowState::kFailed;
   std::vector<FlowEvent> events = DrainEvents(flow);
   if (Has(row.actions, A::kRejectClosed)) {
@@ -254,9 +263,9 @@ TEST_P(WalkBothCodecs, WalkEveryStateAndInput) {
       DrainEvents(flow);
       absl::Status status = FlowTableWalk::Apply(flow, input);
       std::optional<FlowTransition> t = FindFlowTransition(state, input);
-      std::string where = absl::StrCat(CodecName(codec), " ",
-                                       FlowStateName(state), " x ",
-                                       FlowInputName(input));
+      std::string where =
+          absl::StrCat(CodecName(codec), " ", FlowStateName(state), " x ",
+                       FlowInputName(input));
       if (t.has_value()) {
         ++followed;
         EXPECT_EQ(flow.state(), t->to) << where;
@@ -267,9 +276,11 @@ TEST_P(WalkBothCodecs, WalkEveryStateAndInput) {
         EXPECT_TRUE(IsFlowError(status, FlowErrorKind::kUnexpectedInput))
             << where;
         EXPECT_NE(status.message().find(FlowStateName(state)),
-                  absl::string_view::npos) << where;
+                  absl::string_view::npos)
+            << where;
         EXPECT_NE(status.message().find(FlowInputName(input)),
-                  absl::string_view::npos) << where;
+                  absl::string_view::npos)
+            << where;
       }
     }
   }
@@ -289,9 +300,9 @@ INSTANTIATE_TEST_SUITE_P(Codecs, WalkBothCodecs,
 TEST(FlowStateTable, HasAtMostOneTransitionPerStateAndInput) {
   std::set<std::pair<int, int>> seen;
   for (const FlowTransition& t : FlowTransitionTable()) {
-    EXPECT_TRUE(seen.insert({static_cast<int>(t.from),
-                             static_cast<int>(t.input)})
-                    .second)
+    EXPECT_TRUE(
+        seen.insert({static_cast<int>(t.from), static_cast<int>(t.input)})
+            .second)
         << FlowStateName(t.from) << " x " << FlowInputName(t.input);
   }
 }
@@ -331,9 +342,9 @@ TEST(FlowStateTable, TerminalStatesNeverLeave) {
 TEST(FlowStateTable, EveryLiveStateCanFailAndCanBeAborted) {
   for (FlowState state : kAllStates) {
     if (state == FlowState::kClosed || state == FlowState::kFailed) continue;
-    for (FlowInput input : {FlowInput::kAbort, FlowInput::kProtocolError,
-                            FlowInput::kIdleTimeout,
-                            FlowInput::kBackendMisuse}) {
+    for (FlowInput input :
+         {FlowInput::kAbort, FlowInput::kProtocolError, FlowInput::kIdleTimeout,
+          FlowInput::kBackendMisuse}) {
       std::optional<FlowTransition> t = FindFlowTransition(state, input);
       ASSERT_TRUE(t.has_value()) << FlowStateName(state);
       EXPECT_EQ(t->to, FlowState::kFailed) << FlowStateName(state);
@@ -364,9 +375,9 @@ TEST(FlowStateTable, ErrorsAreSticky) {
   EXPECT_TRUE(IsFlowError(first, FlowErrorKind::kReset));
   flow.Abort();
   flow.HandleTransportEof();
-  flow.ConsumeTransmitted(100);         // misuse on a failed flow
+  flow.ConsumeTransmitted(100);  // misuse on a failed flow
   flow.ReceiveSpace();
-  flow.CommitReceived(1 << 30);         // misuse on a failed flow
+  flow.CommitReceived(1 << 30);  // misuse on a failed flow
   flow.HandleTimeout(absl::InfiniteFuture());
   EXPECT_EQ(flow.error(), first);
   EXPECT_EQ(flow.Write(absl::string_view("x")), first);

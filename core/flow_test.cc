@@ -117,9 +117,8 @@ TEST_P(BothCodecs, HalfCloseThenCloseWaitThenBothComplete) {
   EXPECT_EQ(a.state(), FlowState::kCloseWait);
   // The native peer's end is its EOF: nothing more comes. A framed peer
   // still owes its Close.
-  EXPECT_EQ(b.state(), GetParam() == Codec::kNative
-                           ? FlowState::kRemoteClosed
-                           : FlowState::kRemoteEnded);
+  EXPECT_EQ(b.state(), GetParam() == Codec::kNative ? FlowState::kRemoteClosed
+                                                    : FlowState::kRemoteEnded);
   ASSERT_TRUE(b.Write(absl::string_view("response")).ok());
   ASSERT_TRUE(b.Close(kT0).ok());
   Exchange(a, b);
@@ -385,13 +384,14 @@ TEST(FlowFramed, SpansStayValidAcrossLaterWritesAndMoves) {
   Flow moved = std::move(a);
   std::string wire;
   for (absl::string_view span : spans) wire.append(span.data(), span.size());
-  EXPECT_EQ(wire, FrameHeader(4096) + std::string(4096, 'a') + FrameHeader(904));
+  EXPECT_EQ(wire,
+            FrameHeader(4096) + std::string(4096, 'a') + FrameHeader(904));
   moved.ConsumeTransmitted(wire.size() - 2);  // in the middle of a header
   wire.resize(wire.size() - 2);
   wire += Transmit(moved);
-  EXPECT_EQ(wire, FrameHeader(4096) + std::string(4096, 'a') + FrameHeader(904) +
-                      std::string(904, 'a') + FrameHeader(603) + "xyz" +
-                      std::string(600, 'b'));
+  EXPECT_EQ(wire, FrameHeader(4096) + std::string(4096, 'a') +
+                      FrameHeader(904) + std::string(904, 'a') +
+                      FrameHeader(603) + "xyz" + std::string(600, 'b'));
   EXPECT_EQ(moved.stats().frames_out, 3u);
   EXPECT_EQ(moved.stats().bytes_out, 5603u);
   EXPECT_EQ(moved.stats().send_queued, 0u);
@@ -470,7 +470,8 @@ TEST(FlowFramed, DataAfterThePeersEndIsAProtocolError) {
 
 TEST(FlowFramed, ZeroLengthDataIsIgnored) {
   Flow b = Flow::Create(Options(Codec::kFramed)).value();
-  std::string wire = FrameHeader(0) + FrameHeader(0) + FrameHeader(2) + "ok" + FrameHeader(0);
+  std::string wire =
+      FrameHeader(0) + FrameHeader(0) + FrameHeader(2) + "ok" + FrameHeader(0);
   ASSERT_EQ(b.HandleReceived(wire), wire.size());
   EXPECT_TRUE(b.error().ok());
   EXPECT_EQ(ReadAvailable(b), "ok");
@@ -485,8 +486,8 @@ TEST(FlowFramed, ShutdownReadDropsQueuedDataAndCountsIt) {
   a.HandleReceived(peer);
   // The first frame (already handed out) stays; the rest is dropped.
   EXPECT_EQ(a.stats().bytes_dropped, 5000u - 4096u);
-  EXPECT_TRUE(IsFlowError(a.Write(absl::string_view("x")),
-                          FlowErrorKind::kClosed));
+  EXPECT_TRUE(
+      IsFlowError(a.Write(absl::string_view("x")), FlowErrorKind::kClosed));
 }
 
 TEST(FlowEvents, AreEdgeTriggeredAndReportedOnce) {
@@ -531,8 +532,8 @@ TEST(FlowEvents, DifferentPendingEventsAreEachReported) {
   a.Abort();
   std::vector<FlowEvent> events;
   while (std::optional<FlowEvent> e = a.PollEvent()) events.push_back(*e);
-  EXPECT_EQ(events, (std::vector<FlowEvent>{FlowEvent::kReadable,
-                                            FlowEvent::kFailed}));
+  EXPECT_EQ(events,
+            (std::vector<FlowEvent>{FlowEvent::kReadable, FlowEvent::kFailed}));
 }
 
 TEST(FlowStats, CountBytesBothWays) {
@@ -591,15 +592,12 @@ TEST(FlowOptionsTest, LimitsAndTimeoutsThatCannotWorkAreRefused) {
   EXPECT_TRUE(refused([](FlowOptions& o) { o.receive_limit = 0; }));
   EXPECT_TRUE(refused([](FlowOptions& o) { o.send_limit = 0; }));
   EXPECT_TRUE(refused([](FlowOptions& o) { o.max_receive_frame = 0; }));
-  EXPECT_TRUE(refused([](FlowOptions& o) {
-    o.close_timeout = absl::ZeroDuration();
-  }));
-  EXPECT_TRUE(refused([](FlowOptions& o) {
-    o.idle_timeout = -absl::Seconds(1);
-  }));
-  EXPECT_FALSE(refused([](FlowOptions& o) {
-    o.idle_timeout = absl::Milliseconds(1);
-  }));
+  EXPECT_TRUE(
+      refused([](FlowOptions& o) { o.close_timeout = absl::ZeroDuration(); }));
+  EXPECT_TRUE(
+      refused([](FlowOptions& o) { o.idle_timeout = -absl::Seconds(1); }));
+  EXPECT_FALSE(
+      refused([](FlowOptions& o) { o.idle_timeout = absl::Milliseconds(1); }));
 }
 
 }  // namespace

@@ -79,8 +79,8 @@ RC_GTEST_PROP(CloseTimeout, ASlowPeerThatKeepsSendingIsNeverTimedOut, ()) {
   RC_ASSERT(flow.state() != FlowState::kFailed);
 }
 
-RC_GTEST_PROP(CloseTimeout, APeerThatGoesSilentIsTimedOutOneTimeoutAfterItsLastByte,
-              ()) {
+RC_GTEST_PROP(CloseTimeout,
+              APeerThatGoesSilentIsTimedOutOneTimeoutAfterItsLastByte, ()) {
   const Codec codec = *rc::gen::element(Codec::kNative, Codec::kFramed);
   const std::vector<int64_t> gaps = *GapsBelowTheTimeout();
   Flow flow = NewFlow(codec);

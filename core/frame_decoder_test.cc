@@ -38,8 +38,9 @@ TEST(FrameDecoder, HeadersAreLittleEndian) {
 }
 
 TEST(FrameDecoder, AnyChunkingGivesTheSameItems) {
-  std::string wire = FrameHeader(3) + "abc" + FrameHeader(0) + FrameHeader(2) + "de" +
-                     FrameHeader(kFrameShutdownRead) + FrameHeader(kFrameShutdownWrite) +
+  std::string wire = FrameHeader(3) + "abc" + FrameHeader(0) + FrameHeader(2) +
+                     "de" + FrameHeader(kFrameShutdownRead) +
+                     FrameHeader(kFrameShutdownWrite) +
                      FrameHeader(kFrameClose);
   for (size_t chunk = 1; chunk <= wire.size(); ++chunk) {
     EXPECT_EQ(Decode(wire, chunk), "abcde<SR><SW><C>") << "chunk " << chunk;

@@ -184,8 +184,8 @@ size_t SendQueue::PeekNode(Node& node, size_t from,
   size_t wire = from;
   if (node.is_end) {
     if (wire < node.wire && !out.empty()) {
-      out[filled++] = absl::string_view(node.last_header + wire,
-                                        node.wire - wire);
+      out[filled++] =
+          absl::string_view(node.last_header + wire, node.wire - wire);
       wire = node.wire;
     }
   } else {
@@ -205,8 +205,8 @@ size_t SendQueue::PeekNode(Node& node, size_t from,
           const char* header = payload_end - frame * max_frame_ == max_frame_
                                    ? node.full_header
                                    : node.last_header;
-          out[filled++] = absl::string_view(header + in_frame,
-                                            kFrameHeaderSize - in_frame);
+          out[filled++] =
+              absl::string_view(header + in_frame, kFrameHeaderSize - in_frame);
           wire += kFrameHeaderSize - in_frame;
           continue;
         }

@@ -103,11 +103,11 @@ class SendQueue {
   // of the queue.
   struct Node {
     absl::Cord payload;
-    size_t size = 0;      // payload bytes framed (DropUnsent may cut it)
-    size_t wire = 0;      // wire bytes, headers included
-    size_t exposed = 0;   // wire bytes Peek has exposed (from the start)
+    size_t size = 0;        // payload bytes framed (DropUnsent may cut it)
+    size_t wire = 0;        // wire bytes, headers included
+    size_t exposed = 0;     // wire bytes Peek has exposed (from the start)
     size_t frame_room = 0;  // framed: payload the last frame still takes
-    bool sealed = false;  // exposed at least once: size and headers fixed
+    bool sealed = false;    // exposed at least once: size and headers fixed
     bool is_end = false;
     uint32_t end_marker = kFrameShutdownWrite;  // framed end nodes
     char full_header[kFrameHeaderSize] = {};
@@ -149,7 +149,7 @@ class SendQueue {
   size_t sealed_bytes_ = 0;  // unsent wire bytes Peek has exposed
   bool end_queued_ = false;
   bool close_queued_ = false;
-  bool end_sent_ = false;    // the last end node queued has left
+  bool end_sent_ = false;  // the last end node queued has left
 };
 
 }  // namespace hvsock

@@ -84,7 +84,8 @@ TEST(SendQueue, ManySmallWritesLeaveAsAFewLargeSpans) {
   // copied into a few pieces of its size), not a span per write.
   EXPECT_LE(count, written.size() / SendQueue::kCoalesceBlock + 4);
   std::string peeked;
-  for (size_t i = 0; i < count; ++i) peeked.append(spans[i].data(), spans[i].size());
+  for (size_t i = 0; i < count; ++i)
+    peeked.append(spans[i].data(), spans[i].size());
   EXPECT_EQ(peeked, written);
 }
 
@@ -138,7 +139,8 @@ TEST(SendQueue, HandedOutSpansStayValidWhileSmallWritesArrive) {
     second += message;
   }
   std::string held;
-  for (size_t i = 0; i < count; ++i) held.append(spans[i].data(), spans[i].size());
+  for (size_t i = 0; i < count; ++i)
+    held.append(spans[i].data(), spans[i].size());
   EXPECT_EQ(held, first);
   queue.Consume(first.size());
   EXPECT_EQ(Transmit(queue, 3, 1000), second);

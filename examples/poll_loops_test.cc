@@ -38,8 +38,9 @@ UniqueFd Blocking(UniqueFd fd) {
 // EPIPE, no SIGPIPE).
 void SendAll(int fd, const std::string& payload) {
   for (size_t at = 0; at < payload.size();) {
-    ssize_t n = send(fd, payload.data() + at,
-                     std::min<size_t>(10240, payload.size() - at), MSG_NOSIGNAL);
+    ssize_t n =
+        send(fd, payload.data() + at,
+             std::min<size_t>(10240, payload.size() - at), MSG_NOSIGNAL);
     if (n <= 0) return;
     at += n;
   }
@@ -105,8 +106,7 @@ struct ByHand {
   static absl::Status Run(UniqueFd fd, Application& application) {
     Flow flow = *Flow::Create({});
     absl::Status status = RunFlowByHand(
-        flow, std::move(fd),
-        [&](Flow& f, FlowEvent event, absl::Time now) {
+        flow, std::move(fd), [&](Flow& f, FlowEvent event, absl::Time now) {
           application(f, event, now);
         });
     // The example's loop ends only when the flow has.
@@ -137,10 +137,9 @@ TYPED_TEST(PollLoopTest, EchoesAStreamAndCompletesTheClose) {
   // Well beyond both socket buffers.
   const std::string payload = testing::PatternBytes(3 << 20, 1);
   std::string echoed;
-  std::thread peer(
-      [&, fd = Blocking(std::move(theirs))]() mutable {
-        echoed = SendAndCollect(std::move(fd), payload);
-      });
+  std::thread peer([&, fd = Blocking(std::move(theirs))]() mutable {
+    echoed = SendAndCollect(std::move(fd), payload);
+  });
   Echo echo;
   absl::Status status = TypeParam::Run(std::move(ours), echo);
   peer.join();

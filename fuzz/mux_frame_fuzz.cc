@@ -14,7 +14,8 @@
 namespace {
 
 void CheckRoundTrip(const hvsock::MuxFrame& frame) {
-  if (frame.command == hvsock::MuxCommand::kOpen && !frame.open_problem.empty()) {
+  if (frame.command == hvsock::MuxCommand::kOpen &&
+      !frame.open_problem.empty()) {
     return;
   }
   absl::StatusOr<std::string> bytes = hvsock::EncodeMuxFrame(frame);

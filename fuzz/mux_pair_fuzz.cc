@@ -90,12 +90,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   while (at < size) {
     const uint8_t op = next();
     const uint8_t arg = next();
-    MuxChannel* ch = channels.empty() ? nullptr : channels[arg % channels.size()];
+    MuxChannel* ch =
+        channels.empty() ? nullptr : channels[arg % channels.size()];
     switch (op % 10) {
       case 0: {  // peer bytes
         const size_t n = std::min<size_t>(arg, size - at);
-        mux->HandleReceived(absl::string_view(
-            reinterpret_cast<const char*>(data) + at, n));
+        mux->HandleReceived(
+            absl::string_view(reinterpret_cast<const char*>(data) + at, n));
         at += n;
         break;
       }

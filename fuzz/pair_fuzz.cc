@@ -62,13 +62,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t checked[2] = {0, 0};
   pair.SetObserver([&](Pair& p) {
     for (Side side : {Side::kA, Side::kB}) {
-      const std::string& sent = side == Side::kA ? options.app_b.to_send
-                                                 : options.app_a.to_send;
+      const std::string& sent =
+          side == Side::kA ? options.app_b.to_send : options.app_a.to_send;
       const Outcome& out = p.outcome(side);
       size_t& done = checked[side == Side::kA ? 0 : 1];
       if (out.received.size() > sent.size() ||
-          sent.compare(done, out.received.size() - done, out.received,
-                       done, out.received.size() - done) != 0) {
+          sent.compare(done, out.received.size() - done, out.received, done,
+                       out.received.size() - done) != 0) {
         __builtin_trap();  // delivered bytes are not a prefix of the sent
       }
       done = out.received.size();

@@ -43,8 +43,8 @@ void CheckError(const absl::Status& status, absl::string_view uri) {
     return;
   }
   const bool is_column = column_at < position_at;
-  absl::string_view rest = message.substr(
-      is_column ? column_at + 11 : position_at + 13);
+  absl::string_view rest =
+      message.substr(is_column ? column_at + 11 : position_at + 13);
   rest = rest.substr(0, rest.find(':'));
   uint32_t location = 0;
   Check(absl::SimpleAtoi(rest, &location), "error location is not a number",

@@ -56,7 +56,8 @@ bool ParseConnectLine(absl::string_view line, uint32_t* port) {
   std::vector<absl::string_view> words =
       absl::StrSplit(line, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
   return words.size() >= 2 && absl::AsciiStrToLower(words[0]) == "connect" &&
-         !words[1].empty() && std::isdigit(static_cast<unsigned char>(words[1][0])) &&
+         !words[1].empty() &&
+         std::isdigit(static_cast<unsigned char>(words[1][0])) &&
          absl::SimpleAtoi(words[1], port);
 }
 
@@ -71,13 +72,13 @@ struct FakeVmm::Bridge {
   std::string ok_line;
   std::string to_guest;
   std::string to_host;
-  bool host_done = false;    // read() from the host returned 0
-  bool guest_done = false;   // read() from the guest returned 0
-  bool guest_shut = false;   // we ended our writes to the guest
-  bool host_shut = false;    // we ended our writes to the host
+  bool host_done = false;     // read() from the host returned 0
+  bool guest_done = false;    // read() from the guest returned 0
+  bool guest_shut = false;    // we ended our writes to the guest
+  bool host_shut = false;     // we ended our writes to the host
   bool local_closed = false;  // Firecracker: the host ended; guest data dropped
-  bool guest_gone = false;   // the guest closed fully
-  bool failed = false;       // an error or a drop: close both at once
+  bool guest_gone = false;    // the guest closed fully
+  bool failed = false;        // an error or a drop: close both at once
 };
 
 FakeVmm::FakeVmm(Options options) : options_(std::move(options)) {}
@@ -194,9 +195,8 @@ void FakeVmm::Run() {
           options_.close == CloseSemantics::kFirecracker && b->guest_done &&
           !b->guest_gone;
       int host_fd = host_events == 0 && b->host_done ? -1 : b->host.get();
-      int guest_fd = !b->guest.valid() ||
-                             (guest_events == 0 && b->guest_done &&
-                              !waiting_for_guest_hangup)
+      int guest_fd = !b->guest.valid() || (guest_events == 0 && b->guest_done &&
+                                           !waiting_for_guest_hangup)
                          ? -1
                          : b->guest.get();
       fds.push_back({host_fd, host_events, 0});
@@ -265,8 +265,8 @@ void FakeVmm::ReadRequest(Bridge& b) {
   }
   // Hybrid vsock: read up to the '\n', never past it.
   char peek[kMaxRequestLine];
-  ssize_t n = ::recv(b.host.get(), peek, kMaxRequestLine - b.request.size(),
-                     MSG_PEEK);
+  ssize_t n =
+      ::recv(b.host.get(), peek, kMaxRequestLine - b.request.size(), MSG_PEEK);
   if (n < 0 && errno == EAGAIN) return;
   if (n <= 0) {
     ++dropped_;
@@ -274,10 +274,10 @@ void FakeVmm::ReadRequest(Bridge& b) {
     return;
   }
   const void* newline = std::memchr(peek, '\n', static_cast<size_t>(n));
-  size_t take = newline != nullptr
-                    ? static_cast<size_t>(static_cast<const char*>(newline) -
-                                          peek) + 1
-                    : static_cast<size_t>(n);
+  size_t take =
+      newline != nullptr
+          ? static_cast<size_t>(static_cast<const char*>(newline) - peek) + 1
+          : static_cast<size_t>(n);
   if (newline == nullptr && options_.partial_line == PartialLine::kDrop) {
     ++dropped_;  // Firecracker: the whole line must be there at once
     b.failed = true;
@@ -426,8 +426,7 @@ bool FakeVmm::Finished(const Bridge& b) const {
     // dropped after the host's end); the host's stream is dropped.
     return b.guest_gone && b.to_host.empty();
   }
-  return b.host_done && b.guest_done && b.to_host.empty() &&
-         b.to_guest.empty();
+  return b.host_done && b.guest_done && b.to_host.empty() && b.to_guest.empty();
 }
 
 }  // namespace hvsock::testing

@@ -83,10 +83,10 @@ class FakeVmm {
   };
 
   struct Stats {
-    uint64_t accepted = 0;   // host connections to the VMM socket
-    uint64_t refused = 0;    // closed without a reply (no guest listener...)
-    uint64_t dropped = 0;    // closed for a bad or partial request
-    uint64_t answered = 0;   // bridged to a guest listener
+    uint64_t accepted = 0;  // host connections to the VMM socket
+    uint64_t refused = 0;   // closed without a reply (no guest listener...)
+    uint64_t dropped = 0;   // closed for a bad or partial request
+    uint64_t answered = 0;  // bridged to a guest listener
   };
 
   static absl::StatusOr<std::unique_ptr<FakeVmm>> Start(Options options);
@@ -95,8 +95,7 @@ class FakeVmm {
   FakeVmm(const FakeVmm&) = delete;
   FakeVmm& operator=(const FakeVmm&) = delete;
 
-  static std::string GuestPortPath(const std::string& guest_dir,
-                                   uint32_t port);
+  static std::string GuestPortPath(const std::string& guest_dir, uint32_t port);
 
   // A guest connects to host port `host_port`: the VMM connects to the
   // host's listener for that port and bridges it to the returned socket

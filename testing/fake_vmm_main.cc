@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
     if (arg == "--hyperkit") {
       options.layout = hvsock::testing::FakeVmm::Layout::kHyperkit;
     } else if (arg == "--vhost-device") {
-      options.reply_number = hvsock::testing::FakeVmm::ReplyNumber::kVhostDevice;
+      options.reply_number =
+          hvsock::testing::FakeVmm::ReplyNumber::kVhostDevice;
     } else if (arg == "--firecracker-close") {
       options.close = hvsock::testing::FakeVmm::CloseSemantics::kFirecracker;
     } else if (arg == "--drop-partial-line") {

@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
-#include <ostream>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -173,10 +173,11 @@ TEST(FlowMemorySmallWrites, QueuedSmallWritesStayWithinTheDocumentedBound) {
     }
     const size_t after = HeapInUse();
     const size_t per_flow = (after - before) / kFlows;
-    std::printf("64-byte writes queued (%s), %zu writes per flow   %8zu "
-                "bytes per flow (bound %zu)\n",
-                codec == Codec::kNative ? "native" : "framed",
-                writes / kFlows, per_flow, Flow::MemoryBound(options));
+    std::printf(
+        "64-byte writes queued (%s), %zu writes per flow   %8zu "
+        "bytes per flow (bound %zu)\n",
+        codec == Codec::kNative ? "native" : "framed", writes / kFlows,
+        per_flow, Flow::MemoryBound(options));
     EXPECT_LE(per_flow, Flow::MemoryBound(options));
   }
 }
@@ -208,23 +209,24 @@ TEST(FlowMemorySmallWrites, ASlowReaderBetweenTinyWritesStaysWithinTheBound) {
       ASSERT_GE(flow.stats().send_queued, options.send_limit);
     }
     const size_t per_flow = (HeapInUse() - before) / kSlowFlows;
-    std::printf("2-byte writes, 1 byte read between (%s)   %8zu bytes per "
-                "flow (bound %zu)\n",
-                codec == Codec::kNative ? "native" : "framed", per_flow,
-                Flow::MemoryBound(options));
+    std::printf(
+        "2-byte writes, 1 byte read between (%s)   %8zu bytes per "
+        "flow (bound %zu)\n",
+        codec == Codec::kNative ? "native" : "framed", per_flow,
+        Flow::MemoryBound(options));
     EXPECT_LE(per_flow, Flow::MemoryBound(options));
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Patterns, FlowMemory, ::testing::ValuesIn(Patterns()),
-    [](const ::testing::TestParamInfo<Pattern>& info) {
-      std::string name;
-      for (const char* c = info.param.name; *c; ++c) {
-        if (std::isalnum(static_cast<unsigned char>(*c))) name += *c;
-      }
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Patterns, FlowMemory, ::testing::ValuesIn(Patterns()),
+                         [](const ::testing::TestParamInfo<Pattern>& info) {
+                           std::string name;
+                           for (const char* c = info.param.name; *c; ++c) {
+                             if (std::isalnum(static_cast<unsigned char>(*c)))
+                               name += *c;
+                           }
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace hvsock

@@ -28,9 +28,12 @@ uint32_t HeaderValue(absl::string_view header) {
 
 std::string MarkerName(uint32_t marker) {
   switch (marker) {
-    case kFrameShutdownRead: return "ShutdownRead";
-    case kFrameShutdownWrite: return "ShutdownWrite";
-    case kFrameClose: return "Close";
+    case kFrameShutdownRead:
+      return "ShutdownRead";
+    case kFrameShutdownWrite:
+      return "ShutdownWrite";
+    case kFrameClose:
+      return "Close";
   }
   return absl::StrFormat("Data(%u)", marker);
 }
@@ -44,26 +47,32 @@ std::string TimeText(std::optional<absl::Time> t) {
 
 absl::string_view OursName(FlowModel::Ours ours) {
   switch (ours) {
-    case FlowModel::Ours::kOpen: return "open";
-    case FlowModel::Ours::kEnding: return "ending";
-    case FlowModel::Ours::kEndOut: return "end-out";
+    case FlowModel::Ours::kOpen:
+      return "open";
+    case FlowModel::Ours::kEnding:
+      return "ending";
+    case FlowModel::Ours::kEndOut:
+      return "end-out";
   }
   return "?";
 }
 
 absl::string_view TheirsName(FlowModel::Theirs theirs) {
   switch (theirs) {
-    case FlowModel::Theirs::kOpen: return "open";
-    case FlowModel::Theirs::kEnded: return "ended";
-    case FlowModel::Theirs::kDone: return "done";
+    case FlowModel::Theirs::kOpen:
+      return "open";
+    case FlowModel::Theirs::kEnded:
+      return "ended";
+    case FlowModel::Theirs::kDone:
+      return "done";
   }
   return "?";
 }
 
 std::string FlowObservation::ToString() const {
   return absl::StrCat(
-      "{state=", state, " error=",
-      error.has_value() ? FlowErrorKindName(*error) : "none",
+      "{state=", state,
+      " error=", error.has_value() ? FlowErrorKindName(*error) : "none",
       " events=", events, " in=", bytes_in, " out=", bytes_out,
       " read=", bytes_read, " wire_in=", wire_bytes_in,
       " wire_out=", wire_bytes_out, " frames_in=", frames_in,
@@ -272,12 +281,12 @@ bool FlowModel::WantsRead() const {
 absl::Status FlowModel::CheckReceiveSpace(size_t space) const {
   const bool wants = WantsRead();
   if (wants != (space > 0)) {
-    return absl::InternalError(absl::StrCat(
-        "receive space of ", space, " bytes, but the model ",
-        wants ? "wants" : "does not want", " reads"));
+    return absl::InternalError(
+        absl::StrCat("receive space of ", space, " bytes, but the model ",
+                     wants ? "wants" : "does not want", " reads"));
   }
-  if (space > options_.receive_limit - std::min(options_.receive_limit,
-                                                readable_.size())) {
+  if (space > options_.receive_limit -
+                  std::min(options_.receive_limit, readable_.size())) {
     return absl::InternalError(absl::StrCat(
         "receive space of ", space, " bytes with ", readable_.size(),
         " buffered exceeds the receive limit ", options_.receive_limit));
@@ -403,9 +412,9 @@ absl::Status FlowModel::Transmitted(absl::string_view bytes) {
   Progress();
   if (!framed()) {
     if (absl::string_view(sealed_).substr(0, bytes.size()) != bytes) {
-      return absl::InternalError(absl::StrCat(
-          "transmitted ", bytes.size(),
-          " bytes that are not the next bytes written"));
+      return absl::InternalError(
+          absl::StrCat("transmitted ", bytes.size(),
+                       " bytes that are not the next bytes written"));
     }
     sealed_.erase(0, bytes.size());
     counters_.bytes_out += bytes.size();
@@ -431,13 +440,12 @@ absl::Status FlowModel::Transmitted(absl::string_view bytes) {
       uint32_t value = HeaderValue(out_header_);
       out_header_.clear();
       if (IsControlHeader(value)) {
-        if (markers_.empty() || markers_.front() != value ||
-            !sealed_.empty()) {
-          return absl::InternalError(absl::StrCat(
-              "sent ", MarkerName(value), " but expected ",
-              !sealed_.empty()      ? "payload first"
-              : markers_.empty()    ? "no end marker"
-                                    : MarkerName(markers_.front())));
+        if (markers_.empty() || markers_.front() != value || !sealed_.empty()) {
+          return absl::InternalError(
+              absl::StrCat("sent ", MarkerName(value), " but expected ",
+                           !sealed_.empty()   ? "payload first"
+                           : markers_.empty() ? "no end marker"
+                                              : MarkerName(markers_.front())));
         }
         markers_.erase(markers_.begin());
         ++counters_.frames_out;
@@ -453,8 +461,8 @@ absl::Status FlowModel::Transmitted(absl::string_view bytes) {
     }
   }
   AfterQueueShrank();
-  if (framed() && ours_ == Ours::kEnding && markers_.empty() &&
-      queued() == 0 && out_header_.empty()) {
+  if (framed() && ours_ == Ours::kEnding && markers_.empty() && queued() == 0 &&
+      out_header_.empty()) {
     ours_ = Ours::kEndOut;
     CompleteIfDone();
   }
@@ -474,11 +482,10 @@ void FlowModel::ShutdownWritePolled() {
 
 FlowObservation FlowModel::Observe() {
   FlowObservation o = counters_;
-  o.state = closed() ? "closed"
-            : failed()
-                ? "failed"
-                : absl::StrCat("ours=", OursName(ours_),
-                               " theirs=", TheirsName(theirs_));
+  o.state = closed()   ? "closed"
+            : failed() ? "failed"
+                       : absl::StrCat("ours=", OursName(ours_),
+                                      " theirs=", TheirsName(theirs_));
   o.error = failed() ? error_ : std::nullopt;
   o.events = std::exchange(events_, 0);
   o.receive_buffered = readable_.size();
@@ -486,12 +493,12 @@ FlowObservation FlowModel::Observe() {
   o.wants_read = WantsRead();
   o.has_transmit = live() && (queued() > 0 || !markers_.empty());
   o.wants_shutdown_write = WantsShutdownWrite();
-  o.readable = received_dropped_ || !readable_.empty() || end_delivered_ ||
-               failed();
+  o.readable =
+      received_dropped_ || !readable_.empty() || end_delivered_ || failed();
   std::optional<absl::Time> idle = IdleDeadline();
   std::optional<absl::Time> close = CloseDeadline();
-  o.next_deadline = idle && close ? std::min(*idle, *close)
-                                  : (idle ? idle : close);
+  o.next_deadline =
+      idle && close ? std::min(*idle, *close) : (idle ? idle : close);
   return o;
 }
 

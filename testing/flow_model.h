@@ -45,7 +45,7 @@ namespace hvsock::testing {
 struct ExpectedRead {
   enum class Kind { kData, kEof, kWouldBlock, kError, kInvalidArgument };
   Kind kind = Kind::kWouldBlock;
-  std::string data;                    // kData
+  std::string data;                             // kData
   FlowErrorKind error = FlowErrorKind::kReset;  // kError
 };
 

@@ -48,16 +48,26 @@ std::string StateClass(FlowState state) {
     return absl::StrCat("ours=", ours, " theirs=", theirs);
   };
   switch (state) {
-    case FlowState::kOpen: return both("open", "open");
-    case FlowState::kRemoteEnded: return both("open", "ended");
-    case FlowState::kRemoteClosed: return both("open", "done");
-    case FlowState::kClosing: return both("ending", "open");
-    case FlowState::kClosingRemoteEnded: return both("ending", "ended");
-    case FlowState::kClosingRemoteClosed: return both("ending", "done");
-    case FlowState::kCloseWait: return both("end-out", "open");
-    case FlowState::kAwaitingPeerClose: return both("end-out", "ended");
-    case FlowState::kClosed: return "closed";
-    case FlowState::kFailed: return "failed";
+    case FlowState::kOpen:
+      return both("open", "open");
+    case FlowState::kRemoteEnded:
+      return both("open", "ended");
+    case FlowState::kRemoteClosed:
+      return both("open", "done");
+    case FlowState::kClosing:
+      return both("ending", "open");
+    case FlowState::kClosingRemoteEnded:
+      return both("ending", "ended");
+    case FlowState::kClosingRemoteClosed:
+      return both("ending", "done");
+    case FlowState::kCloseWait:
+      return both("end-out", "open");
+    case FlowState::kAwaitingPeerClose:
+      return both("end-out", "ended");
+    case FlowState::kClosed:
+      return "closed";
+    case FlowState::kFailed:
+      return "failed";
   }
   return "?";
 }
@@ -195,7 +205,10 @@ struct WriteCommand : DuoCommand {
   }
   void show(std::ostream& os) const override {
     os << SideName(side) << ".Write(" << size << " bytes, "
-       << (how == 0 ? "copy" : how == 1 ? "cord" : "writev") << ")";
+       << (how == 0   ? "copy"
+           : how == 1 ? "cord"
+                      : "writev")
+       << ")";
   }
 };
 
@@ -393,14 +406,20 @@ struct InjectCommand : DuoCommand {
   std::string Bytes(const Duo& duo) const {
     if (duo.options.codec == Codec::kNative) return PatternBytes(size, kind);
     switch (kind) {
-      case 0: return FrameHeader(kFrameShutdownWrite);
-      case 1: return FrameHeader(kFrameClose);
-      case 2: return FrameHeader(kFrameShutdownRead);
-      case 3: return FrameHeader(static_cast<uint32_t>(size)) +
-                     PatternBytes(size, 7);
-      case 4: return FrameHeader(0);
-      case 5: return FrameHeader(duo.options.max_receive_frame + 1);
-      default: return PatternBytes(size, size);
+      case 0:
+        return FrameHeader(kFrameShutdownWrite);
+      case 1:
+        return FrameHeader(kFrameClose);
+      case 2:
+        return FrameHeader(kFrameShutdownRead);
+      case 3:
+        return FrameHeader(static_cast<uint32_t>(size)) + PatternBytes(size, 7);
+      case 4:
+        return FrameHeader(0);
+      case 5:
+        return FrameHeader(duo.options.max_receive_frame + 1);
+      default:
+        return PatternBytes(size, size);
     }
   }
   void run(const Spec&, Duo& duo) const override {
@@ -410,7 +429,7 @@ struct InjectCommand : DuoCommand {
   }
   void show(std::ostream& os) const override {
     static constexpr const char* kKinds[] = {
-        "ShutdownWrite", "Close", "ShutdownRead", "Data", "empty Data",
+        "ShutdownWrite",    "Close",    "ShutdownRead", "Data", "empty Data",
         "oversized length", "raw bytes"};
     os << "Inject(toward " << SideName(side) << ", " << kKinds[kind] << ", "
        << size << ")";

@@ -4,8 +4,8 @@
 #include <cctype>
 
 #include "core/frame.h"
-#include "testing/pattern.h"
 #include "gtest/gtest.h"
+#include "testing/pattern.h"
 
 namespace hvsock::testing {
 namespace {
@@ -40,7 +40,8 @@ std::vector<HostileCase> MakeCases() {
   const std::string kShutdownRead = FrameHeader(kFrameShutdownRead);
   const std::string kShutdownWrite = FrameHeader(kFrameShutdownWrite);
   const std::string kClose = FrameHeader(kFrameClose);
-  const std::string kAtLimit = testing::PatternBytes(kDefaultMaxReceiveFrame, 1);
+  const std::string kAtLimit =
+      testing::PatternBytes(kDefaultMaxReceiveFrame, 1);
   const std::string kFlood = testing::PatternBytes(4 << 20, 1);
   // A reset on a Unix socket needs unread bytes on the resetting side, so
   // the local application sends some that the peer never reads.
@@ -56,21 +57,27 @@ std::vector<HostileCase> MakeCases() {
   using K = FlowErrorKind;
 
   // ── Lengths ────────────────────────────────────────────────────────
-  add({.story = "sends a length of 0xffffffff", .codec = F,
+  add({.story = "sends a length of 0xffffffff",
+       .codec = F,
        .peer = {Send(DataFrame("kept") + FrameHeader(0xffffffff) + "xx")},
-       .delivered = "kept", .error = K::kProtocol});
-  add({.story = "sends a length one above the receive limit", .codec = F,
+       .delivered = "kept",
+       .error = K::kProtocol});
+  add({.story = "sends a length one above the receive limit",
+       .codec = F,
        .peer = {Send(DataFrame("kept") +
                      FrameHeader(kDefaultMaxReceiveFrame + 1) +
                      testing::PatternBytes(64, 1))},
-       .delivered = "kept", .error = K::kProtocol});
-  add({.story = "sends a frame exactly at the receive limit", .codec = F,
+       .delivered = "kept",
+       .error = K::kProtocol});
+  add({.story = "sends a frame exactly at the receive limit",
+       .codec = F,
        .peer = {Send(DataFrame(kAtLimit) + kShutdownWrite), End()},
        .delivered = kAtLimit});
 
   // ── Control values ─────────────────────────────────────────────────
   {
-    HostileCase c{.story = "splits every header across reads", .codec = F,
+    HostileCase c{.story = "splits every header across reads",
+                  .codec = F,
                   .local_sends = "hello",
                   .delivered = "abc",
                   .late_write_error = K::kClosed};
@@ -79,110 +86,166 @@ std::vector<HostileCase> MakeCases() {
     c.peer.push_back(End());
     add(std::move(c));
   }
-  add({.story = "sends data after its ShutdownWrite", .codec = F,
+  add({.story = "sends data after its ShutdownWrite",
+       .codec = F,
        .peer = {Send(DataFrame("end") + kShutdownWrite + DataFrame("more"))},
-       .delivered = "end", .fails_after_eof = K::kProtocol});
-  add({.story = "sends data after its Close", .codec = F,
+       .delivered = "end",
+       .fails_after_eof = K::kProtocol});
+  add({.story = "sends data after its Close",
+       .codec = F,
        .peer = {Send(DataFrame("end") + kClose + DataFrame("more"))},
-       .delivered = "end", .fails_after_eof = K::kProtocol});
-  add({.story = "sends ShutdownRead while our data is queued", .codec = F,
+       .delivered = "end",
+       .fails_after_eof = K::kProtocol});
+  add({.story = "sends ShutdownRead while our data is queued",
+       .codec = F,
        .local_sends = testing::PatternBytes(200 * 1024, 1),
        .peer = {Send(kShutdownRead + DataFrame("bye") + kShutdownWrite), End()},
-       .delivered = "bye", .late_write_error = K::kClosed});
+       .delivered = "bye",
+       .late_write_error = K::kClosed});
 
   // ── Floods ─────────────────────────────────────────────────────────
-  add({.story = "floods a stalled reader with framed data", .codec = F,
+  add({.story = "floods a stalled reader with framed data",
+       .codec = F,
        .peer = {Send(DataFrames(kFlood, 4096) + kShutdownWrite), End()},
        .delivered = kFlood});
-  add({.story = "floods a stalled reader with native data", .codec = N,
+  add({.story = "floods a stalled reader with native data",
+       .codec = N,
        .peer = {Send(kFlood), End()},
        .delivered = kFlood});
-  add({.story = "floods zero-length data frames", .codec = F,
+  add({.story = "floods zero-length data frames",
+       .codec = F,
        .peer = {Send(zero_flood + DataFrame("x") + kShutdownWrite), End()},
        .delivered = "x"});
 
   // ── Endings ────────────────────────────────────────────────────────
-  add({.story = "never ends its side while we close", .codec = F,
-       .local_sends = "bye", .local_closes = true,
+  add({.story = "never ends its side while we close",
+       .codec = F,
+       .local_sends = "bye",
+       .local_closes = true,
        .peer = {Send(DataFrame("still talking"))},
-       .delivered = "still talking", .error = K::kCloseTimeout});
-  add({.story = "never ends its native side while we close", .codec = N,
-       .local_sends = "bye", .local_closes = true,
+       .delivered = "still talking",
+       .error = K::kCloseTimeout});
+  add({.story = "never ends its native side while we close",
+       .codec = N,
+       .local_sends = "bye",
+       .local_closes = true,
        .peer = {Send("still talking")},
-       .delivered = "still talking", .error = K::kCloseTimeout});
-  add({.story = "ends mid-frame", .codec = F,
+       .delivered = "still talking",
+       .error = K::kCloseTimeout});
+  add({.story = "ends mid-frame",
+       .codec = F,
        .peer = {Send(DataFrame("whole") + FrameHeader(10) + "12345"), End()},
-       .delivered = "whole12345", .error = K::kTruncated});
-  add({.story = "ends mid-header", .codec = F,
+       .delivered = "whole12345",
+       .error = K::kTruncated});
+  add({.story = "ends mid-header",
+       .codec = F,
        .peer = {Send(DataFrame("whole") + kShutdownWrite.substr(0, 2)), End()},
-       .delivered = "whole", .error = K::kTruncated});
-  add({.story = "ends without an end marker", .codec = F,
+       .delivered = "whole",
+       .error = K::kTruncated});
+  add({.story = "ends without an end marker",
+       .codec = F,
        .peer = {Send(DataFrame("whole")), End()},
-       .delivered = "whole", .error = K::kTruncated});
-  add({.story = "ends its writes then hangs up while we close", .codec = F,
-       .local_sends = "bye", .local_closes = true,
+       .delivered = "whole",
+       .error = K::kTruncated});
+  add({.story = "ends its writes then hangs up while we close",
+       .codec = F,
+       .local_sends = "bye",
+       .local_closes = true,
        .peer = {Send(DataFrame("last") + kShutdownWrite), End()},
        .delivered = "last"});
-  add({.story = "sends empty data after its end marker", .codec = F,
+  add({.story = "sends empty data after its end marker",
+       .codec = F,
        .peer = {Send(DataFrame("x") + kShutdownWrite + FrameHeader(0) +
                      FrameHeader(0)),
                 End()},
        .delivered = "x"});
-  add({.story = "ends mid-frame while we close", .codec = F,
-       .local_sends = "bye", .local_closes = true,
+  add({.story = "ends mid-frame while we close",
+       .codec = F,
+       .local_sends = "bye",
+       .local_closes = true,
        .peer = {Send(FrameHeader(10) + "12345"), End()},
-       .delivered = "12345", .error = K::kTruncated});
+       .delivered = "12345",
+       .error = K::kTruncated});
 
   // ── Close handshakes of other implementations ─────────────────────────
   // ocaml-hvsock's close: ShutdownWrite, wait for the peer's, send Close,
   // wait for the peer's Close (or ShutdownRead, or EOF), then close the
   // socket. (Written from that description, not from its code.)
-  add({.story = "closes like ocaml-hvsock after our close", .codec = F,
-       .local_sends = "request", .local_closes = true,
+  add({.story = "closes like ocaml-hvsock after our close",
+       .codec = F,
+       .local_sends = "request",
+       .local_closes = true,
        .peer = {Expect(DataFrame("request") + kShutdownWrite),
-                Send(DataFrame("response") + kShutdownWrite),
-                Expect(kClose), Send(kClose), End()},
-       .delivered = "response", .completes = true});
-  add({.story = "closes like ocaml-hvsock before our end arrives", .codec = F,
-       .local_sends = "response", .local_closes = true,
+                Send(DataFrame("response") + kShutdownWrite), Expect(kClose),
+                Send(kClose), End()},
+       .delivered = "response",
+       .completes = true});
+  add({.story = "closes like ocaml-hvsock before our end arrives",
+       .codec = F,
+       .local_sends = "response",
+       .local_closes = true,
        // Our end marker is ShutdownWrite or Close, whichever the peer's
        // ShutdownWrite finds: the peer waits for our data, then closes.
        .peer = {Send(DataFrame("request") + kShutdownWrite),
                 Expect(DataFrame("response")), Send(kClose), End()},
-       .delivered = "request", .completes = true});
-  add({.story = "closes its socket once both have ended", .codec = F,
-       .local_sends = "request", .local_closes = true,
+       .delivered = "request",
+       .completes = true});
+  add({.story = "closes its socket once both have ended",
+       .codec = F,
+       .local_sends = "request",
+       .local_closes = true,
        .peer = {Expect(DataFrame("request") + kShutdownWrite),
-                Send(DataFrame("response") + kShutdownWrite),
-                Expect(kClose), End()},
-       .delivered = "response", .completes = true});
-  add({.story = "ends with Close at once", .codec = F,
-       .local_sends = "request", .local_closes = true,
+                Send(DataFrame("response") + kShutdownWrite), Expect(kClose),
+                End()},
+       .delivered = "response",
+       .completes = true});
+  add({.story = "ends with Close at once",
+       .codec = F,
+       .local_sends = "request",
+       .local_closes = true,
        .peer = {Send(DataFrame("response") + kClose), End()},
-       .delivered = "response", .completes = true});
+       .delivered = "response",
+       .completes = true});
 
   // ── Resets ─────────────────────────────────────────────────────────
-  add({.story = "resets after data", .codec = F, .local_sends = kUnread,
+  add({.story = "resets after data",
+       .codec = F,
+       .local_sends = kUnread,
        .peer = {Send(DataFrame("before")), Reset()},
-       .delivered = "before", .error = K::kReset});
-  add({.story = "resets mid-frame", .codec = F, .local_sends = kUnread,
+       .delivered = "before",
+       .error = K::kReset});
+  add({.story = "resets mid-frame",
+       .codec = F,
+       .local_sends = kUnread,
        .peer = {Send(FrameHeader(10) + "12345"), Reset()},
-       .delivered = "12345", .error = K::kReset});
-  add({.story = "resets after its end marker", .codec = F,
+       .delivered = "12345",
+       .error = K::kReset});
+  add({.story = "resets after its end marker",
+       .codec = F,
        .local_sends = kUnread,
        .peer = {Send(DataFrame("all") + kShutdownWrite), Reset()},
-       .delivered = "all", .fails_after_eof = K::kReset});
-  add({.story = "resets while we close", .codec = F, .local_sends = kUnread,
+       .delivered = "all",
+       .fails_after_eof = K::kReset});
+  add({.story = "resets while we close",
+       .codec = F,
+       .local_sends = kUnread,
        .local_closes = true,
        .peer = {Send(DataFrame("last")), Reset()},
-       .delivered = "last", .error = K::kReset});
-  add({.story = "resets a native stream", .codec = N, .local_sends = kUnread,
+       .delivered = "last",
+       .error = K::kReset});
+  add({.story = "resets a native stream",
+       .codec = N,
+       .local_sends = kUnread,
        .peer = {Send("before"), Reset()},
-       .delivered = "before", .error = K::kReset});
-  add({.story = "resets a native stream while we close", .codec = N,
-       .local_sends = kUnread, .local_closes = true,
+       .delivered = "before",
+       .error = K::kReset});
+  add({.story = "resets a native stream while we close",
+       .codec = N,
+       .local_sends = kUnread,
+       .local_closes = true,
        .peer = {Send("last"), Reset()},
-       .delivered = "last", .error = K::kReset});
+       .delivered = "last",
+       .error = K::kReset});
   return cases;
 }
 
@@ -237,7 +300,7 @@ void ExpectOutcome(const HostileCase& c, const testing::ReadLog& seen,
   EXPECT_EQ(seen.received.size(), c.delivered.size());
   EXPECT_TRUE(seen.received == c.delivered) << "delivered bytes differ";
   ASSERT_TRUE(seen.ReadEnded()) << "the flow neither ended nor failed: state "
-                           << FlowStateName(flow.state());
+                                << FlowStateName(flow.state());
   if (c.error.has_value()) {
     EXPECT_FALSE(seen.eof) << "a clean Eof hid the peer's misbehaviour";
     EXPECT_TRUE(IsFlowError(seen.read_error, *c.error)) << seen.read_error;
@@ -245,8 +308,7 @@ void ExpectOutcome(const HostileCase& c, const testing::ReadLog& seen,
     EXPECT_TRUE(seen.eof) << seen.read_error;
   }
   if (c.fails_after_eof.has_value()) {
-    EXPECT_TRUE(IsFlowError(flow.error(), *c.fails_after_eof))
-        << flow.error();
+    EXPECT_TRUE(IsFlowError(flow.error(), *c.fails_after_eof)) << flow.error();
   } else if (!c.error.has_value()) {
     EXPECT_TRUE(flow.error().ok()) << flow.error();
   }

@@ -35,11 +35,11 @@ namespace hvsock::testing {
 // One thing the peer does to its end of the transport.
 struct PeerAct {
   enum class Kind : uint8_t {
-    kSend,      // writes `bytes` (the runner pushes them as the flow reads)
-    kEnd,       // shuts down its write side: the flow sees transport EOF
-    kReset,     // drops the connection abruptly
-    kExpect,    // reads what the flow sent until it has `bytes` more, which
-                // must be exactly these (a peer that waits for our markers)
+    kSend,    // writes `bytes` (the runner pushes them as the flow reads)
+    kEnd,     // shuts down its write side: the flow sees transport EOF
+    kReset,   // drops the connection abruptly
+    kExpect,  // reads what the flow sent until it has `bytes` more, which
+              // must be exactly these (a peer that waits for our markers)
   };
   Kind kind;
   std::string bytes;
@@ -55,7 +55,7 @@ struct HostileCase {
   std::vector<PeerAct> peer = {};
 
   // ── What the application sees ──────────────────────────────────────
-  std::string delivered = {};            // every byte Read() returned
+  std::string delivered = {};               // every byte Read() returned
   std::optional<FlowErrorKind> error = {};  // none: Read() ended with Eof
   // After a clean Eof (every byte the peer sent before its end marker was
   // delivered), the flow still fails with this error when the peer
@@ -85,8 +85,8 @@ std::string HostileCaseName(const HostileCase& c);
 // step).
 void ExpectWithinLimits(const Flow& flow);
 // gtest expectations: what the application read (testing/scripted_app.h)
-// and the flow's end match the case. `peer_write_refused`: a write of the peer's met a transport the
-// flow had already closed.
+// and the flow's end match the case. `peer_write_refused`: a write of the
+// peer's met a transport the flow had already closed.
 void ExpectOutcome(const HostileCase& c, const testing::ReadLog& seen,
                    const Flow& flow, bool peer_write_refused = false);
 

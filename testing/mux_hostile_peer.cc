@@ -73,9 +73,9 @@ const std::vector<MuxHostileCase>& MuxHostileCases() {
        .min_frames_dropped = 3,
        .local_sent = {"Close 4294967295"}},
       {.story = "LateFramesBetweenThePeersCloseAndOursAreDropped",
-       .peer = {PeerOpenUnix(P, "/a"), PeerClose(P) + PeerWindow(P, 9) +
-                    PeerShutdown(P) + PeerData(P, "late") +
-                    PeerOpenUnix(P - 1, "/b")},
+       .peer = {PeerOpenUnix(P, "/a"),
+                PeerClose(P) + PeerWindow(P, 9) + PeerShutdown(P) +
+                    PeerData(P, "late") + PeerOpenUnix(P - 1, "/b")},
        .eof = true,
        .channel_error = FlowErrorKind::kReset,
        .accepted = 2,

@@ -51,18 +51,18 @@ struct MuxHostileCase {
   // ── Outcome ──────────────────────────────────────────────────────────
   // Set: the connection fails and its error contains this text.
   std::optional<std::string> connection_error = {};
-  std::string delivered = {};             // read on the first channel
-  bool eof = false;                       // ... which then read Eof
+  std::string delivered = {};  // read on the first channel
+  bool eof = false;            // ... which then read Eof
   std::optional<FlowErrorKind> channel_error = {};
-  size_t accepted = 0;                    // Opens accepted (or pending)
+  size_t accepted = 0;  // Opens accepted (or pending)
   uint64_t min_frames_dropped = 0;
   uint64_t opens_refused = 0;
   uint64_t channel_errors = 0;
   // Frames the local side must have sent ("Close 7"), and must not have.
   std::vector<std::string> local_sent = {};
   std::vector<std::string> local_not_sent = {};
-  std::string peer_received = {};         // payload on the first channel
-  std::vector<uint32_t> local_ids = {};   // ids of the local opens
+  std::string peer_received = {};        // payload on the first channel
+  std::vector<uint32_t> local_ids = {};  // ids of the local opens
 };
 
 const std::vector<MuxHostileCase>& MuxHostileCases();

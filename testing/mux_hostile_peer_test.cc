@@ -131,8 +131,8 @@ class Runner {
     const MuxConnectionStats stats = mux.stats();
     EXPECT_LE(stats.receive_buffered, stats.receive_credit);
     EXPECT_LE(stats.receive_credit, mux.options().receive_budget);
-    EXPECT_LE(stats.live_ids,
-              mux.options().max_live_channels + mux.options().max_pending_opens);
+    EXPECT_LE(stats.live_ids, mux.options().max_live_channels +
+                                  mux.options().max_pending_opens);
     EXPECT_LE(stats.pending_opens, mux.options().max_pending_opens);
     if (p_.first != nullptr) {
       EXPECT_LE(p_.first->stats().flow.receive_buffered, mux.options().window);
@@ -202,8 +202,9 @@ TEST_P(MuxHostilePeerTest, LocalSideSurvivesOrFailsAsTheStorySays) {
   EXPECT_EQ(p.local_ids, c.local_ids);
 }
 
-std::string Name(const ::testing::TestParamInfo<
-                 std::tuple<MuxHostileCase, Chunking>>& info) {
+std::string Name(
+    const ::testing::TestParamInfo<std::tuple<MuxHostileCase, Chunking>>&
+        info) {
   const char* chunking[] = {"Whole", "OneByte", "Random"};
   return absl::StrCat(std::get<0>(info.param).story,
                       chunking[static_cast<int>(std::get<1>(info.param))]);

@@ -38,8 +38,10 @@ std::vector<MuxPair::Action> MuxPair::Enabled() {
     const MuxChannelScript& s = options_.channels[i];
     App& a = a_apps_[i];
     App& b = b_apps_[i];
-    if (a.channel == nullptr && s.opened_by_a && !a.outcome.opened) open_a = true;
-    if (b.channel == nullptr && !s.opened_by_a && !b.outcome.opened) open_b = true;
+    if (a.channel == nullptr && s.opened_by_a && !a.outcome.opened)
+      open_a = true;
+    if (b.channel == nullptr && !s.opened_by_a && !b.outcome.opened)
+      open_b = true;
     write_a |= WantsWrite(a, s.a_sends);
     write_b |= WantsWrite(b, s.b_sends);
     close_a |= a.channel != nullptr && !a.closed && s.a_closes &&
@@ -63,7 +65,8 @@ std::vector<MuxPair::Action> MuxPair::Enabled() {
   if (read_b) out.push_back(Action::kReadB);
   if (a_->HasTransmit()) out.push_back(Action::kSendA);
   if (b_->HasTransmit()) out.push_back(Action::kSendB);
-  if (a_to_b_.buffered() > 0 || a_to_b_.at_eof()) out.push_back(Action::kReceiveB);
+  if (a_to_b_.buffered() > 0 || a_to_b_.at_eof())
+    out.push_back(Action::kReceiveB);
   if (b_to_a_.buffered() > 0) out.push_back(Action::kReceiveA);
   // Accepting is always offered (it finds nothing when no Open waits);
   // Step() does not count it as progress.
@@ -134,8 +137,7 @@ bool MuxPair::ChannelCan(Action action, size_t i) const {
     case Action::kCloseA:
     case Action::kCloseB:
       return app.channel != nullptr && !app.closed &&
-             (side_a ? s.a_closes : s.b_closes) &&
-             app.written == bytes.size();
+             (side_a ? s.a_closes : s.b_closes) && app.written == bytes.size();
     case Action::kReadA:
     case Action::kReadB:
       return app.channel != nullptr && !app.outcome.eof &&
@@ -242,8 +244,8 @@ void MuxPair::CheckBounds(MuxConnection& mux) {
         "receive memory out of bounds: %u buffered, %u credit, budget %u",
         s.receive_buffered, s.receive_credit, o.receive_budget);
   }
-  if (s.send_queued > (o.channel_send_limit + options_.max_write) *
-                          options_.channels.size()) {
+  if (s.send_queued >
+      (o.channel_send_limit + options_.max_write) * options_.channels.size()) {
     violation_ = absl::StrFormat(
         "send queues hold %u bytes, more than %u channels x (limit %u + one "
         "write)",
@@ -257,22 +259,21 @@ void MuxPair::CheckBounds(MuxConnection& mux) {
 bool MuxPair::Step() {
   std::vector<Action> enabled = Enabled();
   // Accepts that find nothing do not count as progress.
-  const size_t real = std::count_if(enabled.begin(), enabled.end(), [](Action a) {
-    return a != Action::kAcceptA && a != Action::kAcceptB;
-  });
+  const size_t real = std::count_if(
+      enabled.begin(), enabled.end(),
+      [](Action a) { return a != Action::kAcceptA && a != Action::kAcceptB; });
   ++steps_;
   if (real == 0) {
     MuxChannel* a = a_->PollIncoming();
     MuxChannel* b = b_->PollIncoming();
     if (a == nullptr && b == nullptr) return false;
     // Put them back through the normal path: accept now.
-    for (auto [mux, ch, apps] :
-         {std::tuple{a_.get(), a, &a_apps_}, std::tuple{b_.get(), b, &b_apps_}}) {
+    for (auto [mux, ch, apps] : {std::tuple{a_.get(), a, &a_apps_},
+                                 std::tuple{b_.get(), b, &b_apps_}}) {
       if (ch == nullptr) continue;
       size_t index = 0;
       if (!absl::SimpleAtoi(
-              absl::string_view(ch->destination().address).substr(8),
-              &index) ||
+              absl::string_view(ch->destination().address).substr(8), &index) ||
           index >= apps->size()) {
         violation_ = "unexpected incoming channel";
         return false;
@@ -289,8 +290,7 @@ bool MuxPair::Step() {
   for (auto* apps : {&a_apps_, &b_apps_}) {
     for (App& app : *apps) {
       if (app.channel == nullptr) continue;
-      if (app.channel->stats().flow.receive_buffered >
-          a_->options().window) {
+      if (app.channel->stats().flow.receive_buffered > a_->options().window) {
         violation_ = "a channel buffered more than its window";
       }
       app.outcome.state = app.channel->state();
@@ -309,14 +309,13 @@ absl::Status MuxPair::Run() {
     if (!violation_.empty()) break;
   }
   if (!violation_.empty()) {
-    return absl::InternalError(absl::StrFormat("seed %u step %u: %s",
-                                               options_.seed, steps_,
-                                               violation_));
+    return absl::InternalError(absl::StrFormat(
+        "seed %u step %u: %s", options_.seed, steps_, violation_));
   }
   if (steps_ >= options_.max_steps) {
-    return absl::DeadlineExceededError(absl::StrFormat(
-        "seed %u: no quiescence after %u steps (livelock?)", options_.seed,
-        steps_));
+    return absl::DeadlineExceededError(
+        absl::StrFormat("seed %u: no quiescence after %u steps (livelock?)",
+                        options_.seed, steps_));
   }
   return absl::OkStatus();
 }

@@ -54,9 +54,9 @@ struct MuxPairOptions {
 };
 
 struct MuxEndOutcome {
-  std::string read;      // every byte the application read
+  std::string read;  // every byte the application read
   bool eof = false;
-  absl::Status error;    // the channel's error once finished
+  absl::Status error;  // the channel's error once finished
   FlowState state = FlowState::kOpen;
   bool opened = false;
 };
@@ -88,8 +88,20 @@ class MuxPair {
     MuxEndOutcome outcome;
   };
   enum class Action {
-    kOpenA, kOpenB, kAcceptA, kAcceptB, kWriteA, kWriteB, kCloseA, kCloseB,
-    kReadA, kReadB, kSendA, kSendB, kReceiveA, kReceiveB,
+    kOpenA,
+    kOpenB,
+    kAcceptA,
+    kAcceptB,
+    kWriteA,
+    kWriteB,
+    kCloseA,
+    kCloseB,
+    kReadA,
+    kReadB,
+    kSendA,
+    kSendB,
+    kReceiveA,
+    kReceiveB,
   };
   std::vector<Action> Enabled();
   void Do(Action action);

@@ -36,7 +36,8 @@ rc::Gen<Scenario> Scenarios() {
       rc::gen::set(&Scenario::window, rc::gen::inRange<uint32_t>(1, 9000)),
       rc::gen::set(&Scenario::receive_budget,
                    rc::gen::inRange<size_t>(0, 30'000)),
-      rc::gen::set(&Scenario::channel_send_limit, rc::gen::inRange<size_t>(1, 30'000)),
+      rc::gen::set(&Scenario::channel_send_limit,
+                   rc::gen::inRange<size_t>(1, 30'000)),
       rc::gen::set(&Scenario::max_write, rc::gen::inRange<size_t>(1, 6000)),
       rc::gen::set(&Scenario::single_byte_percent,
                    rc::gen::inRange<uint32_t>(0, 40)));
@@ -46,7 +47,8 @@ void showValue(const Scenario& s, std::ostream& os) {
   os << "seed=" << s.seed << " channels=" << s.channels
      << " max_bytes=" << s.max_bytes << " window=" << s.window
      << " receive_budget=" << s.receive_budget
-     << " channel_send_limit=" << s.channel_send_limit << " max_write=" << s.max_write
+     << " channel_send_limit=" << s.channel_send_limit
+     << " max_write=" << s.max_write
      << " single_byte_percent=" << s.single_byte_percent;
 }
 
@@ -81,9 +83,14 @@ MuxPairOptions OptionsFor(const Scenario& s, bool all_close = true) {
 // the window is left and half of one byte rounded down to zero. Found by the
 // property below under a random seed; this is its shrunk case.
 TEST(MuxPairRegression, AOneByteWindowDeliversEveryByteBothWays) {
-  const Scenario s{.seed = 0, .channels = 1, .max_bytes = 2, .window = 1,
-                   .receive_budget = 0, .channel_send_limit = 1,
-                   .max_write = 1, .single_byte_percent = 0};
+  const Scenario s{.seed = 0,
+                   .channels = 1,
+                   .max_bytes = 2,
+                   .window = 1,
+                   .receive_budget = 0,
+                   .channel_send_limit = 1,
+                   .max_write = 1,
+                   .single_byte_percent = 0};
   MuxPairOptions o = OptionsFor(s);
   MuxPair pair(o);
   ASSERT_TRUE(pair.Run().ok());
@@ -96,8 +103,7 @@ TEST(MuxPairRegression, AOneByteWindowDeliversEveryByteBothWays) {
 }
 
 RC_GTEST_PROP(MuxPairProperties,
-              EveryChannelDeliversItsBytesExactlyBothWaysThenEofAndCloses,
-              ()) {
+              EveryChannelDeliversItsBytesExactlyBothWaysThenEofAndCloses, ()) {
   const Scenario s = *Scenarios();
   MuxPairOptions o = OptionsFor(s);
   MuxPair pair(o);

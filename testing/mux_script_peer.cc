@@ -32,11 +32,16 @@ std::string Header(uint16_t hdrlen, uint8_t command, uint32_t id) {
 
 const char* Name(uint8_t command) {
   switch (command) {
-    case kPeerOpen: return "Open";
-    case kPeerClose: return "Close";
-    case kPeerShutdown: return "Shutdown";
-    case kPeerData: return "Data";
-    case kPeerWindow: return "Window";
+    case kPeerOpen:
+      return "Open";
+    case kPeerClose:
+      return "Close";
+    case kPeerShutdown:
+      return "Shutdown";
+    case kPeerData:
+      return "Data";
+    case kPeerWindow:
+      return "Window";
   }
   return "Unknown";
 }
@@ -130,8 +135,10 @@ void PeerFrameReader::Feed(absl::string_view bytes) {
         if (hdrlen != 7) violation_ = "Close/Shutdown with hdrlen != 7";
         break;
       case kPeerWindow:
-        if (hdrlen != 15) violation_ = "Window with hdrlen != 15";
-        else frame.value = ReadLe(buffer_, 7, 8);
+        if (hdrlen != 15)
+          violation_ = "Window with hdrlen != 15";
+        else
+          frame.value = ReadLe(buffer_, 7, 8);
         break;
       case kPeerData:
         if (hdrlen != 11) {

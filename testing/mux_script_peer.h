@@ -48,9 +48,9 @@ std::string PeerRawHeader(uint16_t hdrlen, uint8_t command, uint32_t id);
 struct PeerSeenFrame {
   uint8_t command = 0;
   uint32_t id = 0;
-  uint64_t value = 0;        // Data: payload length; Window: seq
-  std::string payload;       // Data
-  std::string open_fields;   // Open: the bytes after the id
+  uint64_t value = 0;            // Data: payload length; Window: seq
+  std::string payload;           // Data
+  std::string open_fields;       // Open: the bytes after the id
   std::string Describe() const;  // "Close 5"
 };
 

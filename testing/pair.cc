@@ -11,10 +11,10 @@ namespace hvsock::testing {
 
 Pair::Pair(PairOptions options)
     : options_(std::move(options)), prng_(options_.seed) {
-  ends_[0] = std::make_unique<End>(options_.flow_a, options_.app_a, b_to_a_,
-                                   a_to_b_);
-  ends_[1] = std::make_unique<End>(options_.flow_b, options_.app_b, a_to_b_,
-                                   b_to_a_);
+  ends_[0] =
+      std::make_unique<End>(options_.flow_a, options_.app_a, b_to_a_, a_to_b_);
+  ends_[1] =
+      std::make_unique<End>(options_.flow_b, options_.app_b, a_to_b_, b_to_a_);
 }
 
 void Pair::Record(Side side, absl::string_view what, uint64_t value) {
@@ -61,12 +61,18 @@ bool Pair::Enabled(Side side, Action action) {
 
 void Pair::Do(Side side, Action action) {
   switch (action) {
-    case Action::kWrite: return DoWrite(side);
-    case Action::kClose: return DoClose(side);
-    case Action::kRead: return DoRead(side);
-    case Action::kTransmit: return DoTransmit(side);
-    case Action::kReceive: return DoReceive(side);
-    case Action::kTick: return DoTick(side);
+    case Action::kWrite:
+      return DoWrite(side);
+    case Action::kClose:
+      return DoClose(side);
+    case Action::kRead:
+      return DoRead(side);
+    case Action::kTransmit:
+      return DoTransmit(side);
+    case Action::kReceive:
+      return DoReceive(side);
+    case Action::kTick:
+      return DoTick(side);
   }
 }
 
@@ -123,8 +129,8 @@ void Pair::DoTransmit(Side side) {
   BytePipe& out = side == Side::kA ? a_to_b_ : b_to_a_;
   size_t room = options_.faults.pipe_capacity -
                 std::min(options_.faults.pipe_capacity, out.buffered());
-  size_t max = prng_.Percent(50) ? room
-                                 : prng_.Between(1, std::max<size_t>(room, 1));
+  size_t max =
+      prng_.Percent(50) ? room : prng_.Between(1, std::max<size_t>(room, 1));
   Record(side, "send", e.driver.Transmit(max));
 }
 

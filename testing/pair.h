@@ -36,22 +36,22 @@ enum class Side { kA = 0, kB = 1 };
 
 // What one side's application does.
 struct AppScript {
-  std::string to_send;            // bytes it writes, in order
-  size_t max_write = 4096;        // writes are 1..max_write bytes
-  bool close_when_done = true;    // close() after the last write
-  bool reads = true;              // false: a stalled reader (never reads)
+  std::string to_send;                // bytes it writes, in order
+  size_t max_write = 4096;            // writes are 1..max_write bytes
+  bool close_when_done = true;        // close() after the last write
+  bool reads = true;                  // false: a stalled reader (never reads)
   size_t stall_reads_until_step = 0;  // reader starts late
 };
 
 // Transport faults. A step number of 0 means "never".
 struct FaultPlan {
-  uint64_t reset_at_step = 0;     // both directions reset at this step
-  uint64_t cut_at_step = 0;       // both directions end (EOF) here, keeping
-                                  // only a random prefix of in-flight bytes
+  uint64_t reset_at_step = 0;         // both directions reset at this step
+  uint64_t cut_at_step = 0;           // both directions end (EOF) here, keeping
+                                      // only a random prefix of in-flight bytes
   uint32_t single_byte_percent = 30;  // chance a receive takes 1 byte
   uint32_t clock_jump_percent = 5;    // chance a step advances the clock
   absl::Duration max_clock_jump = absl::Milliseconds(1);
-  size_t pipe_capacity = 64 * 1024;   // bytes in flight per direction
+  size_t pipe_capacity = 64 * 1024;  // bytes in flight per direction
 };
 
 struct PairOptions {
@@ -67,12 +67,12 @@ struct PairOptions {
 
 // What one side's application saw.
 struct Outcome {
-  std::string received;      // every byte read, in order
-  bool eof = false;          // Read() yielded Eof
-  absl::Status read_error;   // Read() failed with this
-  absl::Status write_error;  // a write or close failed with this
-  bool close_completed = false;  // FlowEvent::kCloseCompleted seen
-  bool failed_event = false;     // FlowEvent::kFailed seen
+  std::string received;             // every byte read, in order
+  bool eof = false;                 // Read() yielded Eof
+  absl::Status read_error;          // Read() failed with this
+  absl::Status write_error;         // a write or close failed with this
+  bool close_completed = false;     // FlowEvent::kCloseCompleted seen
+  bool failed_event = false;        // FlowEvent::kFailed seen
   size_t max_receive_buffered = 0;  // peaks, for memory bounds
   size_t max_send_queued = 0;
 };
@@ -82,7 +82,9 @@ class Pair {
   explicit Pair(PairOptions options);
 
   Flow& flow(Side side) { return end(side).flow; }
-  const Outcome& outcome(Side side) const { return ends_[Index(side)]->outcome; }
+  const Outcome& outcome(Side side) const {
+    return ends_[Index(side)]->outcome;
+  }
   absl::Time now() const { return now_; }
   uint64_t steps() const { return steps_; }
   // One line per action when record_transcript; always a running hash.

@@ -63,8 +63,7 @@ void showValue(const Scenario& s, std::ostream& os) {
   os << "codec=" << CodecName(s.codec) << " seed=" << s.seed
      << " a_bytes=" << s.a_bytes << " b_bytes=" << s.b_bytes
      << " a_max_write=" << s.a_max_write << " b_max_write=" << s.b_max_write
-     << " receive_limit=" << s.receive_limit
-     << " send_limit=" << s.send_limit
+     << " receive_limit=" << s.receive_limit << " send_limit=" << s.send_limit
      << " single_byte_percent=" << s.single_byte_percent;
 }
 
@@ -150,8 +149,8 @@ RC_GTEST_PROP(PairProperties, CloseCompletesIffBothClose, ()) {
   if (a_closes != b_closes) {
     Side closer = a_closes ? Side::kA : Side::kB;
     Side other = a_closes ? Side::kB : Side::kA;
-    RC_ASSERT(IsFlowError(pair.flow(closer).error(),
-                          FlowErrorKind::kCloseTimeout));
+    RC_ASSERT(
+        IsFlowError(pair.flow(closer).error(), FlowErrorKind::kCloseTimeout));
     RC_ASSERT(pair.outcome(other).eof);
     RC_ASSERT(pair.outcome(other).received.size() ==
               (a_closes ? s.a_bytes : s.b_bytes));

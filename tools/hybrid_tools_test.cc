@@ -114,8 +114,7 @@ class HybridToolsTest : public ::testing::Test {
                      const std::vector<std::string>& guest_flags,
                      const std::vector<std::string>& host_flags) {
     std::vector<std::string> guest_args = {"-l"};
-    guest_args.insert(guest_args.end(), guest_flags.begin(),
-                      guest_flags.end());
+    guest_args.insert(guest_args.end(), guest_flags.begin(), guest_flags.end());
     guest_args.push_back(GuestUnix(port));
     auto guest = Hvcat(guest_args, "from the guest");
     ASSERT_TRUE(AwaitSocketFile(FakeVmm::GuestPortPath(dir_, port)));
@@ -185,8 +184,8 @@ TEST_F(HybridToolsTest, ARefusedHvcatExitsAtOnceSayingWhatTheVmmDid) {
 
 TEST_F(HybridToolsTest, HvcatRetryWaitsForAGuestThatListensLate) {
   StartVmm({});
-  auto host = Hvcat({"--retry", "--connect-timeout=30", Hybrid(52)},
-                    "from the host");
+  auto host =
+      Hvcat({"--retry", "--connect-timeout=30", Hybrid(52)}, "from the host");
   // The guest comes up only after hvcat has been refused once.
   for (int i = 0; i < 2000 && vmm_->stats().refused == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -254,28 +253,26 @@ void StressThroughVmm(const std::string& target, const std::string& guest,
                       const std::vector<std::string>& guest_flags,
                       const std::vector<std::string>& host_flags = {}) {
   std::vector<std::string> server_args = {"--server", guest};
-  server_args.insert(server_args.end(), guest_flags.begin(),
-                     guest_flags.end());
+  server_args.insert(server_args.end(), guest_flags.begin(), guest_flags.end());
   ToolProcess server(RunfilePath("tools/hvstress/hvstress"), server_args);
   // Until the guest's server accepts connections (a probe it counts as a
   // failed flow, which does not change its exit status).
   for (int i = 0; i < 2000; ++i) {
     int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr = ::hvsock::testing::UnixAddr(guest_socket);
-    bool up = connect(probe, reinterpret_cast<sockaddr*>(&addr),
-                      sizeof(addr)) == 0;
+    bool up =
+        connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     close(probe);
     if (up) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  std::vector<std::string> client_args = {"--uri",  target,  "-n",
-                                          "200",    "-p",    "50",
-                                          "--bytes", "0-64K", "--seed",
-                                          "7",      "--json"};
+  std::vector<std::string> client_args = {"--uri",  target, "-n",      "200",
+                                          "-p",     "50",   "--bytes", "0-64K",
+                                          "--seed", "7",    "--json"};
   client_args.insert(client_args.end(), host_flags.begin(), host_flags.end());
-  Result client = ToolProcess(RunfilePath("tools/hvstress/hvstress"),
-                              client_args)
-                      .Wait(kToolLimit);
+  Result client =
+      ToolProcess(RunfilePath("tools/hvstress/hvstress"), client_args)
+          .Wait(kToolLimit);
   EXPECT_EQ(client.exit_code, 0) << client.err << client.out;
   EXPECT_THAT(client.out, HasSubstr("\"connections_ok\":200"));
   server.Signal(SIGTERM);
@@ -287,17 +284,16 @@ TEST_F(HybridToolsTest, HvstressThroughFirecrackerFramedByDefault) {
   FakeVmm::Options options;
   options.close = FakeVmm::CloseSemantics::kFirecracker;
   StartVmm(options);
-  StressThroughVmm(Hybrid(52), GuestUnix(52),
-                   FakeVmm::GuestPortPath(dir_, 52), {"--protocol=framed"});
+  StressThroughVmm(Hybrid(52), GuestUnix(52), FakeVmm::GuestPortPath(dir_, 52),
+                   {"--protocol=framed"});
 }
 
 TEST_F(HybridToolsTest, HvstressHonoursAnExplicitNativeProtocol) {
   FakeVmm::Options options;
   options.close = FakeVmm::CloseSemantics::kHalfClose;  // Cloud Hypervisor
   StartVmm(options);
-  StressThroughVmm(Hybrid(52), GuestUnix(52),
-                   FakeVmm::GuestPortPath(dir_, 52), {"--protocol=native"},
-                   {"--protocol=native"});
+  StressThroughVmm(Hybrid(52), GuestUnix(52), FakeVmm::GuestPortPath(dir_, 52),
+                   {"--protocol=native"}, {"--protocol=native"});
 }
 
 TEST_F(HybridToolsTest, HvstressThroughHyperkit) {
@@ -315,8 +311,8 @@ TEST_F(HybridToolsTest, HvstressMultiplexesChannelsThroughFirecracker) {
   FakeVmm::Options options;
   options.close = FakeVmm::CloseSemantics::kFirecracker;
   StartVmm(options);
-  StressThroughVmm(Hybrid(52), GuestUnix(52),
-                   FakeVmm::GuestPortPath(dir_, 52), {"--mux"}, {"--mux"});
+  StressThroughVmm(Hybrid(52), GuestUnix(52), FakeVmm::GuestPortPath(dir_, 52),
+                   {"--mux"}, {"--mux"});
 }
 
 // hvstress --server on a hybrid-vsock:// URI listens on "<uds_path>_<port>"

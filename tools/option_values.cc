@@ -18,9 +18,9 @@ constexpr int kFractionDigits = 9;  // nanoseconds
 std::optional<absl::Duration> ParseDecimalSeconds(absl::string_view text) {
   size_t point = text.find('.');
   absl::string_view whole = text.substr(0, point);
-  absl::string_view fraction =
-      point == absl::string_view::npos ? absl::string_view()
-                                       : text.substr(point + 1);
+  absl::string_view fraction = point == absl::string_view::npos
+                                   ? absl::string_view()
+                                   : text.substr(point + 1);
   if (whole.empty() && fraction.empty()) return std::nullopt;
   for (absl::string_view part : {whole, fraction}) {
     for (char c : part) {

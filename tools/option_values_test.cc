@@ -29,8 +29,8 @@ TEST(ParseDuration, AUnitAsDurationsArePrinted) {
 }
 
 TEST(ParseDuration, ZeroAndNegativeAreUsageErrors) {
-  for (const char* text : {"0", "0.0", "000", "0s", "0ms", "-1", "-1s",
-                           "0.0000000001", "-0.5"}) {
+  for (const char* text :
+       {"0", "0.0", "000", "0s", "0ms", "-1", "-1s", "0.0000000001", "-0.5"}) {
     EXPECT_FALSE(ParseDuration("--close-timeout", text).ok()) << text;
   }
   EXPECT_EQ(ParseDuration("--close-timeout", "0").status().message(),

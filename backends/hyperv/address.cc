@@ -7,9 +7,12 @@ namespace hvsock {
 namespace {
 
 void PutGuid(const HvGuid& guid, uint8_t* out) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<uint8_t>(guid.data1 >> (8 * i));
-  for (int i = 0; i < 2; ++i) out[4 + i] = static_cast<uint8_t>(guid.data2 >> (8 * i));
-  for (int i = 0; i < 2; ++i) out[6 + i] = static_cast<uint8_t>(guid.data3 >> (8 * i));
+  for (int i = 0; i < 4; ++i)
+    out[i] = static_cast<uint8_t>(guid.data1 >> (8 * i));
+  for (int i = 0; i < 2; ++i)
+    out[4 + i] = static_cast<uint8_t>(guid.data2 >> (8 * i));
+  for (int i = 0; i < 2; ++i)
+    out[6 + i] = static_cast<uint8_t>(guid.data3 >> (8 * i));
   for (int i = 0; i < 8; ++i) out[8 + i] = guid.data4[i];
 }
 

@@ -29,9 +29,9 @@ std::string Shown(char c) {
 }
 
 constexpr std::pair<absl::string_view, const HvGuid*> kWellKnown[] = {
-    {"wildcard", &kHvGuidWildcard},   {"broadcast", &kHvGuidBroadcast},
-    {"loopback", &kHvGuidLoopback},   {"children", &kHvGuidChildren},
-    {"parent", &kHvGuidParent},       {"silohost", &kHvGuidSiloHost},
+    {"wildcard", &kHvGuidWildcard}, {"broadcast", &kHvGuidBroadcast},
+    {"loopback", &kHvGuidLoopback}, {"children", &kHvGuidChildren},
+    {"parent", &kHvGuidParent},     {"silohost", &kHvGuidSiloHost},
 };
 
 }  // namespace
@@ -90,9 +90,9 @@ absl::StatusOr<HvGuid> ParseHvGuid(absl::string_view text) {
 
 std::string FormatHvGuid(const HvGuid& guid) {
   const auto& d = guid.data4;
-  return absl::StrFormat(
-      "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", guid.data1,
-      guid.data2, guid.data3, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
+  return absl::StrFormat("%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                         guid.data1, guid.data2, guid.data3, d[0], d[1], d[2],
+                         d[3], d[4], d[5], d[6], d[7]);
 }
 
 std::optional<absl::string_view> HvWellKnownVmIdName(const HvGuid& vm_id) {

@@ -23,11 +23,10 @@ TEST(HvGuid, ParsesAndFormatsFieldsMostSignificantFirst) {
 
 TEST(HvGuid, ParseIsCaseInsensitiveWithOrWithoutBraces) {
   HvGuid expected = kHvGuidLoopback;
-  for (absl::string_view text :
-       {"e0e16197-dd56-4a10-9195-5ee7a155a838",
-        "E0E16197-DD56-4A10-9195-5EE7A155A838",
-        "{e0e16197-Dd56-4a10-9195-5eE7a155a838}",
-        "{E0E16197-DD56-4A10-9195-5EE7A155A838}"}) {
+  for (absl::string_view text : {"e0e16197-dd56-4a10-9195-5ee7a155a838",
+                                 "E0E16197-DD56-4A10-9195-5EE7A155A838",
+                                 "{e0e16197-Dd56-4a10-9195-5eE7a155a838}",
+                                 "{E0E16197-DD56-4A10-9195-5EE7A155A838}"}) {
     absl::StatusOr<HvGuid> guid = ParseHvGuid(text);
     ASSERT_TRUE(guid.ok()) << text << ": " << guid.status();
     EXPECT_EQ(*guid, expected) << text;
@@ -53,9 +52,8 @@ TEST(HvGuid, WellKnownVmIdsHaveTheHyperVValues) {
 }
 
 TEST(HvGuid, WellKnownKeywordsRoundTrip) {
-  for (absl::string_view name :
-       {"wildcard", "broadcast", "loopback", "children", "parent",
-        "silohost"}) {
+  for (absl::string_view name : {"wildcard", "broadcast", "loopback",
+                                 "children", "parent", "silohost"}) {
     std::optional<HvGuid> guid = HvWellKnownVmId(name);
     ASSERT_TRUE(guid.has_value()) << name;
     EXPECT_EQ(HvWellKnownVmIdName(*guid), name);

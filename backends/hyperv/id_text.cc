@@ -38,7 +38,8 @@ std::optional<uint32_t> ParsePort(absl::string_view text, std::string* why) {
     int digit = -1;
     if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
       digit = c - '0';
-    } else if (base == 16 && absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
+    } else if (base == 16 &&
+               absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
       digit = absl::ascii_tolower(static_cast<unsigned char>(c)) - 'a' + 10;
     }
     if (digit < 0) {

@@ -9,8 +9,9 @@ namespace hvsock {
 absl::Status BytePipe::Write(absl::string_view bytes) {
   if (!error_.ok()) return error_;
   if (write_closed_) {
-    return absl::FailedPreconditionError("write after the pipe's write end "
-                                         "was closed (broken pipe)");
+    return absl::FailedPreconditionError(
+        "write after the pipe's write end "
+        "was closed (broken pipe)");
   }
   // Compact lazily so that a long-lived pipe does not grow without bound.
   if (read_offset_ > 0 && read_offset_ * 2 >= bytes_.size()) {

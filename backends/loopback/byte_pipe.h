@@ -38,7 +38,9 @@ class BytePipe {
 
   size_t buffered() const { return bytes_.size() - read_offset_; }
   bool write_closed() const { return write_closed_; }
-  bool at_eof() const { return write_closed_ && buffered() == 0 && error_.ok(); }
+  bool at_eof() const {
+    return write_closed_ && buffered() == 0 && error_.ok();
+  }
   const absl::Status& error() const { return error_; }
 
  private:

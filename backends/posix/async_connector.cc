@@ -43,8 +43,8 @@ class AsyncConnect {
     policy_->AttemptStarted();
     absl::Time now = loop_.Now();
     const absl::Time attempt_deadline = policy_->AttemptDeadline(now);
-    absl::StatusOr<ConnectAttempt> attempt = StartConnectAttempt(
-        policy_->socket_address(), now, attempt_deadline);
+    absl::StatusOr<ConnectAttempt> attempt =
+        StartConnectAttempt(policy_->socket_address(), now, attempt_deadline);
     if (!attempt.ok()) {
       FinishLater(policy_->Annotate(attempt.status()));
       return;
@@ -55,17 +55,16 @@ class AsyncConnect {
       step_ = loop_.AddTimer(now, [this, error] { AttemptEnded(error); });
       return;
     }
-    absl::StatusOr<FdWatch*> watch =
-        loop_.Watch(fd_.get(), Readiness::kWritable, [this](Readiness) {
-          AttemptEnded(ConnectAttemptResult(fd_.get()));
-        });
+    absl::StatusOr<FdWatch*> watch = loop_.Watch(
+        fd_.get(), Readiness::kWritable,
+        [this](Readiness) { AttemptEnded(ConnectAttemptResult(fd_.get())); });
     if (!watch.ok()) {
       FinishLater(policy_->Annotate(watch.status()));
       return;
     }
     watch_ = *watch;
-    deadline_ = loop_.AddTimer(attempt_deadline,
-                               [this] { AttemptEnded(ETIMEDOUT); });
+    deadline_ =
+        loop_.AddTimer(attempt_deadline, [this] { AttemptEnded(ETIMEDOUT); });
   }
 
   // The current attempt ended: 0 for connected, else an errno (ETIMEDOUT
@@ -95,9 +94,8 @@ class AsyncConnect {
   // from the loop instead.
   void FinishLater(absl::Status status) {
     fd_.reset();
-    step_ = loop_.AddTimer(loop_.Now(), [this, status = std::move(status)] {
-      Finish(status);
-    });
+    step_ = loop_.AddTimer(
+        loop_.Now(), [this, status = std::move(status)] { Finish(status); });
   }
 
   void Finish(absl::StatusOr<UniqueFd> result) {
@@ -112,9 +110,9 @@ class AsyncConnect {
   ConnectCallback done_;
   std::optional<ConnectPolicy> policy_;
   bool finished_ = false;
-  UniqueFd fd_;                // the current attempt's socket
-  FdWatch* watch_ = nullptr;   // while an attempt is in progress
-  LoopTimer deadline_;         // while an attempt is in progress
+  UniqueFd fd_;               // the current attempt's socket
+  FdWatch* watch_ = nullptr;  // while an attempt is in progress
+  LoopTimer deadline_;        // while an attempt is in progress
   LoopTimer step_;
 };
 

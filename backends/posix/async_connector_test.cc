@@ -210,8 +210,7 @@ TEST_F(AsyncConnectTest, TimesOutRetryingAMissingFile) {
       ConnectAsync(*loop_, Unix("a.sock"), options, outcome.Callback());
   RunUntil([&] { return outcome.done(); });
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_THAT(outcome.status().message(),
-              HasSubstr("timed out after 20ms ("));
+  EXPECT_THAT(outcome.status().message(), HasSubstr("timed out after 20ms ("));
   EXPECT_THAT(outcome.status().message(),
               HasSubstr("attempts; the last: no socket file at that path)"));
 }
@@ -285,8 +284,8 @@ TEST_F(AsyncConnectTest, ManyConnectsDoNotBlockOtherFlowsOnTheLoop) {
   std::vector<UniqueFd> server_sides;
   auto listen_now = [&] {
     listener = MustListen(Unix("a.sock"));
-    accept_watch = *loop_->Watch(
-        listener->fd(), Readiness::kReadable, [&](Readiness) {
+    accept_watch =
+        *loop_->Watch(listener->fd(), Readiness::kReadable, [&](Readiness) {
           while (true) {
             absl::StatusOr<std::optional<AcceptedConnection>> next =
                 listener->Accept();

@@ -21,7 +21,8 @@ absl::StatusOr<ConnectAttempt> StartConnectAttempt(const SocketAddress& address,
   if (address.family() == AF_VSOCK) {
     // The kernel's own vsock connect timeout (2 s by default) would cut an
     // attempt short of ours.
-    timeval tv = absl::ToTimeval(std::max(deadline - now, absl::Milliseconds(1)));
+    timeval tv =
+        absl::ToTimeval(std::max(deadline - now, absl::Milliseconds(1)));
     ::setsockopt(fd->get(), AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, &tv,
                  sizeof(tv));
   }

@@ -23,9 +23,9 @@
 #include "absl/time/time.h"
 #include "backends/address.h"
 #include "backends/connect_options.h"
-#include "backends/retry_policy.h"
 #include "backends/posix/socket_address.h"
 #include "backends/posix/unique_fd.h"
+#include "backends/retry_policy.h"
 
 namespace hvsock::internal {
 
@@ -95,7 +95,6 @@ class ConnectPolicy {
   SocketAddress socket_address_;
   bool is_unix_;
 };
-
 
 }  // namespace hvsock::internal
 

@@ -38,7 +38,6 @@ namespace hvsock {
 // retry policy and the error words are ConnectRetryPolicy's
 // (backends/retry_policy.h).
 
-
 // A connected, non-blocking, close-on-exec stream socket.
 absl::StatusOr<UniqueFd> Connect(const Address& address,
                                  const ConnectOptions& options = {});

@@ -14,8 +14,7 @@
 namespace hvsock {
 namespace {
 
-constexpr uint32_t kFlowEpollEvents =
-    EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+constexpr uint32_t kFlowEpollEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 uint32_t EpollEventsFor(Readiness interest) {
   uint32_t events = 0;
@@ -154,8 +153,8 @@ EventLoop::~EventLoop() {
 }
 
 absl::StatusOr<LoopFlow*> EventLoop::AddFlow(UniqueFd fd,
-                                            const FlowOptions& options,
-                                            FlowEventCallback on_event) {
+                                             const FlowOptions& options,
+                                             FlowEventCallback on_event) {
   absl::StatusOr<Flow> core = Flow::Create(options);
   if (!core.ok()) return core.status();
   int raw_fd = fd.get();
@@ -191,7 +190,7 @@ absl::StatusOr<FdWatch*> EventLoop::Watch(int fd, Readiness interest,
 }
 
 LoopTimer EventLoop::AddTimer(absl::Time when,
-                             absl::AnyInvocable<void()> callback) {
+                              absl::AnyInvocable<void()> callback) {
   uint64_t id = next_timer_id_++;
   app_timers_.emplace(std::make_pair(when, id), std::move(callback));
   timer_times_.emplace(id, when);
@@ -296,8 +295,7 @@ void EventLoop::ReleaseWatch(FdWatch* watch) {
   released_watches_.emplace_back(watch);
 }
 
-int EventLoop::WaitMilliseconds(absl::Time now,
-                                absl::Duration max_wait) const {
+int EventLoop::WaitMilliseconds(absl::Time now, absl::Duration max_wait) const {
   absl::Duration wait = max_wait;
   if (!timers_.empty()) wait = std::min(wait, timers_.begin()->first - now);
   if (!app_timers_.empty()) {
@@ -325,8 +323,8 @@ absl::Status EventLoop::RunOnce(absl::Duration max_wait) {
   int timeout =
       dirty.empty() && dirty_.empty() ? WaitMilliseconds(now, max_wait) : 0;
   events_.resize(static_cast<size_t>(options_.max_events));
-  int count = ::epoll_wait(epoll_.get(), events_.data(), options_.max_events,
-                           timeout);
+  int count =
+      ::epoll_wait(epoll_.get(), events_.data(), options_.max_events, timeout);
   if (count < 0) {
     if (errno != EINTR) return PosixError(errno, "epoll_wait");
     count = 0;

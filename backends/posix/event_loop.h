@@ -23,8 +23,9 @@
 //
 // Timers: AddTimer(when, callback) runs a callback once on the loop's
 // thread, at the end of a pass that finds `when` reached by the loop's
-// clock (AddTimer says which). It returns a LoopTimer handle; destroying or cancelling the handle before
-// then means the callback never runs. A handle must not outlive its loop.
+// clock (AddTimer says which). It returns a LoopTimer handle; destroying or
+// cancelling the handle before then means the callback never runs. A handle
+// must not outlive its loop.
 //
 // Other threads: Post(callback) (or a LoopPoster from poster()) is the one
 // way in. It is callable from any thread; the callback runs on the loop's
@@ -42,13 +43,13 @@
 #ifndef HVSOCK_BACKENDS_POSIX_EVENT_LOOP_H_
 #define HVSOCK_BACKENDS_POSIX_EVENT_LOOP_H_
 
+#include <sys/epoll.h>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
-#include <sys/epoll.h>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -62,9 +63,9 @@
 #include "absl/types/span.h"
 #include "backends/flow_handle.h"
 #include "backends/loop.h"
-#include "backends/post_queue.h"
 #include "backends/posix/socket_driver.h"
 #include "backends/posix/unique_fd.h"
+#include "backends/post_queue.h"
 #include "core/flow.h"
 
 namespace hvsock {
@@ -112,8 +113,7 @@ class LoopFlow : public FlowHandle, private internal::LoopEntry {
 
  private:
   friend class EventLoop;
-  LoopFlow(EventLoop& loop, Flow flow, UniqueFd fd,
-           FlowEventCallback on_event);
+  LoopFlow(EventLoop& loop, Flow flow, UniqueFd fd, FlowEventCallback on_event);
 
   EventLoop& loop_;
   SocketDriver driver_;  // owns the flow; its wake marks this flow dirty
@@ -280,9 +280,9 @@ class EventLoop : public Loop {
   std::shared_ptr<PostQueue> posts_;
   bool stopped_ = false;
   size_t flow_count_ = 0;
-  LoopFlow* flows_ = nullptr;          // live flows, a doubly linked list
-  std::vector<FdWatch*> watches_;      // live watches
-  std::vector<LoopFlow*> dirty_;       // flows needing IO this pass
+  LoopFlow* flows_ = nullptr;      // live flows, a doubly linked list
+  std::vector<FdWatch*> watches_;  // live watches
+  std::vector<LoopFlow*> dirty_;   // flows needing IO this pass
   std::set<std::pair<absl::Time, LoopFlow*>> timers_;  // flow deadlines
   // AddTimer's timers, keyed by (when, id): ids grow, so equal times fire
   // in the order they were added. timer_times_ finds a timer by id.
@@ -292,7 +292,7 @@ class EventLoop : public Loop {
   uint64_t next_timer_id_ = 1;
   std::vector<std::unique_ptr<LoopFlow>> released_flows_;
   std::vector<std::unique_ptr<FdWatch>> released_watches_;
-  std::vector<epoll_event> events_;    // epoll_wait's output
+  std::vector<epoll_event> events_;  // epoll_wait's output
 };
 
 }  // namespace hvsock

@@ -74,7 +74,8 @@ TEST(EventLoopPost, PostsFromOneThreadRunInOrderAndNoneIsLost) {
   constexpr int kPosts = 10000;
   std::vector<int> seen;
   std::thread poster([&] {
-    for (int i = 0; i < kPosts; ++i) loop->Post([&seen, i] { seen.push_back(i); });
+    for (int i = 0; i < kPosts; ++i)
+      loop->Post([&seen, i] { seen.push_back(i); });
   });
   ASSERT_TRUE(
       loop->RunUntil([&] { return seen.size() == kPosts; }, kLimit).ok());
@@ -97,8 +98,8 @@ TEST(EventLoopPost, APostFromAPostedCallbackWaitsForALaterPass) {
 TEST(EventLoopPost, PostsLeftAtDestructionRunInTheDestructorWhileFlowsExist) {
   std::unique_ptr<EventLoop> loop = NewLoop();
   std::array<UniqueFd, 2> fds = SocketPair();
-  LoopFlow* flow =
-      *loop->AddFlow(std::move(fds[0]), FlowOptions(), [](FlowHandle&, FlowEvent) {});
+  LoopFlow* flow = *loop->AddFlow(std::move(fds[0]), FlowOptions(),
+                                  [](FlowHandle&, FlowEvent) {});
   bool ran = false;
   bool flow_usable = false;
   loop->Post([&] {
@@ -116,9 +117,7 @@ TEST(EventLoopPost, PosterThatOutlivesTheLoopRefusesAndDropsItsCallback) {
   bool posted_during_destruction_accepted = true;
   // A callback run by the destructor posts again: refused, the loop is
   // going away.
-  loop->Post([&] {
-    posted_during_destruction_accepted = poster.Post([] {});
-  });
+  loop->Post([&] { posted_during_destruction_accepted = poster.Post([] {}); });
   loop.reset();
   EXPECT_FALSE(posted_during_destruction_accepted);
 
@@ -163,10 +162,11 @@ TEST(EventLoopPost, WorkerThreadsPostWritesToFlowsWhileTheLoopRuns) {
   for (int f = 0; f < kFlows; ++f) {
     std::array<UniqueFd, 2> fds = SocketPair();
     Sender* sender = &senders[f];
-    sender->flow = *loop->AddFlow(
-        std::move(fds[0]), FlowOptions(), [sender](FlowHandle&, FlowEvent event) {
-          if (event == FlowEvent::kWritable) sender->Flush();
-        });
+    sender->flow = *loop->AddFlow(std::move(fds[0]), FlowOptions(),
+                                  [sender](FlowHandle&, FlowEvent event) {
+                                    if (event == FlowEvent::kWritable)
+                                      sender->Flush();
+                                  });
     std::string* sink = &received[f];
     ASSERT_TRUE(loop->AddFlow(std::move(fds[1]), FlowOptions(),
                               [sink](FlowHandle& flow, FlowEvent event) {
@@ -194,8 +194,7 @@ TEST(EventLoopPost, WorkerThreadsPostWritesToFlowsWhileTheLoopRuns) {
       }
     });
   }
-  constexpr size_t kPerFlow =
-      sizeof(Record) * kRecords * (kWorkers / kFlows);
+  constexpr size_t kPerFlow = sizeof(Record) * kRecords * (kWorkers / kFlows);
   absl::Status run = loop->RunUntil(
       [&] {
         return received[0].size() >= kPerFlow && received[1].size() >= kPerFlow;

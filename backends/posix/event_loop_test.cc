@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "backends/posix/test_sockets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "backends/posix/test_sockets.h"
 #include "testing/pattern.h"
 #include "testing/scripted_app.h"
 
@@ -54,7 +54,8 @@ struct App : testing::ScriptedApp {
     return [this](FlowHandle& flow, FlowEvent event) {
       Pump(flow);
       if (event == FlowEvent::kCloseCompleted) completed = true;
-      if (event == FlowEvent::kFailed && error.ok()) error = flow.flow().error();
+      if (event == FlowEvent::kFailed && error.ok())
+        error = flow.flow().error();
       if ((completed && eof) || !error.ok()) {
         released = true;
         LoopFlow::Of(flow).Release();
@@ -121,8 +122,8 @@ TEST(EventLoop, CloseTimeoutFiresFromTheLoopsTimers) {
   App silent;
   silent.close_when_done = false;  // reads, never closes
   LoopFlow* a = *loop->AddFlow(std::move(fds[0]), impatient, closer.Callback());
-  LoopFlow* b = *loop->AddFlow(std::move(fds[1]), FlowOptions(),
-                               silent.Callback());
+  LoopFlow* b =
+      *loop->AddFlow(std::move(fds[1]), FlowOptions(), silent.Callback());
   closer.Pump(*a);
   silent.Pump(*b);
   ASSERT_TRUE(loop->RunUntil([&] { return closer.released; }, kLimit).ok());
@@ -136,22 +137,23 @@ TEST(EventLoop, CallbacksMayReleaseOtherFlowsAndThemselves) {
   std::unique_ptr<EventLoop> loop = NewLoop();
   auto fds = SocketPair();
   auto other = SocketPair();
-  LoopFlow* bystander = *loop->AddFlow(std::move(other[0]), FlowOptions(),
-                                       nullptr);
+  LoopFlow* bystander =
+      *loop->AddFlow(std::move(other[0]), FlowOptions(), nullptr);
   ASSERT_EQ(::write(other[1].get(), "x", 1), 1);  // gives it an event too
   bool released = false;
-  LoopFlow* a = *loop->AddFlow(
-      std::move(fds[0]), FlowOptions(),
-      [&](FlowHandle& self, FlowEvent event) {
-        if (event != FlowEvent::kReadable || released) return;
-        released = true;
-        bystander->Release();
-        LoopFlow::Of(self).Release();
-      });
+  LoopFlow* a = *loop->AddFlow(std::move(fds[0]), FlowOptions(),
+                               [&](FlowHandle& self, FlowEvent event) {
+                                 if (event != FlowEvent::kReadable || released)
+                                   return;
+                                 released = true;
+                                 bystander->Release();
+                                 LoopFlow::Of(self).Release();
+                               });
   (void)a;
   ASSERT_EQ(::write(fds[1].get(), "hello", 5), 5);
   ASSERT_TRUE(loop->RunUntil([&] { return released; }, kLimit).ok());
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(loop->RunOnce(absl::ZeroDuration()).ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(loop->RunOnce(absl::ZeroDuration()).ok());
   EXPECT_EQ(loop->flow_count(), 0u);
   // Both sockets are closed: the peers see the end.
   char byte;
@@ -189,8 +191,8 @@ TEST(EventLoop, WatchesOtherDescriptors) {
   std::string got;
   bool hung_up = false;
   FdWatch* watch = nullptr;
-  absl::StatusOr<FdWatch*> watched = loop->Watch(
-      read_end.get(), Readiness::kReadable, [&](Readiness ready) {
+  absl::StatusOr<FdWatch*> watched =
+      loop->Watch(read_end.get(), Readiness::kReadable, [&](Readiness ready) {
         char buffer[64];
         ssize_t n = ::read(read_end.get(), buffer, sizeof(buffer));
         if (n > 0) got.append(buffer, static_cast<size_t>(n));
@@ -233,10 +235,14 @@ TEST(EventLoopTimers, FireOnceWhenDueInOrderOfTimeThenOfAdding) {
   VirtualClockLoop v;
   const absl::Time t0 = v.now;
   std::vector<std::string> fired;
-  LoopTimer c = v.loop->AddTimer(t0 + absl::Seconds(3), [&] { fired.push_back("c"); });
-  LoopTimer a1 = v.loop->AddTimer(t0 + absl::Seconds(1), [&] { fired.push_back("a1"); });
-  LoopTimer b = v.loop->AddTimer(t0 + absl::Seconds(2), [&] { fired.push_back("b"); });
-  LoopTimer a2 = v.loop->AddTimer(t0 + absl::Seconds(1), [&] { fired.push_back("a2"); });
+  LoopTimer c =
+      v.loop->AddTimer(t0 + absl::Seconds(3), [&] { fired.push_back("c"); });
+  LoopTimer a1 =
+      v.loop->AddTimer(t0 + absl::Seconds(1), [&] { fired.push_back("a1"); });
+  LoopTimer b =
+      v.loop->AddTimer(t0 + absl::Seconds(2), [&] { fired.push_back("b"); });
+  LoopTimer a2 =
+      v.loop->AddTimer(t0 + absl::Seconds(1), [&] { fired.push_back("a2"); });
   EXPECT_EQ(v.loop->timer_count(), 4u);
   v.Pass();
   EXPECT_TRUE(fired.empty());
@@ -260,9 +266,12 @@ TEST(EventLoopTimers, CancelledOrDestroyedHandlesNeverFire) {
   cancelled.Cancel();
   EXPECT_FALSE(cancelled.pending());
   cancelled.Cancel();  // twice is harmless
-  { LoopTimer dropped = v.loop->AddTimer(v.now, [&] { ++fired; }); }
+  {
+    LoopTimer dropped = v.loop->AddTimer(v.now, [&] { ++fired; });
+  }
   LoopTimer replaced = v.loop->AddTimer(v.now, [&] { ++fired; });
-  replaced = v.loop->AddTimer(v.now, [&] { fired += 10; });  // cancels the first
+  replaced =
+      v.loop->AddTimer(v.now, [&] { fired += 10; });  // cancels the first
   LoopTimer moved_from = v.loop->AddTimer(v.now, [&] { fired += 100; });
   LoopTimer moved_to = std::move(moved_from);
   EXPECT_FALSE(moved_from.pending());
@@ -319,8 +328,8 @@ TEST(EventLoopTimers, TheLoopWakesUpForTheEarliestTimer) {
   std::unique_ptr<EventLoop> loop = NewLoop();
   bool fired = false;
   LoopTimer later = loop->AddTimer(loop->Now() + absl::Hours(1), [] {});
-  LoopTimer soon =
-      loop->AddTimer(loop->Now() + absl::Milliseconds(5), [&] { fired = true; });
+  LoopTimer soon = loop->AddTimer(loop->Now() + absl::Milliseconds(5),
+                                  [&] { fired = true; });
   while (!fired) ASSERT_TRUE(loop->RunOnce().ok());
   EXPECT_TRUE(later.pending());
 }

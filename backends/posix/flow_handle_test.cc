@@ -50,9 +50,9 @@ void EchoOverTheSharedInterface(Codec codec, size_t size) {
   FlowHandle& client_handle = **client_flow;
   client.Start(client_handle);
 
-  ASSERT_TRUE(loop.RunUntil([&] { return client.done() && echo.closed(); },
-                            kLimit)
-                  .ok());
+  ASSERT_TRUE(
+      loop.RunUntil([&] { return client.done() && echo.closed(); }, kLimit)
+          .ok());
   EXPECT_TRUE(client.error().ok()) << client.error();
   EXPECT_TRUE(echo.error().ok()) << echo.error();
   EXPECT_EQ(client.received(), Message(size));

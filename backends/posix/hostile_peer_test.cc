@@ -97,8 +97,7 @@ class HostilePeerOverSockets : public ::testing::TestWithParam<size_t> {
   void PeerSends(absl::string_view rest) {
     RunUntil([&] {
       while (!rest.empty()) {
-        ssize_t n =
-            ::send(peer_.get(), rest.data(), rest.size(), MSG_NOSIGNAL);
+        ssize_t n = ::send(peer_.get(), rest.data(), rest.size(), MSG_NOSIGNAL);
         if (n < 0) {
           // The flow may rightly have failed and closed its end.
           if (errno != EAGAIN) {
@@ -190,12 +189,11 @@ TEST_P(HostilePeerOverSockets, ApplicationSeesTheStatedOutcome) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Hostile, HostilePeerOverSockets,
-    ::testing::Range(size_t{0}, HostileCases().size()),
-    [](const ::testing::TestParamInfo<size_t>& info) {
-      return HostileCaseName(HostileCases()[info.param]);
-    });
+INSTANTIATE_TEST_SUITE_P(Hostile, HostilePeerOverSockets,
+                         ::testing::Range(size_t{0}, HostileCases().size()),
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           return HostileCaseName(HostileCases()[info.param]);
+                         });
 
 }  // namespace
 }  // namespace hvsock

@@ -27,9 +27,8 @@ class AsyncVmmConnect {
     absl::StatusOr<VmmConnectSession> session =
         VmmConnectSession::Create(address, options, loop_.Now());
     if (!session.ok()) {
-      timer_ = loop_.AddTimer(loop_.Now(), [this, status = session.status()] {
-        Finish(status);
-      });
+      timer_ = loop_.AddTimer(
+          loop_.Now(), [this, status = session.status()] { Finish(status); });
       return;
     }
     session_.emplace(*std::move(session));

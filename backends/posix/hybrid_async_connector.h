@@ -5,8 +5,8 @@
 //
 // The callback runs exactly once, on the loop's thread, from a later pass
 // of the loop (never from inside ConnectVmmAsync()), with the connection
-// (run a flow over its socket: EventLoop::AddFlow) or the failure. ConnectOptions::on_retry, if set, also runs on the loop's
-// thread.
+// (run a flow over its socket: EventLoop::AddFlow) or the failure.
+// ConnectOptions::on_retry, if set, also runs on the loop's thread.
 //
 // Cancelling: destroying the returned PendingVmmConnect, or Cancel(), stops
 // the connect (closing its socket) without a callback; both are safe from

@@ -30,7 +30,8 @@ absl::StatusOr<VmmConnectSession> VmmConnectSession::Create(
   if (options.timeout <= absl::ZeroDuration() ||
       options.timeout == absl::InfiniteDuration()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("connect ", uri, ": the timeout must be positive and "
+        absl::StrCat("connect ", uri,
+                     ": the timeout must be positive and "
                      "finite (got ",
                      absl::FormatDuration(options.timeout), ")"));
   }
@@ -83,10 +84,10 @@ void VmmConnectSession::Step(absl::Time now, Readiness ready) {
         }
         if (now >= deadline_) {
           Retire();
-          Finish(absl::DeadlineExceededError(absl::StrCat(
-              "connect ", uri_, ": timed out after ",
-              absl::FormatDuration(options_.timeout),
-              " connecting to the VMM socket ", socket_path_)));
+          Finish(absl::DeadlineExceededError(
+              absl::StrCat("connect ", uri_, ": timed out after ",
+                           absl::FormatDuration(options_.timeout),
+                           " connecting to the VMM socket ", socket_path_)));
           return;
         }
         wait_ = Wait{fd_.get(), Readiness::kWritable, deadline_};
@@ -105,9 +106,9 @@ void VmmConnectSession::StartAttempt(absl::Time now) {
   absl::StatusOr<ConnectAttempt> attempt =
       StartConnectAttempt(socket_, now, deadline_);
   if (!attempt.ok()) {
-    Finish(absl::Status(attempt.status().code(),
-                        absl::StrCat("connect ", uri_, ": ",
-                                     attempt.status().message())));
+    Finish(absl::Status(
+        attempt.status().code(),
+        absl::StrCat("connect ", uri_, ": ", attempt.status().message())));
     return;
   }
   fd_ = std::move(attempt->fd);
@@ -201,16 +202,16 @@ void VmmConnectSession::ConnectFailed(int error, absl::Time now) {
                     /*refusal=*/"", options_.retry_refused, now);
       return;
     case ECONNREFUSED:
-      AttemptFailed(absl::StatusCode::kUnavailable,
-                    absl::StrCat("nothing listens on the VMM socket ",
-                                 socket_path_),
-                    /*refusal=*/"", options_.retry_refused, now);
+      AttemptFailed(
+          absl::StatusCode::kUnavailable,
+          absl::StrCat("nothing listens on the VMM socket ", socket_path_),
+          /*refusal=*/"", options_.retry_refused, now);
       return;
     case EAGAIN:
-      AttemptFailed(absl::StatusCode::kUnavailable,
-                    absl::StrCat("the VMM socket ", socket_path_,
-                                 " has a full backlog"),
-                    /*refusal=*/"", /*retryable=*/true, now);
+      AttemptFailed(
+          absl::StatusCode::kUnavailable,
+          absl::StrCat("the VMM socket ", socket_path_, " has a full backlog"),
+          /*refusal=*/"", /*retryable=*/true, now);
       return;
     default:
       Finish(PosixError(error, absl::StrCat("connect ", uri_,
@@ -230,26 +231,24 @@ void VmmConnectSession::HandshakeEnded(absl::Time now) {
     return;
   }
   if (kind == HandshakeErrorKind::kTimeout) {
-    Finish(absl::DeadlineExceededError(
-        absl::StrCat("connect ", uri_, ": ", error.message(),
-                     "; the connect timeout is ",
-                     absl::FormatDuration(options_.timeout))));
+    Finish(absl::DeadlineExceededError(absl::StrCat(
+        "connect ", uri_, ": ", error.message(), "; the connect timeout is ",
+        absl::FormatDuration(options_.timeout))));
     return;
   }
   Finish(absl::Status(error.code(),
                       absl::StrCat("connect ", uri_, ": ", error.message())));
 }
 
-void VmmConnectSession::AttemptFailed(absl::StatusCode code,
-                                      std::string reason,
-                                      absl::string_view refusal,
-                                      bool retryable, absl::Time now) {
+void VmmConnectSession::AttemptFailed(absl::StatusCode code, std::string reason,
+                                      absl::string_view refusal, bool retryable,
+                                      absl::Time now) {
   last_refusal_ = refusal;
   last_code_ = code;
   last_reason_ = std::move(reason);
   if (!retryable) {
-    Finish(absl::Status(code, absl::StrCat("connect ", uri_, ": ",
-                                           last_reason_)));
+    Finish(
+        absl::Status(code, absl::StrCat("connect ", uri_, ": ", last_reason_)));
     return;
   }
   if (now >= deadline_) {
@@ -257,9 +256,9 @@ void VmmConnectSession::AttemptFailed(absl::StatusCode code,
     return;
   }
   if (options_.on_retry) {
-    options_.on_retry(attempts_,
-                      absl::Status(code, absl::StrCat("connect ", uri_, ": ",
-                                                      last_reason_)));
+    options_.on_retry(
+        attempts_,
+        absl::Status(code, absl::StrCat("connect ", uri_, ": ", last_reason_)));
   }
   retry_at_ = std::min(now + backoff_, deadline_);
   backoff_ = std::min(backoff_ * 2, std::max(options_.max_backoff, backoff_));
@@ -268,8 +267,8 @@ void VmmConnectSession::AttemptFailed(absl::StatusCode code,
 
 void VmmConnectSession::GiveUp() {
   std::string tally =
-      absl::StrCat(attempts_, attempts_ == 1 ? " attempt" : " attempts",
-                   " in ", absl::FormatDuration(options_.timeout));
+      absl::StrCat(attempts_, attempts_ == 1 ? " attempt" : " attempts", " in ",
+                   absl::FormatDuration(options_.timeout));
   if (!last_refusal_.empty() && IsHybridVsock(address_)) {
     Finish(absl::Status(
         last_code_,
@@ -279,9 +278,9 @@ void VmmConnectSession::GiveUp() {
                          absl::StrCat(last_refusal_, "; ", tally)))));
     return;
   }
-  Finish(absl::Status(last_code_, absl::StrCat("connect ", uri_, ": ",
-                                               last_reason_, " (", tally,
-                                               ")")));
+  Finish(absl::Status(
+      last_code_,
+      absl::StrCat("connect ", uri_, ": ", last_reason_, " (", tally, ")")));
 }
 
 void VmmConnectSession::Finish(absl::StatusOr<VmmConnection> result) {

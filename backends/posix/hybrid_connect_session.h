@@ -82,8 +82,7 @@ class VmmConnectSession {
   // `retryable`, else the connect's result. `refusal` is what the VMM did
   // when the handshake was refused, else empty.
   void AttemptFailed(absl::StatusCode code, std::string reason,
-                     absl::string_view refusal, bool retryable,
-                     absl::Time now);
+                     absl::string_view refusal, bool retryable, absl::Time now);
   void GiveUp();
   void Finish(absl::StatusOr<VmmConnection> result);
   void Retire();  // the current socket, closed at the next Step()

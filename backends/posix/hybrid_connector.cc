@@ -11,8 +11,7 @@ namespace {
 
 // Waits for `wait` (readiness of its fd, or only its time) and says what
 // was observed.
-absl::StatusOr<Readiness> Await(
-    const internal::VmmConnectSession::Wait& wait) {
+absl::StatusOr<Readiness> Await(const internal::VmmConnectSession::Wait& wait) {
   absl::Duration remaining =
       std::max(wait.until - absl::Now(), absl::ZeroDuration());
   if (wait.fd < 0) {
@@ -25,16 +24,16 @@ absl::StatusOr<Readiness> Await(
                  (Any(wait.interest & Readiness::kWritable) ? POLLOUT : 0)),
              0};
   timespec timeout = absl::ToTimespec(remaining);
-  int ready = ::ppoll(&pfd, 1, wait.until == absl::InfiniteFuture()
-                                   ? nullptr
-                                   : &timeout,
+  int ready = ::ppoll(&pfd, 1,
+                      wait.until == absl::InfiniteFuture() ? nullptr : &timeout,
                       nullptr);
   if (ready < 0 && errno == EINTR) return Readiness::kNone;
   if (ready < 0) return PosixError(errno, "ppoll");
   Readiness observed = Readiness::kNone;
   if (pfd.revents & POLLIN) observed = observed | Readiness::kReadable;
   if (pfd.revents & POLLOUT) observed = observed | Readiness::kWritable;
-  if (pfd.revents & (POLLERR | POLLHUP)) observed = observed | Readiness::kError;
+  if (pfd.revents & (POLLERR | POLLHUP))
+    observed = observed | Readiness::kError;
   return observed;
 }
 

@@ -28,7 +28,8 @@ inline constexpr int kVmmListenBacklog = 1024;
 ListenOptions VmmListenOptions();
 
 absl::StatusOr<std::unique_ptr<Listener>> ListenVmm(
-    const VmmSocketAddress& address, ListenOptions options = VmmListenOptions());
+    const VmmSocketAddress& address,
+    ListenOptions options = VmmListenOptions());
 
 }  // namespace hvsock
 

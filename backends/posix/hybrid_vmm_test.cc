@@ -90,9 +90,8 @@ class HybridVmmTest : public UnixSocketTestBase {
   void GuestListens(uint32_t port, Codec codec) {
     ListenOptions options;
     options.backlog = 1024;
-    std::unique_ptr<Listener> listener =
-        MustListen(UnixAddress{FakeVmm::GuestPortPath(dir_, port)},
-                   std::move(options));
+    std::unique_ptr<Listener> listener = MustListen(
+        UnixAddress{FakeVmm::GuestPortPath(dir_, port)}, std::move(options));
     ASSERT_NE(listener, nullptr);
     Listener* raw = listener.get();
     guest_listeners_.push_back(std::move(listener));
@@ -302,8 +301,7 @@ TEST_F(HybridVmmTest, RetriesOnTheLoopUntilALateGuestListenerAppears) {
   options.on_retry = [&](int attempt, const absl::Status&) {
     if (attempt == 3) GuestListens(52, Codec::kNative);
   };
-  absl::StatusOr<VmmConnection> connection =
-      ConnectOnLoop(Hybrid(52), options);
+  absl::StatusOr<VmmConnection> connection = ConnectOnLoop(Hybrid(52), options);
   ASSERT_TRUE(connection.ok()) << connection.status();
   EXPECT_EQ(vmm_->stats().refused, 3u);
 }
@@ -402,8 +400,8 @@ TEST_F(HybridVmmTest, StreamBytesThatComeWithOkAreDeliveredExactlyOnce) {
       MustListen(UnixAddress{FakeVmm::GuestPortPath(dir_, 52)});
   ASSERT_NE(guest_listener, nullptr);
   UniqueFd guest;
-  absl::StatusOr<FdWatch*> watch = loop_->Watch(
-      guest_listener->fd(), Readiness::kReadable, [&](Readiness) {
+  absl::StatusOr<FdWatch*> watch =
+      loop_->Watch(guest_listener->fd(), Readiness::kReadable, [&](Readiness) {
         absl::StatusOr<std::optional<AcceptedConnection>> accepted =
             guest_listener->Accept();
         if (accepted.ok() && accepted->has_value()) {
@@ -433,7 +431,8 @@ TEST_F(HybridVmmTest, StreamBytesThatComeWithOkAreDeliveredExactlyOnce) {
   EXPECT_TRUE(host.eof);
 }
 
-TEST_F(HybridVmmTest, ConnectTimeoutCoversAGuestThatAcceptsButNeverSpeaksFirst) {
+TEST_F(HybridVmmTest,
+       ConnectTimeoutCoversAGuestThatAcceptsButNeverSpeaksFirst) {
   FakeVmm::Options options;
   options.ok_with_guest_data = true;  // OK waits for the guest's bytes
   StartVmm(options);

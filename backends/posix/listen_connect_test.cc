@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "backends/hyperv/guid.h"
 #include "backends/peer_filter.h"
 #include "backends/posix/connector.h"
 #include "backends/posix/event_loop.h"
@@ -20,7 +21,6 @@
 #include "backends/posix/socket_address.h"
 #include "backends/posix/unix_socket_test_base.h"
 #include "backends/uri.h"
-#include "backends/hyperv/guid.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -78,10 +78,11 @@ TEST_F(ListenConnectTest, ConnectsAcceptsAndCarriesAFlow) {
         }
         if (flow.flow().IsFinished()) server_done = true;
       });
-  LoopFlow* client_flow = *loop->AddFlow(
-      *std::move(client), framed, [&](FlowHandle& flow, FlowEvent) {
-        if (flow.flow().IsFinished()) client_done = true;
-      });
+  LoopFlow* client_flow = *loop->AddFlow(*std::move(client), framed,
+                                         [&](FlowHandle& flow, FlowEvent) {
+                                           if (flow.flow().IsFinished())
+                                             client_done = true;
+                                         });
   ASSERT_TRUE(client_flow->Write("over a real socket").ok());
   ASSERT_TRUE(client_flow->Close().ok());
   ASSERT_TRUE(loop->RunUntil([&] { return server_done && client_done; },
@@ -114,8 +115,8 @@ TEST_F(ListenConnectTest, LeavesALiveListenerAlone) {
 }
 
 TEST_F(ListenConnectTest, LeavesANonSocketFileAlone) {
-  UniqueFd file(::open(Path("file").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC,
-                       0600));
+  UniqueFd file(
+      ::open(Path("file").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
   ASSERT_TRUE(file.valid());
   absl::StatusOr<std::unique_ptr<Listener>> listener =
       Listener::Listen(Unix("file"));

@@ -34,7 +34,7 @@ absl::StatusOr<PathOccupant> ProbeUnixPath(const std::string& path,
   switch (errno) {
     case ECONNREFUSED:
       return PathOccupant::kStaleSocket;
-    case EAGAIN:       // a listener whose backlog is full
+    case EAGAIN:  // a listener whose backlog is full
     case EINPROGRESS:
       return PathOccupant::kListener;
     case ENOENT:
@@ -44,12 +44,12 @@ absl::StatusOr<PathOccupant> ProbeUnixPath(const std::string& path,
   }
 }
 
-
 absl::Status CheckListenOptions(const std::string& uri, bool is_unix,
                                 const ListenOptions& options) {
   if (!options.peers.allowed_vm_ids.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "listen ", uri, ": a VmId allowlist applies only to Hyper-V "
+        "listen ", uri,
+        ": a VmId allowlist applies only to Hyper-V "
         "listeners, which need Windows; use a CID allowlist for vsock"));
   }
   if (!options.peers.allowed_cids.empty() && is_unix) {
@@ -71,12 +71,13 @@ absl::Status ClearStaleSocket(const std::string& uri, const std::string& path,
   if (!occupant.ok()) return occupant.status();
   switch (*occupant) {
     case PathOccupant::kListener:
-      return absl::AlreadyExistsError(absl::StrCat(
-          "listen ", uri, ": another listener is already there"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("listen ", uri, ": another listener is already there"));
     case PathOccupant::kNotASocket:
-      return absl::AlreadyExistsError(absl::StrCat(
-          "listen ", uri, ": the path exists and is not a socket; not "
-          "removing it"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("listen ", uri,
+                       ": the path exists and is not a socket; not "
+                       "removing it"));
     case PathOccupant::kStaleSocket:
       if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
         return PosixError(errno, absl::StrCat("listen ", uri,
@@ -119,7 +120,8 @@ absl::Status Bind(int fd, const Address& address,
 
 absl::Status CheckPeerCid(const PeerFilter& filter, const Address& peer) {
   const auto* vsock = std::get_if<VsockAddress>(&peer);
-  if (vsock == nullptr) return AdmitAnonymousPeer(filter, FormatAddressUri(peer));
+  if (vsock == nullptr)
+    return AdmitAnonymousPeer(filter, FormatAddressUri(peer));
   return AdmitVsockPeer(filter, vsock->cid, FormatAddressUri(peer));
 }
 
@@ -196,8 +198,8 @@ absl::StatusOr<std::optional<AcceptedConnection>> Listener::Accept() {
           continue;
         default:
           ++failed_accepts_;
-          return PosixError(error,
-                            absl::StrCat("accept on ", FormatAddressUri(local_)));
+          return PosixError(
+              error, absl::StrCat("accept on ", FormatAddressUri(local_)));
       }
     }
     absl::StatusOr<Address> peer =

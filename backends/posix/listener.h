@@ -59,7 +59,7 @@ absl::Status CheckPeerCid(const PeerFilter& filter, const Address& peer);
 
 // A connection taken from a listener.
 struct AcceptedConnection {
-  UniqueFd fd;   // connected, non-blocking, close-on-exec
+  UniqueFd fd;  // connected, non-blocking, close-on-exec
   Address peer;
 };
 
@@ -94,7 +94,8 @@ class Listener {
 
  private:
   Listener(UniqueFd fd, Address local, ListenOptions options)
-      : fd_(std::move(fd)), local_(std::move(local)),
+      : fd_(std::move(fd)),
+        local_(std::move(local)),
         options_(std::move(options)) {}
 
   UniqueFd fd_;

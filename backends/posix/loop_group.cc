@@ -43,9 +43,8 @@ absl::Status LoopGroup::Serve(Listener& listener, Adopt adopt,
     return absl::FailedPreconditionError(
         "LoopGroup::Serve: already serving a listener");
   }
-  absl::StatusOr<FdWatch*> watch =
-      loops_[0]->Watch(listener.fd(), Readiness::kReadable,
-                       [this](Readiness) { AcceptAll(); });
+  absl::StatusOr<FdWatch*> watch = loops_[0]->Watch(
+      listener.fd(), Readiness::kReadable, [this](Readiness) { AcceptAll(); });
   if (!watch.ok()) return watch.status();
   listener_ = &listener;
   adopt_ = std::move(adopt);
@@ -66,11 +65,11 @@ void LoopGroup::AcceptAll() {
     EventLoop* target = loops_[index].get();
     // Dropping the callback (a refused Post, or stopping_ set) closes the
     // connection it holds.
-    target->Post([this, index, target,
-                  connection = std::move(**accepted)]() mutable {
-      if (stopping_.load()) return;
-      adopt_(index, *target, std::move(connection));
-    });
+    target->Post(
+        [this, index, target, connection = std::move(**accepted)]() mutable {
+          if (stopping_.load()) return;
+          adopt_(index, *target, std::move(connection));
+        });
   }
 }
 
@@ -91,8 +90,9 @@ absl::Status LoopGroup::Stop() {
   threads_.clear();
   for (size_t i = 0; i < results_.size(); ++i) {
     if (!results_[i].ok()) {
-      return absl::Status(results_[i].code(),
-                          absl::StrCat("loop ", i, ": ", results_[i].message()));
+      return absl::Status(
+          results_[i].code(),
+          absl::StrCat("loop ", i, ": ", results_[i].message()));
     }
   }
   return absl::OkStatus();

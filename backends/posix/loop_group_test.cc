@@ -87,7 +87,8 @@ void Echo(FlowHandle& flow, FlowEvent event) {
   }
 }
 
-TEST_F(LoopGroupTest, AcceptedConnectionsAreSpreadRoundRobinAndServedOnEachLoop) {
+TEST_F(LoopGroupTest,
+       AcceptedConnectionsAreSpreadRoundRobinAndServedOnEachLoop) {
   constexpr size_t kLoops = 3;
   constexpr int kClients = 7;
   std::unique_ptr<Listener> listener = MustListen(Unix("spread.sock"));
@@ -148,10 +149,8 @@ TEST_F(LoopGroupTest, AHandOffLeftWhenTheGroupStopsClosesUnadopted) {
   std::unique_ptr<LoopGroup> group = *LoopGroup::Create(2);
   int adopted = 0;
   ASSERT_TRUE(group
-                  ->Serve(*listener,
-                          [&](size_t, EventLoop&, AcceptedConnection) {
-                            ++adopted;
-                          })
+                  ->Serve(*listener, [&](size_t, EventLoop&,
+                                         AcceptedConnection) { ++adopted; })
                   .ok());
   SocketAddress address = *SocketAddress::From(Unix("stopped.sock"));
   UniqueFd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));

@@ -85,11 +85,11 @@ void LoopListener::Pause(const absl::Status& error) {
     ListenerReport report;
     report.kind = ListenerReport::Kind::kAcceptPaused;
     report.error = absl::Status(
-        error.code(), absl::StrCat(error.message(),
-                                   "; accepting paused, retrying after ",
-                                   absl::FormatDuration(options_.min_backoff),
-                                   ", backing off to every ",
-                                   absl::FormatDuration(options_.max_backoff)));
+        error.code(),
+        absl::StrCat(error.message(), "; accepting paused, retrying after ",
+                     absl::FormatDuration(options_.min_backoff),
+                     ", backing off to every ",
+                     absl::FormatDuration(options_.max_backoff)));
     Report(report);
   }
   absl::Duration delay = backoff_;

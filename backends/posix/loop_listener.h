@@ -51,9 +51,9 @@ struct ListenerReport {
     kAcceptResumed,
   };
   Kind kind = Kind::kAcceptPaused;
-  absl::Status error;            // kAcceptPaused
-  absl::Duration paused;         // kAcceptResumed
-  uint64_t failed_retries = 0;   // kAcceptResumed
+  absl::Status error;           // kAcceptPaused
+  absl::Duration paused;        // kAcceptResumed
+  uint64_t failed_retries = 0;  // kAcceptResumed
 };
 
 struct LoopListenerOptions {
@@ -112,7 +112,7 @@ class LoopListener {
   FdWatch* watch_ = nullptr;  // null while paused
   LoopTimer retry_;
   bool paused_ = false;
-  absl::Duration backoff_;      // the next retry's delay
+  absl::Duration backoff_;  // the next retry's delay
   absl::Time paused_since_;
   uint64_t failed_retries_ = 0;
   uint64_t pauses_ = 0;

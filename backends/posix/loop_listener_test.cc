@@ -82,12 +82,12 @@ struct AcceptBench {
     options.on_report = [this](const ListenerReport& report) {
       reports.push_back(report);
     };
-    absl::StatusOr<std::unique_ptr<LoopListener>> started =
-        LoopListener::Start(*loop, std::move(listener),
-                            [this](AcceptedConnection connection) {
-                              accepted.push_back(std::move(connection.fd));
-                            },
-                            std::move(options));
+    absl::StatusOr<std::unique_ptr<LoopListener>> started = LoopListener::Start(
+        *loop, std::move(listener),
+        [this](AcceptedConnection connection) {
+          accepted.push_back(std::move(connection.fd));
+        },
+        std::move(options));
     EXPECT_TRUE(started.ok()) << started.status();
     return started.ok() ? *std::move(started) : nullptr;
   }
@@ -224,16 +224,18 @@ TEST_F(LoopListenerTest, BackoffsMustMakeSense) {
   AcceptBench bench;
   LoopListenerOptions options;
   options.min_backoff = absl::ZeroDuration();
-  EXPECT_EQ(LoopListener::Start(*bench.loop, MustListen(Unix("a.sock")),
-                                [](AcceptedConnection) {}, std::move(options))
+  EXPECT_EQ(LoopListener::Start(
+                *bench.loop, MustListen(Unix("a.sock")),
+                [](AcceptedConnection) {}, std::move(options))
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
   LoopListenerOptions inverted;
   inverted.min_backoff = absl::Seconds(2);
   inverted.max_backoff = absl::Seconds(1);
-  EXPECT_EQ(LoopListener::Start(*bench.loop, MustListen(Unix("b.sock")),
-                                [](AcceptedConnection) {}, std::move(inverted))
+  EXPECT_EQ(LoopListener::Start(
+                *bench.loop, MustListen(Unix("b.sock")),
+                [](AcceptedConnection) {}, std::move(inverted))
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);

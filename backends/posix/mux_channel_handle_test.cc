@@ -88,8 +88,7 @@ TEST(MuxChannelHandle, TheFlowHandleEchoRunsUnchangedOnChannels) {
             .value();
     HandleClient* client = clients[i].get();
     auto handle = std::make_unique<MuxChannelHandle>(
-        *client_mux, channel,
-        [client](FlowHandle& flow, FlowEvent event) {
+        *client_mux, channel, [client](FlowHandle& flow, FlowEvent event) {
           client->OnEvent(flow, event);
         });
     client_handles.push_back(handle.get());

@@ -139,8 +139,7 @@ void MuxSocketDriver::CloseTransport() {
   if (!fd_.valid()) return;
   if (!mux_.error().ok()) {
     linger abortive{1, 0};
-    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abortive,
-                 sizeof(abortive));
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive));
   }
   fd_.reset();
 }

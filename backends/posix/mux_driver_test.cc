@@ -25,7 +25,8 @@ using ::hvsock::testing::SocketPair;
 // Eof. Channels are named by their destination path.
 class EchoApp {
  public:
-  EchoApp(std::map<std::string, std::string> to_send) : to_send_(std::move(to_send)) {}
+  EchoApp(std::map<std::string, std::string> to_send)
+      : to_send_(std::move(to_send)) {}
 
   void Adopt(MuxChannel* channel) {
     State& s = channels_[channel];
@@ -95,12 +96,14 @@ TEST(MuxOverSocketPair, ManyChannelsBothDirectionsBytesVerifiedHalfClosed) {
   a_options.quantum = 8 * 1024;
   MuxOptions b_options = a_options;
   b_options.connector = false;
-  auto a = LoopMux::Create(*loop, std::move(fds[0]), a_options,
-                           [&](LoopMux& m) { app_a.OnNews(m); })
-               .value();
-  auto b = LoopMux::Create(*loop, std::move(fds[1]), b_options,
-                           [&](LoopMux& m) { app_b.OnNews(m); })
-               .value();
+  auto a =
+      LoopMux::Create(*loop, std::move(fds[0]), a_options, [&](LoopMux& m) {
+        app_a.OnNews(m);
+      }).value();
+  auto b =
+      LoopMux::Create(*loop, std::move(fds[1]), b_options, [&](LoopMux& m) {
+        app_b.OnNews(m);
+      }).value();
   // Channels are opened from both ends: even ones by a, odd ones by b.
   for (int i = 0; i < kChannels; ++i) {
     LoopMux& opener = i % 2 == 0 ? *a : *b;
@@ -136,15 +139,15 @@ TEST(MuxOverSocketPair, PeerClosingTheSocketFailsUnfinishedChannels) {
   MuxOptions options;
   options.connector = true;
   bool told = false;
-  auto a = LoopMux::Create(*loop, std::move(fds[0]), options,
-                           [&](LoopMux&) { told = true; })
-               .value();
+  auto a = LoopMux::Create(*loop, std::move(fds[0]), options, [&](LoopMux&) {
+             told = true;
+           }).value();
   MuxChannel* channel =
       a->mux().Open(MuxDestination::Unix("/x"), loop->Now()).value();
   a->Kick();
   fds[1].reset();  // the peer goes away without a word
-  ASSERT_TRUE(loop->RunUntil([&] { return a->closed(); }, absl::Seconds(10))
-                  .ok());
+  ASSERT_TRUE(
+      loop->RunUntil([&] { return a->closed(); }, absl::Seconds(10)).ok());
   EXPECT_TRUE(told);
   EXPECT_TRUE(channel->IsFinished());
   EXPECT_FALSE(channel->error().ok());
@@ -159,8 +162,8 @@ TEST(MuxOverSocketPair, NotAMultiplexerOnTheOtherEndIsReported) {
   const std::string http = "GET / HTTP/1.1\r\nHost: example\r\n\r\n";
   ASSERT_EQ(::write(fds[1].get(), http.data(), http.size()),
             static_cast<ssize_t>(http.size()));
-  ASSERT_TRUE(loop->RunUntil([&] { return a->closed(); }, absl::Seconds(10))
-                  .ok());
+  ASSERT_TRUE(
+      loop->RunUntil([&] { return a->closed(); }, absl::Seconds(10)).ok());
   EXPECT_NE(a->mux().error().message().find("not a multiplexer"),
             std::string::npos);
 }

@@ -10,11 +10,11 @@ absl::StatusOr<std::unique_ptr<LoopMux>> LoopMux::Create(
   absl::StatusOr<std::unique_ptr<MuxConnection>> mux =
       MuxConnection::Create(options);
   if (!mux.ok()) return mux.status();
-  std::unique_ptr<LoopMux> self(new LoopMux(loop, *std::move(mux),
-                                            std::move(fd), std::move(on_news)));
-  absl::StatusOr<FdWatch*> watch =
-      loop.Watch(self->driver_->fd(), Readiness::kReadable | Readiness::kWritable,
-                 [raw = self.get()](Readiness ready) { raw->OnReady(ready); });
+  std::unique_ptr<LoopMux> self(
+      new LoopMux(loop, *std::move(mux), std::move(fd), std::move(on_news)));
+  absl::StatusOr<FdWatch*> watch = loop.Watch(
+      self->driver_->fd(), Readiness::kReadable | Readiness::kWritable,
+      [raw = self.get()](Readiness ready) { raw->OnReady(ready); });
   if (!watch.ok()) return watch.status();
   self->watch_ = *watch;
   return self;
@@ -71,7 +71,8 @@ void LoopMux::Rearm() {
     timer_ = loop_.AddTimer(timer_at_, [this] { OnReady(Readiness::kNone); });
     Readiness interest = driver_->interest();
     if (driver_->wants_drive()) interest = interest | Readiness::kReadable;
-    if (watch_->interest() != interest) watch_->SetInterest(interest).IgnoreError();
+    if (watch_->interest() != interest)
+      watch_->SetInterest(interest).IgnoreError();
     return;
   }
   Readiness interest = driver_->interest();
@@ -79,7 +80,8 @@ void LoopMux::Rearm() {
   // for readability again when the read budget left bytes waiting (the
   // loop comes back after its other work).
   if (driver_->wants_drive()) interest = interest | Readiness::kReadable;
-  if (watch_->interest() != interest) watch_->SetInterest(interest).IgnoreError();
+  if (watch_->interest() != interest)
+    watch_->SetInterest(interest).IgnoreError();
   std::optional<absl::Time> deadline = driver_->NextDeadline();
   const absl::Time at = deadline.value_or(absl::InfiniteFuture());
   if (at != timer_at_ || !timer_.pending()) {

@@ -59,8 +59,8 @@ absl::StatusOr<SocketAddress> SocketAddress::From(const Address& address) {
   un.sun_family = AF_UNIX;
   std::memcpy(un.sun_path, path.data(), path.size());
   std::memcpy(&out.storage_, &un, sizeof(un));
-  out.size_ = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) +
-                                     path.size() + 1);
+  out.size_ =
+      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
   return out;
 }
 
@@ -86,9 +86,9 @@ absl::StatusOr<Address> SocketAddress::ToAddress(const sockaddr* addr,
     length = strnlen(un->sun_path, length);
     return UnixAddress{std::string(un->sun_path, length)};
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unsupported socket address family ", addr->sa_family,
-      " (expected AF_VSOCK or AF_UNIX)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unsupported socket address family ", addr->sa_family,
+                   " (expected AF_VSOCK or AF_UNIX)"));
 }
 
 absl::StatusOr<UniqueFd> NewStreamSocket(int family) {
@@ -110,8 +110,8 @@ absl::StatusOr<Address> NameOf(int fd, bool peer) {
   sockaddr_storage storage{};
   socklen_t size = sizeof(storage);
   auto* addr = reinterpret_cast<sockaddr*>(&storage);
-  int result = peer ? ::getpeername(fd, addr, &size)
-                    : ::getsockname(fd, addr, &size);
+  int result =
+      peer ? ::getpeername(fd, addr, &size) : ::getsockname(fd, addr, &size);
   if (result != 0) {
     int error = errno;
     return PosixError(error, peer ? "getpeername" : "getsockname");

@@ -1,6 +1,6 @@
 // SocketAddress: a vsock or Unix Address (backends/address.h) as a POSIX
-// socket address (sockaddr_vm or sockaddr_un), and the reverse; plus the socket helpers
-// every posix backend piece shares.
+// socket address (sockaddr_vm or sockaddr_un), and the reverse; plus the socket
+// helpers every posix backend piece shares.
 //
 // AF_VSOCK addresses use <linux/vm_sockets.h>; Unix paths must fit
 // sun_path (at most 107 bytes and no NUL). Linux abstract Unix socket names

@@ -226,8 +226,7 @@ void SocketDriver::CloseTransport() {
   if (!fd_.valid()) return;
   if (flow_.state() == FlowState::kFailed) {
     linger abortive{1, 0};
-    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abortive,
-                 sizeof(abortive));
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive));
   }
   fd_.reset();
   flow_.ReleaseReceiveSpace();

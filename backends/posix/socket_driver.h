@@ -105,10 +105,10 @@ struct DriveResult {
 
 // Counters, for tests and benchmarks.
 struct SocketDriverStats {
-  uint32_t reads = 0;           // read() calls that returned bytes
-  uint32_t sends = 0;           // sendmsg() calls that sent bytes
-  uint32_t short_sends = 0;     // ... of which sent less than offered
-  uint32_t would_block = 0;     // EAGAIN results, both directions
+  uint32_t reads = 0;        // read() calls that returned bytes
+  uint32_t sends = 0;        // sendmsg() calls that sent bytes
+  uint32_t short_sends = 0;  // ... of which sent less than offered
+  uint32_t would_block = 0;  // EAGAIN results, both directions
 };
 
 class SocketDriver {
@@ -172,9 +172,9 @@ class SocketDriver {
   absl::AnyInvocable<void()> wake_;
   UniqueFd fd_;
   SocketDriverStats stats_;
-  bool readable_ = true;   // not known to be drained: try reading
-  bool writable_ = true;   // not known to be full: try sending
-  bool eof_ = false;       // read() returned 0
+  bool readable_ = true;  // not known to be drained: try reading
+  bool writable_ = true;  // not known to be full: try sending
+  bool eof_ = false;      // read() returned 0
   bool budget_spent_ = false;
 };
 

@@ -18,9 +18,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "backends/posix/test_sockets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "backends/posix/test_sockets.h"
 #include "testing/pattern.h"
 #include "testing/scripted_app.h"
 
@@ -59,8 +59,8 @@ struct End : testing::ScriptedApp {
 
   SocketDriver driver;
   const Flow& flow = driver.flow();
-  bool woken = true;  // a new driver is driven once to start
-  DriveResult last;   // what the last Drive() asked for
+  bool woken = true;           // a new driver is driven once to start
+  DriveResult last;            // what the last Drive() asked for
   std::string send_after_eof;  // written once Eof has been read
   bool close_completed = false;
   bool failed_event = false;
@@ -88,7 +88,8 @@ struct End : testing::ScriptedApp {
         to_send.size(), " received=", received.size(), " eof=", eof,
         " wants_read=", flow.WantsRead(), " has_transmit=", flow.HasTransmit(),
         " buffered=", flow.stats().receive_buffered,
-        " queued=", flow.stats().send_queued, " error=", flow.error().ToString());
+        " queued=", flow.stats().send_queued,
+        " error=", flow.error().ToString());
   }
 
   void Drive(absl::Time now, Readiness ready) {
@@ -123,9 +124,9 @@ bool RunUntil(std::array<End*, 2> ends, absl::Time now, Done done) {
       Readiness interest = end->last.interest;
       if (end->driver.fd() < 0 || !Any(interest)) continue;
       fds[count].fd = end->driver.fd();
-      fds[count].events =
-          static_cast<int16_t>((Any(interest & Readiness::kReadable) ? POLLIN : 0) |
-                               (Any(interest & Readiness::kWritable) ? POLLOUT : 0));
+      fds[count].events = static_cast<int16_t>(
+          (Any(interest & Readiness::kReadable) ? POLLIN : 0) |
+          (Any(interest & Readiness::kWritable) ? POLLOUT : 0));
       fds[count].revents = 0;
       polled[count++] = end;
     }
@@ -198,9 +199,8 @@ TEST_P(SocketDriverTest, AnIdleFlowHoldsNoReceiveBlock) {
   a.to_send = testing::PatternBytes(300 * 1000, 3);
   a.close_when_done = false;
   b.close_when_done = false;
-  ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
-    return b.received.size() == a.to_send.size();
-  }));
+  ASSERT_TRUE(RunUntil({&a, &b}, now_,
+                       [&] { return b.received.size() == a.to_send.size(); }));
   EXPECT_EQ(b.received, a.to_send);
   EXPECT_EQ(b.flow.stats().receive_memory, 0u);
   EXPECT_EQ(a.flow.stats().receive_memory, 0u);
@@ -259,7 +259,8 @@ TEST_P(SocketDriverTest, PeerClosingWithUnreadDataIsAResetNotEof) {
   UniqueFd raw = std::move(fds[1]);
   a.to_send = "never read";
   a.close_when_done = false;
-  ASSERT_TRUE(RunUntil({&a, &a}, now_, [&] { return a.sent > 0 && !a.flow.HasTransmit(); }));
+  ASSERT_TRUE(RunUntil({&a, &a}, now_,
+                       [&] { return a.sent > 0 && !a.flow.HasTransmit(); }));
   std::string last_words(4, '\0');
   if (GetParam() == Codec::kFramed) EncodeFrameHeader(6, last_words.data());
   last_words = (GetParam() == Codec::kFramed ? last_words : "") + "before";
@@ -349,14 +350,14 @@ TEST_P(SocketDriverTest, AbortIsNeverMistakenForACleanEndByAFramedPeer) {
   a.to_send = "partial";
   a.close_when_done = false;
   b.close_when_done = false;
-  ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] { return b.received == "partial"; }));
+  ASSERT_TRUE(
+      RunUntil({&a, &b}, now_, [&] { return b.received == "partial"; }));
   a.driver.Abort();
   EXPECT_TRUE(a.woken);
   a.Drive(now_, Readiness::kNone);
   EXPECT_EQ(a.driver.fd(), -1);
-  ASSERT_TRUE(RunUntil({&a, &b}, now_, [&] {
-    return b.eof || !b.read_error.ok();
-  }));
+  ASSERT_TRUE(
+      RunUntil({&a, &b}, now_, [&] { return b.eof || !b.read_error.ok(); }));
   if (GetParam() == Codec::kFramed) {
     EXPECT_FALSE(b.eof);
     EXPECT_TRUE(IsFlowError(b.read_error, FlowErrorKind::kTruncated))
@@ -487,7 +488,8 @@ TEST(SocketDriver, ASpentReadBudgetAsksForAnotherDriveAtOnce) {
   ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
   UniqueFd writer(pipe_fds[1]);
   ASSERT_GE(::fcntl(writer.get(), F_SETPIPE_SZ, 1 << 20), 1 << 20);
-  const std::string bytes = testing::PatternBytes(2 * SocketDriver::kReadBudget, 9);
+  const std::string bytes =
+      testing::PatternBytes(2 * SocketDriver::kReadBudget, 9);
   ASSERT_EQ(::write(writer.get(), bytes.data(), bytes.size()),
             static_cast<ssize_t>(bytes.size()));
   FlowOptions options;

@@ -14,9 +14,9 @@ namespace hvsock::testing {
 // A connected, non-blocking, close-on-exec AF_UNIX stream socket pair.
 inline std::array<UniqueFd, 2> SocketPair() {
   int fds[2] = {-1, -1};
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                         0, fds),
-            0);
+  EXPECT_EQ(
+      ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds),
+      0);
   return {UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 

@@ -42,9 +42,11 @@ absl::Status WithPayloads(absl::Status status, const absl::Status& from) {
 
 class WinsockConnector::Attempts : public DeadlineWatcher {
  public:
-  Attempts(IoLoop& loop, const SocketAddress& remote,
-           ConnectRetryPolicy policy, ConnectCallback on_done)
-      : loop_(loop), remote_(remote), policy_(std::move(policy)),
+  Attempts(IoLoop& loop, const SocketAddress& remote, ConnectRetryPolicy policy,
+           ConnectCallback on_done)
+      : loop_(loop),
+        remote_(remote),
+        policy_(std::move(policy)),
         on_done_(std::move(on_done)) {
     op_.owner = this;
     op_.on_complete = &Attempts::Done;
@@ -122,8 +124,8 @@ class WinsockConnector::Attempts : public DeadlineWatcher {
     socket_ = std::move(*socket);
     SocketAddress wildcard = remote_.Wildcard();
     if (bind(socket_.get(), wildcard.get(), wildcard.length()) != 0) {
-      Fail(policy_.Annotate(
-          LastWinsockStatus("binding the connecting socket")));
+      Fail(
+          policy_.Annotate(LastWinsockStatus("binding the connecting socket")));
       return;
     }
     if (absl::Status attached = loop_.Attach(socket_.get()); !attached.ok()) {

@@ -36,7 +36,6 @@
 
 namespace hvsock {
 
-
 class WinsockConnector {
  public:
   // On failure the status is ConnectRetryPolicy's (it names the peer, and
@@ -49,8 +48,8 @@ class WinsockConnector {
   // a socket of the address's family cannot be created (AF_HYPERV where
   // Hyper-V sockets are missing: kUnimplemented).
   static absl::StatusOr<std::unique_ptr<WinsockConnector>> Connect(
-      IoLoop& loop, const SocketAddress& remote,
-      const ConnectOptions& options, ConnectCallback on_done);
+      IoLoop& loop, const SocketAddress& remote, const ConnectOptions& options,
+      ConnectCallback on_done);
   ~WinsockConnector();
   WinsockConnector(const WinsockConnector&) = delete;
   WinsockConnector& operator=(const WinsockConnector&) = delete;

@@ -66,7 +66,8 @@ TEST(WinsockConnector, RefusedConnectFailsWithUnavailable) {
           *loop, SocketAddress::Ipv4Loopback(FreePort()), Options(kPatience),
           [&](absl::StatusOr<UniqueSocket> r) { result = std::move(r); });
   ASSERT_TRUE(connector.ok()) << connector.status();
-  ASSERT_TRUE(loop->RunUntil([&] { return result.has_value(); }, kPatience).ok());
+  ASSERT_TRUE(
+      loop->RunUntil([&] { return result.has_value(); }, kPatience).ok());
   ASSERT_FALSE(result->ok());
   EXPECT_EQ(result->status().code(), absl::StatusCode::kUnavailable)
       << result->status();
@@ -83,11 +84,13 @@ TEST(WinsockConnector, RetriesRefusedAttemptsUntilTheListenerIsUp) {
   std::optional<absl::StatusOr<UniqueSocket>> result;
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
       WinsockConnector::Connect(
-          *loop, SocketAddress::Ipv4Loopback(port), Options(kPatience, /*retry=*/true),
+          *loop, SocketAddress::Ipv4Loopback(port),
+          Options(kPatience, /*retry=*/true),
           [&](absl::StatusOr<UniqueSocket> r) { result = std::move(r); });
   ASSERT_TRUE(connector.ok()) << connector.status();
-  ASSERT_TRUE(loop->RunUntil(
-      [&] { return (*connector)->attempts_made() >= 2; }, kPatience).ok());
+  ASSERT_TRUE(loop->RunUntil([&] { return (*connector)->attempts_made() >= 2; },
+                             kPatience)
+                  .ok());
   ASSERT_FALSE(result.has_value());
 
   std::vector<AcceptedConnection> accepted;
@@ -98,31 +101,38 @@ TEST(WinsockConnector, RetriesRefusedAttemptsUntilTheListenerIsUp) {
                                 accepted.push_back(std::move(*c));
                               });
   ASSERT_TRUE(listener.ok()) << listener.status();
-  ASSERT_TRUE(loop->RunUntil(
-      [&] { return result.has_value() && !accepted.empty(); }, kPatience).ok());
+  ASSERT_TRUE(
+      loop->RunUntil([&] { return result.has_value() && !accepted.empty(); },
+                     kPatience)
+          .ok());
   ASSERT_TRUE(result->ok()) << result->status();
   EXPECT_TRUE((*connector)->done());
 
   // The connected socket is usable as a flow, shutdown included.
   testing::End client, server;
   FlowOptions options;
-  ASSERT_TRUE(testing::AttachFlow(*loop, std::move(**result), options, client).ok());
-  ASSERT_TRUE(testing::AttachFlow(*loop, std::move(accepted[0].socket), options, server).ok());
+  ASSERT_TRUE(
+      testing::AttachFlow(*loop, std::move(**result), options, client).ok());
+  ASSERT_TRUE(
+      testing::AttachFlow(*loop, std::move(accepted[0].socket), options, server)
+          .ok());
   ASSERT_TRUE(client.flow->Write(absl::Cord("after retries")).ok());
   ASSERT_TRUE(client.flow->Close().ok());
   ASSERT_TRUE(server.flow->Close().ok());
   ASSERT_TRUE(loop->RunUntil(
-      [&] {
-        server.Drain();
-        client.Drain();
-        return server.eof && client.eof &&
-               client.flow->state() == FlowState::kClosed;
-      },
-      kPatience).ok());
+                      [&] {
+                        server.Drain();
+                        client.Drain();
+                        return server.eof && client.eof &&
+                               client.flow->state() == FlowState::kClosed;
+                      },
+                      kPatience)
+                  .ok());
   EXPECT_EQ(server.received, "after retries");
 }
 
-TEST(WinsockConnector, AbandonsUnansweredAttemptsAndTimesOutWhenTheListenerNeverAnswers) {
+TEST(WinsockConnector,
+     AbandonsUnansweredAttemptsAndTimesOutWhenTheListenerNeverAnswers) {
   std::unique_ptr<IocpLoop> loop = NewLoop();
   // A listener that never accepts, with its backlog filled: further
   // connection attempts get no answer at all.
@@ -151,13 +161,14 @@ TEST(WinsockConnector, AbandonsUnansweredAttemptsAndTimesOutWhenTheListenerNever
     fillers.push_back(std::move(*filler));
   }
   ASSERT_TRUE(loop->RunUntil(
-      [&] {
-        for (auto& f : fillers) {
-          if (!f->done()) return false;
-        }
-        return true;
-      },
-      kPatience).ok());
+                      [&] {
+                        for (auto& f : fillers) {
+                          if (!f->done()) return false;
+                        }
+                        return true;
+                      },
+                      kPatience)
+                  .ok());
   if (filled == 8) GTEST_SKIP() << "this system's backlog did not fill up";
 
   std::optional<absl::StatusOr<UniqueSocket>> result;
@@ -169,7 +180,8 @@ TEST(WinsockConnector, AbandonsUnansweredAttemptsAndTimesOutWhenTheListenerNever
           *loop, target, options,
           [&](absl::StatusOr<UniqueSocket> r) { result = std::move(r); });
   ASSERT_TRUE(connector.ok());
-  ASSERT_TRUE(loop->RunUntil([&] { return result.has_value(); }, kPatience).ok());
+  ASSERT_TRUE(
+      loop->RunUntil([&] { return result.has_value(); }, kPatience).ok());
   ASSERT_FALSE(result->ok());
   EXPECT_EQ(result->status().code(), absl::StatusCode::kDeadlineExceeded)
       << result->status();
@@ -188,8 +200,9 @@ TEST(WinsockConnector, DestroyingAPendingConnectorCancelsIt) {
           [&](absl::StatusOr<UniqueSocket>) { called = true; });
   ASSERT_TRUE(connector.ok());
   connector->reset();
-  ASSERT_TRUE(loop->RunUntil([&] { return loop->attached_sockets() == 0; },
-                             kPatience).ok());
+  ASSERT_TRUE(
+      loop->RunUntil([&] { return loop->attached_sockets() == 0; }, kPatience)
+          .ok());
   EXPECT_FALSE(called);
 }
 
@@ -210,8 +223,10 @@ TEST(WinsockListener, ReportsThePeerAddress) {
       WinsockConnector::Connect(
           *loop, (*listener)->local_address(), Options(kPatience),
           [&](absl::StatusOr<UniqueSocket> r) { client = std::move(r); });
-  ASSERT_TRUE(loop->RunUntil(
-      [&] { return client.has_value() && !accepted.empty(); }, kPatience).ok());
+  ASSERT_TRUE(
+      loop->RunUntil([&] { return client.has_value() && !accepted.empty(); },
+                     kPatience)
+          .ok());
   ASSERT_TRUE(client->ok());
   sockaddr_in local = {};
   int length = sizeof(local);
@@ -246,8 +261,12 @@ TEST(WinsockListener, PeerFilterRefusesCountsAndReports) {
           *loop, (*listener)->local_address(), Options(kPatience),
           [&](absl::StatusOr<UniqueSocket> r) { client = std::move(r); });
   ASSERT_TRUE(loop->RunUntil(
-      [&] { return client.has_value() && (*listener)->rejected_peers() == 1; },
-      kPatience).ok());
+                      [&] {
+                        return client.has_value() &&
+                               (*listener)->rejected_peers() == 1;
+                      },
+                      kPatience)
+                  .ok());
   EXPECT_EQ(accepted, 0);
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_THAT(refused[0], HasSubstr("tcp://127.0.0.1:"));
@@ -256,13 +275,15 @@ TEST(WinsockListener, PeerFilterRefusesCountsAndReports) {
   testing::End end;
   FlowOptions flow_options;
   flow_options.codec = Codec::kFramed;
-  ASSERT_TRUE(testing::AttachFlow(*loop, std::move(**client), flow_options, end).ok());
+  ASSERT_TRUE(
+      testing::AttachFlow(*loop, std::move(**client), flow_options, end).ok());
   ASSERT_TRUE(loop->RunUntil(
-      [&] {
-        end.Drain();
-        return end.ReadEnded();
-      },
-      kPatience).ok());
+                      [&] {
+                        end.Drain();
+                        return end.ReadEnded();
+                      },
+                      kPatience)
+                  .ok());
   EXPECT_FALSE(end.eof);
 }
 
@@ -274,8 +295,9 @@ TEST(WinsockListener, DestroyingItCancelsThePendingAccept) {
   ASSERT_TRUE(listener.ok());
   EXPECT_EQ(loop->attached_sockets(), 1u);
   listener->reset();
-  ASSERT_TRUE(loop->RunUntil([&] { return loop->attached_sockets() == 0; },
-                             kPatience).ok());
+  ASSERT_TRUE(
+      loop->RunUntil([&] { return loop->attached_sockets() == 0; }, kPatience)
+          .ok());
 }
 
 TEST(WinsockListener, ACidAllowlistIsRefusedHereAsNeedingLinux) {
@@ -317,7 +339,8 @@ TEST(HyperVSockets, MissingAddressFamilyIsAClearError) {
   EXPECT_EQ(WinsockErrorCode(socket.status()), WSAEAFNOSUPPORT);
 
   std::unique_ptr<IocpLoop> loop = NewLoop();
-  SocketAddress parent = SocketAddress::HyperV({kHvGuidParent, VsockPortGuid(1)});
+  SocketAddress parent =
+      SocketAddress::HyperV({kHvGuidParent, VsockPortGuid(1)});
   absl::StatusOr<std::unique_ptr<WinsockConnector>> connector =
       WinsockConnector::Connect(*loop, parent, Options(absl::Seconds(1)),
                                 nullptr);

@@ -1,6 +1,8 @@
 #include "backends/winsock/winsock_error.h"
 
+// <winsock2.h> comes before <windows.h>, in a block of its own.
 #include <winsock2.h>
+
 #include <windows.h>
 
 #include <string>
@@ -138,10 +140,10 @@ absl::string_view WinsockErrorName(int code) {
 }
 
 absl::Status WinsockStatus(int code, absl::string_view what) {
-  absl::Status status(CodeFor(code),
-                      absl::StrFormat("%s failed: %s (%d)%s", what,
-                                      WinsockErrorName(code), code,
-                                      AdviceFor(code)));
+  absl::Status status(
+      CodeFor(code),
+      absl::StrFormat("%s failed: %s (%d)%s", what, WinsockErrorName(code),
+                      code, AdviceFor(code)));
   status.SetPayload(kPayloadUrl, absl::Cord(absl::StrCat(code)));
   return status;
 }

@@ -18,9 +18,7 @@ class WinsockFlow::Driver : public DeadlineWatcher {
  public:
   Driver(IoLoop& loop, UniqueSocket socket, Flow flow,
          FlowEventCallback on_event)
-      : loop_(loop),
-        socket_(std::move(socket)),
-        flow_(std::move(flow)) {
+      : loop_(loop), socket_(std::move(socket)), flow_(std::move(flow)) {
     if (on_event) {
       on_event_ = std::make_shared<FlowEventCallback>(std::move(on_event));
     }
@@ -130,8 +128,7 @@ class WinsockFlow::Driver : public DeadlineWatcher {
     const bool was_probe = probing_;
     probing_ = false;
     if (was_probe) {
-      if (error != 0 && error != WSA_OPERATION_ABORTED &&
-          !flow_.IsFinished()) {
+      if (error != 0 && error != WSA_OPERATION_ABORTED && !flow_.IsFinished()) {
         flow_.HandleTransportError(WinsockStatus(error, "WSARecv"));
       }
       // Data (or the EOF) is there: the next receive lends space for it.
@@ -215,8 +212,7 @@ class WinsockFlow::Driver : public DeadlineWatcher {
     absl::string_view spans[kMaxSendBuffers];
     size_t count = flow_.PeekTransmit(absl::MakeSpan(spans));
     if (count == 0) {
-      if (flow_.PollShutdownWrite() &&
-          shutdown(socket_.get(), SD_SEND) != 0) {
+      if (flow_.PollShutdownWrite() && shutdown(socket_.get(), SD_SEND) != 0) {
         flow_.HandleTransportError(LastWinsockStatus("shutdown(SD_SEND)"));
       }
       return;
@@ -281,19 +277,19 @@ class WinsockFlow::Driver : public DeadlineWatcher {
   UniqueSocket socket_;
   Flow flow_;
   std::shared_ptr<FlowEventCallback> on_event_;  // empty: no callback
-  WinsockFlow* handle_ = nullptr;  // what the callback is given
+  WinsockFlow* handle_ = nullptr;                // what the callback is given
   IoOperation send_;
   IoOperation recv_;
   WSABUF buffers_[kMaxSendBuffers] = {};
-  ULONG last_space_ = 0;      // size of the last data receive
+  ULONG last_space_ = 0;  // size of the last data receive
   bool attached_ = false;
   bool detached_ = false;
   bool transport_eof_ = false;
-  bool probing_ = false;      // the receive in flight is zero-byte
-  bool data_ready_ = false;   // the next receive lends space
+  bool probing_ = false;     // the receive in flight is zero-byte
+  bool data_ready_ = false;  // the next receive lends space
   bool cancelled_ = false;
-  bool in_command_ = false;   // events wait: never delivered in a command
-  bool events_due_ = false;   // a command ran: the loop delivers its events
+  bool in_command_ = false;  // events wait: never delivered in a command
+  bool events_due_ = false;  // a command ran: the loop delivers its events
   bool pumping_ = false;
   bool pump_again_ = false;
 };

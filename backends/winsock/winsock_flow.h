@@ -19,10 +19,11 @@
 // Application side: a WinsockFlow is the Winsock FlowHandle
 // (backends/flow_handle.h): Write/Writev/Read/Close/Abort mirror the Flow's
 // commands and start whatever I/O they make necessary; `on_event` (a
-// FlowEventCallback, given this handle) is called from the loop, never from inside one of these calls (a command leaves its
-// events for the loop's next pass). Abort and the timeouts act on the flow
-// at once: the core keeps the receive space it lent alive until the receive
-// in flight completes (it is cancelled with CancelIoEx) and commits.
+// FlowEventCallback, given this handle) is called from the loop, never from
+// inside one of these calls (a command leaves its events for the loop's next
+// pass). Abort and the timeouts act on the flow at once: the core keeps the
+// receive space it lent alive until the receive in flight completes (it is
+// cancelled with CancelIoEx) and commits.
 //
 // Receive memory: receives alternate between a zero-byte WSARecv, which
 // waits for data without lending any memory, and a WSARecv into the flow's
@@ -56,7 +57,6 @@ namespace hvsock {
 
 class WinsockFlow : public FlowHandle {
  public:
-
   // Takes `socket` (connected, overlapped) and attaches it to `loop`, which
   // must outlive the flow's operations.
   static absl::StatusOr<std::unique_ptr<WinsockFlow>> Create(

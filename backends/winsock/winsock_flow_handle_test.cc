@@ -41,20 +41,24 @@ void EchoOverTheSharedInterface(Codec codec, size_t size) {
   options.codec = codec;
   HandleEcho echo;
   HandleClient client(Message(size));
-  absl::StatusOr<std::unique_ptr<WinsockFlow>> server_flow = WinsockFlow::Create(
-      **created, std::move(sockets->server), options,
-      [&](FlowHandle& flow, FlowEvent event) { echo.OnEvent(flow, event); });
+  absl::StatusOr<std::unique_ptr<WinsockFlow>> server_flow =
+      WinsockFlow::Create(**created, std::move(sockets->server), options,
+                          [&](FlowHandle& flow, FlowEvent event) {
+                            echo.OnEvent(flow, event);
+                          });
   ASSERT_TRUE(server_flow.ok()) << server_flow.status();
-  absl::StatusOr<std::unique_ptr<WinsockFlow>> client_flow = WinsockFlow::Create(
-      **created, std::move(sockets->client), options,
-      [&](FlowHandle& flow, FlowEvent event) { client.OnEvent(flow, event); });
+  absl::StatusOr<std::unique_ptr<WinsockFlow>> client_flow =
+      WinsockFlow::Create(**created, std::move(sockets->client), options,
+                          [&](FlowHandle& flow, FlowEvent event) {
+                            client.OnEvent(flow, event);
+                          });
   ASSERT_TRUE(client_flow.ok()) << client_flow.status();
   FlowHandle& client_handle = **client_flow;
   client.Start(client_handle);
 
-  ASSERT_TRUE(loop.RunUntil([&] { return client.done() && echo.closed(); },
-                            kPatience)
-                  .ok());
+  ASSERT_TRUE(
+      loop.RunUntil([&] { return client.done() && echo.closed(); }, kPatience)
+          .ok());
   EXPECT_TRUE(client.error().ok()) << client.error();
   EXPECT_TRUE(echo.error().ok()) << echo.error();
   EXPECT_EQ(client.received(), Message(size));

@@ -97,7 +97,8 @@ TEST_P(WinsockFlowTest, CloseWaitsForThePeersClose) {
     return server.eof && client.flow->state() == FlowState::kCloseWait;
   }));
   // However long the loop runs, the close does not complete alone.
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(pair.loop->RunOnce(absl::Milliseconds(10)).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(pair.loop->RunOnce(absl::Milliseconds(10)).ok());
   EXPECT_EQ(client.flow->state(), FlowState::kCloseWait);
   EXPECT_FALSE(client.Saw(FlowEvent::kCloseCompleted));
   EXPECT_FALSE(client.flow->transport_closed());
@@ -236,51 +237,66 @@ TEST_P(WinsockFlowTest, ManyFlowsShareOneCompletionPort) {
   constexpr int kFlows = 16;
   std::vector<FlowPair> pairs;
   for (int i = 0; i < kFlows; ++i) {
-    absl::StatusOr<FlowPair> pair = MakeFlowPair(Options(), Options(), loop->get());
+    absl::StatusOr<FlowPair> pair =
+        MakeFlowPair(Options(), Options(), loop->get());
     ASSERT_TRUE(pair.ok()) << pair.status();
     pairs.push_back(std::move(*pair));
   }
   for (int i = 0; i < kFlows; ++i) {
-    ASSERT_TRUE(pairs[i].client->flow->Write(absl::Cord(PatternBytes(50000 + i, i))).ok());
-    ASSERT_TRUE(pairs[i].server->flow->Write(absl::Cord(PatternBytes(9000 + i, 100 + i))).ok());
+    ASSERT_TRUE(pairs[i]
+                    .client->flow->Write(absl::Cord(PatternBytes(50000 + i, i)))
+                    .ok());
+    ASSERT_TRUE(
+        pairs[i]
+            .server->flow->Write(absl::Cord(PatternBytes(9000 + i, 100 + i)))
+            .ok());
     ASSERT_TRUE(pairs[i].client->flow->Close().ok());
     ASSERT_TRUE(pairs[i].server->flow->Close().ok());
   }
-  ASSERT_TRUE((*loop)->RunUntil(
-      [&] {
-        for (FlowPair& p : pairs) {
-          p.client->Drain();
-          p.server->Drain();
-          if (!p.client->ReadEnded() || !p.server->ReadEnded() ||
-              !p.client->flow->transport_closed() ||
-              !p.server->flow->transport_closed()) {
-            return false;
-          }
-        }
-        return true;
-      },
-      testing::kPatience).ok());
+  ASSERT_TRUE((*loop)
+                  ->RunUntil(
+                      [&] {
+                        for (FlowPair& p : pairs) {
+                          p.client->Drain();
+                          p.server->Drain();
+                          if (!p.client->ReadEnded() ||
+                              !p.server->ReadEnded() ||
+                              !p.client->flow->transport_closed() ||
+                              !p.server->flow->transport_closed()) {
+                            return false;
+                          }
+                        }
+                        return true;
+                      },
+                      testing::kPatience)
+                  .ok());
   for (int i = 0; i < kFlows; ++i) {
     EXPECT_TRUE(pairs[i].server->received == PatternBytes(50000 + i, i)) << i;
-    EXPECT_TRUE(pairs[i].client->received == PatternBytes(9000 + i, 100 + i)) << i;
+    EXPECT_TRUE(pairs[i].client->received == PatternBytes(9000 + i, 100 + i))
+        << i;
     EXPECT_EQ(pairs[i].client->flow->state(), FlowState::kClosed);
     EXPECT_EQ(pairs[i].server->flow->state(), FlowState::kClosed);
   }
   pairs.clear();
-  EXPECT_TRUE((*loop)->RunUntil([&] { return (*loop)->attached_sockets() == 0; },
-                                testing::kPatience).ok());
+  EXPECT_TRUE((*loop)
+                  ->RunUntil([&] { return (*loop)->attached_sockets() == 0; },
+                             testing::kPatience)
+                  .ok());
 }
 
 TEST_P(WinsockFlowTest, DestroyingAFlowWithIoInFlightReleasesItsSocket) {
   FlowPair pair = Pair();
   // The two flows' sockets (the listener's goes once its cancelled accept
   // has completed).
-  ASSERT_TRUE(pair.RunUntil([&] { return pair.loop->attached_sockets() == 2; }));
-  ASSERT_TRUE(pair.client->flow->Write(absl::Cord(PatternBytes(4 << 20, 5))).ok());
+  ASSERT_TRUE(
+      pair.RunUntil([&] { return pair.loop->attached_sockets() == 2; }));
+  ASSERT_TRUE(
+      pair.client->flow->Write(absl::Cord(PatternBytes(4 << 20, 5))).ok());
   ASSERT_TRUE(pair.RunUntil(
       [&] { return pair.client->flow->operations_in_flight() == 2; }));
   pair.client->flow.reset();
-  ASSERT_TRUE(pair.RunUntil([&] { return pair.loop->attached_sockets() == 1; }));
+  ASSERT_TRUE(
+      pair.RunUntil([&] { return pair.loop->attached_sockets() == 1; }));
   ASSERT_TRUE(pair.RunUntil([&] {
     pair.server->Drain();
     return pair.server->ReadEnded();
@@ -317,8 +333,8 @@ TEST_P(WinsockFlowTest, NoEventOnOurSideDuringOurOwnCloseOrAbort) {
   client.events.clear();
   ASSERT_TRUE(client.flow->Close().ok());
   EXPECT_TRUE(client.events.empty());
-  ASSERT_TRUE(pair.RunUntil(
-      [&] { return client.Saw(FlowEvent::kCloseCompleted); }));
+  ASSERT_TRUE(
+      pair.RunUntil([&] { return client.Saw(FlowEvent::kCloseCompleted); }));
 
   FlowPair other = Pair();
   End& aborter = *other.client;

@@ -7,8 +7,8 @@ void DispatchCompletion(OVERLAPPED* overlapped) {
   DWORD bytes = 0;
   DWORD flags = 0;
   int error = 0;
-  if (!WSAGetOverlappedResult(operation->socket, &operation->overlapped,
-                              &bytes, FALSE, &flags)) {
+  if (!WSAGetOverlappedResult(operation->socket, &operation->overlapped, &bytes,
+                              FALSE, &flags)) {
     error = WSAGetLastError();
   }
   operation->pending = false;

@@ -21,7 +21,9 @@
 #ifndef HVSOCK_BACKENDS_WINSOCK_WINSOCK_IO_LOOP_H_
 #define HVSOCK_BACKENDS_WINSOCK_WINSOCK_IO_LOOP_H_
 
+// <winsock2.h> comes before <windows.h>, in a block of its own.
 #include <winsock2.h>
+
 #include <windows.h>
 
 #include <optional>

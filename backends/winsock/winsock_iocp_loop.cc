@@ -17,7 +17,8 @@ constexpr ULONG_PTR kPostKey = 1;
 DWORD ToMilliseconds(absl::Duration wait) {
   if (wait <= absl::ZeroDuration()) return 0;
   // Round up so a deadline is never fired early by a truncated wait.
-  int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1)));
+  int64_t ms =
+      absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1)));
   return static_cast<DWORD>(std::min<int64_t>(ms, 24 * 3600 * 1000));
 }
 
@@ -63,7 +64,8 @@ absl::Status IocpLoop::Attach(SOCKET socket) {
 void IocpLoop::Detach(SOCKET socket) { attached_.erase(socket); }
 
 void IocpLoop::WatchDeadline(DeadlineWatcher* watcher) {
-  if (std::find(watchers_.begin(), watchers_.end(), watcher) == watchers_.end()) {
+  if (std::find(watchers_.begin(), watchers_.end(), watcher) ==
+      watchers_.end()) {
     watchers_.push_back(watcher);
   }
 }
@@ -135,6 +137,8 @@ void IocpLoop::FireDeadlines() {
                   watchers_.end());
 }
 
-void IocpLoop::Wake() { PostQueuedCompletionStatus(port_, 0, kWakeKey, nullptr); }
+void IocpLoop::Wake() {
+  PostQueuedCompletionStatus(port_, 0, kWakeKey, nullptr);
+}
 
 }  // namespace hvsock

@@ -5,8 +5,9 @@
 // to a batch at a time) no longer than max_wait or the earliest watched
 // deadline, dispatches them, then fires the deadlines that have passed.
 // RunUntil(done, limit) (Loop's) repeats that until `done()` holds or fails
-// with DeadlineExceeded once `limit` has passed, so every wait is bounded. Wake() makes a waiting RunOnce return
-// (the one call that is safe from another thread).
+// with DeadlineExceeded once `limit` has passed, so every wait is bounded.
+// Wake() makes a waiting RunOnce return (the one call that is safe from another
+// thread).
 //
 // Destroying the loop first runs it (for at most a few seconds) until every
 // attached socket has detached, so drivers destroyed just before it can
@@ -27,7 +28,9 @@
 #ifndef HVSOCK_BACKENDS_WINSOCK_WINSOCK_IOCP_LOOP_H_
 #define HVSOCK_BACKENDS_WINSOCK_WINSOCK_IOCP_LOOP_H_
 
+// <winsock2.h> comes before <windows.h>, in a block of its own.
 #include <winsock2.h>
+
 #include <windows.h>
 
 #include <cstddef>

@@ -53,8 +53,9 @@ TEST(IocpLoopPost, PostsFromOneThreadRunInOrderAndNoneIsLost) {
       loop->Post([&seen, i] { seen.push_back(i); });
     }
   });
-  ASSERT_TRUE(loop->RunUntil([&] { return seen.size() == kPosts; },
-                             absl::Seconds(60)).ok());
+  ASSERT_TRUE(
+      loop->RunUntil([&] { return seen.size() == kPosts; }, absl::Seconds(60))
+          .ok());
   poster.join();
   for (int i = 0; i < kPosts; ++i) ASSERT_EQ(seen[i], i);
 }

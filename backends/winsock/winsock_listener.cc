@@ -145,8 +145,8 @@ class WinsockListener::Acceptor : public DeadlineWatcher {
       op_.pending = false;
       accepting_.reset();
       if (error == WSAECONNRESET) continue;  // that peer gave up; next
-      Pause(WinsockStatus(error, absl::StrCat("AcceptEx on ",
-                                              local_.ToString())));
+      Pause(WinsockStatus(error,
+                          absl::StrCat("AcceptEx on ", local_.ToString())));
       return;
     }
   }
@@ -162,8 +162,8 @@ class WinsockListener::Acceptor : public DeadlineWatcher {
       accepting_.reset();
     } else if (error != 0) {
       accepting_.reset();
-      Pause(WinsockStatus(error, absl::StrCat("AcceptEx on ",
-                                              local_.ToString())));
+      Pause(WinsockStatus(error,
+                          absl::StrCat("AcceptEx on ", local_.ToString())));
       retry_now = false;  // after the backoff
     } else {
       paused_ = false;  // an accept worked: the episode is over
@@ -255,7 +255,8 @@ absl::StatusOr<std::unique_ptr<WinsockListener>> WinsockListener::Listen(
   }
   if (!options.peers.allowed_cids.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "listen ", address.ToString(), ": a CID allowlist applies only to "
+        "listen ", address.ToString(),
+        ": a CID allowlist applies only to "
         "vsock listeners, which need Linux; use a VmId allowlist for Hyper-V"));
   }
   if (listen(socket->get(), options.backlog) != 0) {

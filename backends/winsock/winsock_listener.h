@@ -8,9 +8,10 @@
 // (backends/peer_filter.h), narrowed to Hyper-V VmIds (a CID allowlist is
 // refused by Listen as needing Linux). A refused peer's socket is reset,
 // counted (rejected_peers()) and reported to peers.on_refused, which must
-// not destroy the listener; it never reaches `on_accept`. A connection that the peer reset before it was
-// accepted is skipped. A failure of one accepted connection (its accept
-// context, its address) is reported to `on_accept` and the listener goes on.
+// not destroy the listener; it never reaches `on_accept`. A connection that the
+// peer reset before it was accepted is skipped. A failure of one accepted
+// connection (its accept context, its address) is reported to `on_accept` and
+// the listener goes on.
 //
 // Out of sockets or buffers (WSAEMFILE, WSAENOBUFS: the socket to accept
 // into cannot be made, or AcceptEx fails), retrying at once would either

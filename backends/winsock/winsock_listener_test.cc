@@ -64,8 +64,11 @@ TEST(WinsockListener, OutOfSocketsItBacksOffReportsOnceAndRecovers) {
           **loop, (*listener)->local_address(), connect_options,
           [&](absl::StatusOr<UniqueSocket> r) { client = std::move(r); });
   ASSERT_TRUE(connector.ok()) << connector.status();
-  ASSERT_TRUE((*loop)->RunUntil(
-      [&] { return client.has_value() && !accepted.empty(); }, kPatience).ok());
+  ASSERT_TRUE(
+      (*loop)
+          ->RunUntil([&] { return client.has_value() && !accepted.empty(); },
+                     kPatience)
+          .ok());
   ASSERT_TRUE(client->ok()) << client->status();
 
   EXPECT_EQ(errors.size(), 1u) << "reported once per episode";

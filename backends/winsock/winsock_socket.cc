@@ -137,9 +137,9 @@ absl::StatusOr<UniqueSocket> OpenStreamSocket(int family) {
   if (absl::Status started = EnsureWinsockStarted(); !started.ok()) {
     return started;
   }
-  SOCKET socket = WSASocketW(family, SOCK_STREAM, StreamProtocolFor(family),
-                             nullptr, 0,
-                             WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  SOCKET socket =
+      WSASocketW(family, SOCK_STREAM, StreamProtocolFor(family), nullptr, 0,
+                 WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
   if (socket == INVALID_SOCKET) {
     return LastWinsockStatus(absl::StrFormat(
         "creating a %s stream socket",

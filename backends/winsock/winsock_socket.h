@@ -11,10 +11,12 @@
 #ifndef HVSOCK_BACKENDS_WINSOCK_WINSOCK_SOCKET_H_
 #define HVSOCK_BACKENDS_WINSOCK_WINSOCK_SOCKET_H_
 
+// <winsock2.h> comes before <windows.h>, in a block of its own.
 #include <winsock2.h>
-#include <ws2tcpip.h>
+
 #include <mswsock.h>
 #include <windows.h>
+#include <ws2tcpip.h>
 
 #include <string>
 #include <utility>

@@ -40,11 +40,10 @@ struct SocketPair {
 inline absl::StatusOr<SocketPair> ConnectSockets(IocpLoop& loop) {
   std::vector<absl::StatusOr<AcceptedConnection>> accepted;
   absl::StatusOr<std::unique_ptr<WinsockListener>> listener =
-      WinsockListener::Listen(
-          loop, SocketAddress::Ipv4Loopback(0), {},
-          [&](absl::StatusOr<AcceptedConnection> c) {
-            accepted.push_back(std::move(c));
-          });
+      WinsockListener::Listen(loop, SocketAddress::Ipv4Loopback(0), {},
+                              [&](absl::StatusOr<AcceptedConnection> c) {
+                                accepted.push_back(std::move(c));
+                              });
   if (!listener.ok()) return listener.status();
   std::optional<absl::StatusOr<UniqueSocket>> connected;
   ConnectOptions options;
@@ -55,7 +54,8 @@ inline absl::StatusOr<SocketPair> ConnectSockets(IocpLoop& loop) {
           [&](absl::StatusOr<UniqueSocket> s) { connected = std::move(s); });
   if (!connector.ok()) return connector.status();
   if (!loop.RunUntil([&] { return connected.has_value() && !accepted.empty(); },
-                     kPatience).ok()) {
+                     kPatience)
+           .ok()) {
     return absl::DeadlineExceededError("loopback connect did not complete");
   }
   if (!connected->ok()) return connected->status();

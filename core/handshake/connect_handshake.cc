@@ -146,8 +146,7 @@ size_t ConnectHandshake::HandleReceived(absl::string_view bytes) {
     // Fail as soon as the reply cannot be an OK line, quoting what this
     // input brought (bounded by the line buffer).
     Fail(HandshakeErrorKind::kMalformedReply,
-         absl::StrCat("malformed reply ", Quoted(), " (", kExpectedReply,
-                      ")"));
+         absl::StrCat("malformed reply ", Quoted(), " (", kExpectedReply, ")"));
   }
   return consumed;
 }
@@ -203,9 +202,9 @@ void ConnectHandshake::HandleTimeout(absl::Time now) {
   } else {
     Fail(HandshakeErrorKind::kTimeout,
          absl::StrCat("timed out waiting for OK",
-                      line_size_ > 0 ? absl::StrCat(" (received ", Quoted(),
-                                                    " so far)")
-                                     : " (no reply bytes)"));
+                      line_size_ > 0
+                          ? absl::StrCat(" (received ", Quoted(), " so far)")
+                          : " (no reply bytes)"));
   }
 }
 

@@ -145,13 +145,13 @@ class ConnectHandshake {
 
  private:
   enum class Protocol { kHybridVsock, kHyperkit };
-  ConnectHandshake(Protocol protocol, uint32_t guest_port,
-                   std::string request, absl::Time deadline);
+  ConnectHandshake(Protocol protocol, uint32_t guest_port, std::string request,
+                   absl::Time deadline);
 
   void Fail(HandshakeErrorKind kind, std::string message);
   void FailRefused();  // with refusal_ set
   void CheckReplyLine();
-  std::string Quoted() const;  // the reply bytes so far, escaped
+  std::string Quoted() const;   // the reply bytes so far, escaped
   std::string Subject() const;  // "hybrid vsock: guest port 52" ...
 
   Protocol protocol_;
@@ -161,7 +161,7 @@ class ConnectHandshake {
   size_t request_sent_ = 0;
   char line_[kMaxReplyBytes];  // the reply line so far
   size_t line_size_ = 0;
-  bool line_ended_ = false;    // its "\n" arrived
+  bool line_ended_ = false;  // its "\n" arrived
   std::string reply_;
   absl::string_view refusal_;
   absl::Time deadline_;

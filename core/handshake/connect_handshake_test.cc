@@ -43,9 +43,9 @@ TEST(HybridVsockHandshake, RequestIsOneConnectLineInDecimal) {
             "CONNECT 52\n");
   EXPECT_EQ(ConnectHandshake::HybridVsock(0, kDeadline).PeekTransmit(),
             "CONNECT 0\n");
-  EXPECT_EQ(ConnectHandshake::HybridVsock(4294967295u, kDeadline)
-                .PeekTransmit(),
-            "CONNECT 4294967295\n");
+  EXPECT_EQ(
+      ConnectHandshake::HybridVsock(4294967295u, kDeadline).PeekTransmit(),
+      "CONNECT 4294967295\n");
 }
 
 TEST(HybridVsockHandshake, RequestMayGoOutInPiecesThenTheReplyIsAwaited) {
@@ -97,7 +97,8 @@ TEST(HybridVsockHandshake, AnyChunkingGivesTheSameReplyAndStreamBytes) {
   }
 }
 
-TEST(HybridVsockHandshake, AReplyThatArrivesWhileTheRequestGoesOutCountsOnceSent) {
+TEST(HybridVsockHandshake,
+     AReplyThatArrivesWhileTheRequestGoesOutCountsOnceSent) {
   ConnectHandshake handshake = ConnectHandshake::HybridVsock(52, kDeadline);
   handshake.ConsumeTransmitted(3);
   EXPECT_EQ(handshake.HandleReceived("OK 7\nab"), 5u);
@@ -206,8 +207,8 @@ TEST(HybridVsockHandshake, ALongLineFailsByteByByteToo) {
 }
 
 TEST(HybridVsockHandshake, ALineOfExactlyTheBoundIsAccepted) {
-  std::string line = "OK " + std::string(ConnectHandshake::kMaxReplyBytes - 4,
-                                         '1') + "\n";
+  std::string line =
+      "OK " + std::string(ConnectHandshake::kMaxReplyBytes - 4, '1') + "\n";
   ASSERT_EQ(line.size(), ConnectHandshake::kMaxReplyBytes);
   ConnectHandshake handshake = SentHybrid();
   EXPECT_EQ(handshake.HandleReceived(line), line.size());
@@ -240,7 +241,8 @@ TEST(HybridVsockHandshake, ATimeoutWhileSendingSaysHowMuchWasTaken) {
               HasSubstr("timed out sending the request (5 of 11 bytes"));
 }
 
-TEST(HybridVsockHandshake, AnEstablishedHandshakeIgnoresTimersAndTheStreamsEnd) {
+TEST(HybridVsockHandshake,
+     AnEstablishedHandshakeIgnoresTimersAndTheStreamsEnd) {
   ConnectHandshake handshake = SentHybrid();
   handshake.HandleReceived("OK 3\n");
   handshake.HandleTimeout(kDeadline + absl::Hours(1));
@@ -261,8 +263,7 @@ TEST(HybridVsockHandshake, ErrorsAreSticky) {
 }
 
 TEST(HyperkitHandshake, RequestIsEighteenBytesOfLowerCaseHex) {
-  ConnectHandshake handshake =
-      ConnectHandshake::Hyperkit(3, 0x5000, kDeadline);
+  ConnectHandshake handshake = ConnectHandshake::Hyperkit(3, 0x5000, kDeadline);
   EXPECT_EQ(handshake.PeekTransmit(), "00000003.00005000\n");
   EXPECT_EQ(handshake.PeekTransmit().size(),
             ConnectHandshake::kHyperkitRequestBytes);
@@ -272,8 +273,7 @@ TEST(HyperkitHandshake, RequestIsEighteenBytesOfLowerCaseHex) {
 }
 
 TEST(HyperkitHandshake, HasNoReplySoItIsEstablishedOnceTheRequestIsOut) {
-  ConnectHandshake handshake =
-      ConnectHandshake::Hyperkit(3, 0x5000, kDeadline);
+  ConnectHandshake handshake = ConnectHandshake::Hyperkit(3, 0x5000, kDeadline);
   handshake.ConsumeTransmitted(17);
   EXPECT_EQ(handshake.state(), HandshakeState::kSending);
   handshake.ConsumeTransmitted(1);
@@ -284,8 +284,7 @@ TEST(HyperkitHandshake, HasNoReplySoItIsEstablishedOnceTheRequestIsOut) {
 }
 
 TEST(HyperkitHandshake, EndOfStreamBeforeTheRequestWasTakenIsARefusal) {
-  ConnectHandshake handshake =
-      ConnectHandshake::Hyperkit(3, 0x5000, kDeadline);
+  ConnectHandshake handshake = ConnectHandshake::Hyperkit(3, 0x5000, kDeadline);
   handshake.HandleTransportEof();
   EXPECT_EQ(handshake.error_kind(), HandshakeErrorKind::kRefused);
   EXPECT_THAT(handshake.error().message(),

@@ -40,9 +40,9 @@ class MuxConnection;
 struct MuxChannelStats {
   uint32_t id = 0;
   MuxChannelState wire_state = MuxChannelState::kOpening;
-  FlowStats flow;                // the channel's byte stream
-  uint64_t window_granted = 0;   // absolute seq we advertised
-  uint64_t peer_window = 0;      // absolute seq the peer advertised
+  FlowStats flow;                  // the channel's byte stream
+  uint64_t window_granted = 0;     // absolute seq we advertised
+  uint64_t peer_window = 0;        // absolute seq the peer advertised
   uint64_t payload_scheduled = 0;  // payload bytes put into Data frames
   uint64_t payload_received = 0;   // payload bytes of the peer's Data
   uint64_t frames_in = 0;
@@ -72,9 +72,13 @@ class MuxChannel {
   // The channel's send queue is bounded by MuxOptions::channel_send_limit
   // exactly as a Flow's by send_limit (kWouldBlock, then kWritable).
   absl::Status Write(absl::Cord&& data);
-  absl::Status Write(std::string&& data) { return Write(absl::Cord(std::move(data))); }
+  absl::Status Write(std::string&& data) {
+    return Write(absl::Cord(std::move(data)));
+  }
   absl::Status Write(absl::string_view data);
-  absl::Status Write(const char* data) { return Write(absl::string_view(data)); }
+  absl::Status Write(const char* data) {
+    return Write(absl::string_view(data));
+  }
   absl::Status Writev(absl::Span<absl::Cord> buffers);
   absl::Status Close(absl::Time now);
   void Abort();
@@ -115,12 +119,12 @@ class MuxChannel {
   bool dirty_ = false;
   bool ready_ = false;
   bool notify_ = false;
-  bool starved_ = false;       // wants credit the budget cannot give now
+  bool starved_ = false;  // wants credit the budget cannot give now
   bool window_queued_ = false;
   bool shutdown_done_ = false;
   bool close_queued_ = false;
   bool released_ = false;
-  bool handed_out_ = false;    // the application has a pointer to it
+  bool handed_out_ = false;  // the application has a pointer to it
 };
 
 }  // namespace hvsock

@@ -41,8 +41,7 @@ constexpr MuxChannelTransition kTable[] = {
     {S::kAwaitingAcceptRemoteShutdown, I::kAccept, S::kRemoteShutdown,
      A::kGrant},
     {S::kAwaitingAcceptRemoteShutdown, I::kRefuse, S::kCloseSent, A::kSend},
-    {S::kAwaitingAcceptRemoteShutdown, I::kSendClose, S::kCloseSent,
-     A::kSend},
+    {S::kAwaitingAcceptRemoteShutdown, I::kSendClose, S::kCloseSent, A::kSend},
 
     // ── kOpen ────────────────────────────────────────────────────────────
     {S::kOpen, I::kPeerWindow, S::kOpen, A::kCredit},
@@ -130,49 +129,80 @@ std::optional<MuxChannelTransition> FindMuxChannelTransition(
 
 absl::string_view MuxChannelStateName(MuxChannelState state) {
   switch (state) {
-    case S::kOpening: return "Opening";
-    case S::kAwaitingAccept: return "AwaitingAccept";
-    case S::kAwaitingAcceptRemoteShutdown: return "AwaitingAcceptRemoteShutdown";
-    case S::kOpen: return "Open";
-    case S::kLocalShutdown: return "LocalShutdown";
-    case S::kRemoteShutdown: return "RemoteShutdown";
-    case S::kBothShutdown: return "BothShutdown";
-    case S::kCloseSent: return "CloseSent";
-    case S::kCloseReceived: return "CloseReceived";
-    case S::kFreed: return "Freed";
+    case S::kOpening:
+      return "Opening";
+    case S::kAwaitingAccept:
+      return "AwaitingAccept";
+    case S::kAwaitingAcceptRemoteShutdown:
+      return "AwaitingAcceptRemoteShutdown";
+    case S::kOpen:
+      return "Open";
+    case S::kLocalShutdown:
+      return "LocalShutdown";
+    case S::kRemoteShutdown:
+      return "RemoteShutdown";
+    case S::kBothShutdown:
+      return "BothShutdown";
+    case S::kCloseSent:
+      return "CloseSent";
+    case S::kCloseReceived:
+      return "CloseReceived";
+    case S::kFreed:
+      return "Freed";
   }
   return "?";
 }
 
 absl::string_view MuxChannelInputName(MuxChannelInput input) {
   switch (input) {
-    case I::kPeerWindow: return "PeerWindow";
-    case I::kPeerData: return "PeerData";
-    case I::kPeerShutdown: return "PeerShutdown";
-    case I::kPeerClose: return "PeerClose";
-    case I::kAccept: return "Accept";
-    case I::kRefuse: return "Refuse";
-    case I::kSendWindow: return "SendWindow";
-    case I::kSendData: return "SendData";
-    case I::kSendShutdown: return "SendShutdown";
-    case I::kSendClose: return "SendClose";
+    case I::kPeerWindow:
+      return "PeerWindow";
+    case I::kPeerData:
+      return "PeerData";
+    case I::kPeerShutdown:
+      return "PeerShutdown";
+    case I::kPeerClose:
+      return "PeerClose";
+    case I::kAccept:
+      return "Accept";
+    case I::kRefuse:
+      return "Refuse";
+    case I::kSendWindow:
+      return "SendWindow";
+    case I::kSendData:
+      return "SendData";
+    case I::kSendShutdown:
+      return "SendShutdown";
+    case I::kSendClose:
+      return "SendClose";
   }
   return "?";
 }
 
 absl::string_view MuxChannelActionName(MuxChannelAction action) {
   switch (action) {
-    case A::kSend: return "Send";
-    case A::kSuppress: return "Suppress";
-    case A::kGrant: return "Grant";
-    case A::kCredit: return "Credit";
-    case A::kDeliver: return "Deliver";
-    case A::kDeliverEnd: return "DeliverEnd";
-    case A::kPeerClosed: return "PeerClosed";
-    case A::kFailChannel: return "FailChannel";
-    case A::kDropLate: return "DropLate";
-    case A::kIgnore: return "Ignore";
-    case A::kFree: return "Free";
+    case A::kSend:
+      return "Send";
+    case A::kSuppress:
+      return "Suppress";
+    case A::kGrant:
+      return "Grant";
+    case A::kCredit:
+      return "Credit";
+    case A::kDeliver:
+      return "Deliver";
+    case A::kDeliverEnd:
+      return "DeliverEnd";
+    case A::kPeerClosed:
+      return "PeerClosed";
+    case A::kFailChannel:
+      return "FailChannel";
+    case A::kDropLate:
+      return "DropLate";
+    case A::kIgnore:
+      return "Ignore";
+    case A::kFree:
+      return "Free";
   }
   return "?";
 }

@@ -36,16 +36,16 @@
 namespace hvsock {
 
 enum class MuxChannelState {
-  kOpening,          // we sent Open; the peer has not answered yet
-  kAwaitingAccept,   // the peer sent Open; the application has not accepted
+  kOpening,         // we sent Open; the peer has not answered yet
+  kAwaitingAccept,  // the peer sent Open; the application has not accepted
   kAwaitingAcceptRemoteShutdown,  // ... and the peer already sent Shutdown
-  kOpen,             // both directions open
-  kLocalShutdown,    // we sent Shutdown
-  kRemoteShutdown,   // the peer sent Shutdown
-  kBothShutdown,     // both sent Shutdown; Close not yet exchanged
-  kCloseSent,        // we sent Close; waiting for the peer's
-  kCloseReceived,    // the peer sent Close; ours not yet sent
-  kFreed,            // Close both sent and received: the id is free
+  kOpen,                          // both directions open
+  kLocalShutdown,                 // we sent Shutdown
+  kRemoteShutdown,                // the peer sent Shutdown
+  kBothShutdown,                  // both sent Shutdown; Close not yet exchanged
+  kCloseSent,                     // we sent Close; waiting for the peer's
+  kCloseReceived,                 // the peer sent Close; ours not yet sent
+  kFreed,  // Close both sent and received: the id is free
 };
 inline constexpr int kMuxChannelStateCount = 10;
 
@@ -56,8 +56,8 @@ enum class MuxChannelInput {
   kPeerShutdown,
   kPeerClose,
   // From this side (a frame about to be sent, or an application decision).
-  kAccept,        // the application accepts the peer's Open
-  kRefuse,        // the application (or a limit) refuses it: Close
+  kAccept,  // the application accepts the peer's Open
+  kRefuse,  // the application (or a limit) refuses it: Close
   kSendWindow,
   kSendData,
   kSendShutdown,

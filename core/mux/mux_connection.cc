@@ -30,10 +30,14 @@ bool Allows(S state, I input) {
 
 I PeerInput(MuxCommand command) {
   switch (command) {
-    case MuxCommand::kWindow: return I::kPeerWindow;
-    case MuxCommand::kData: return I::kPeerData;
-    case MuxCommand::kShutdown: return I::kPeerShutdown;
-    default: return I::kPeerClose;
+    case MuxCommand::kWindow:
+      return I::kPeerWindow;
+    case MuxCommand::kData:
+      return I::kPeerData;
+    case MuxCommand::kShutdown:
+      return I::kPeerShutdown;
+    default:
+      return I::kPeerClose;
   }
 }
 
@@ -97,8 +101,8 @@ void MuxConnection::Fail(absl::Status error, FlowErrorKind channel_kind) {
   if (!error_.ok()) return;
   error_ = std::move(error);
   const absl::Status cause = FlowError(
-      channel_kind, absl::StrCat("the multiplexer connection failed: ",
-                                 error_.message()));
+      channel_kind,
+      absl::StrCat("the multiplexer connection failed: ", error_.message()));
   for (auto& [serial, channel] : channels_) {
     if (!channel->flow_.IsFinished()) {
       channel->flow_.HandleTransportError(cause);
@@ -110,9 +114,9 @@ void MuxConnection::Fail(absl::Status error, FlowErrorKind channel_kind) {
 void MuxConnection::FailChannel(MuxChannel* channel, absl::string_view why) {
   ++counters_.channel_errors;
   if (!channel->flow_.IsFinished()) {
-    channel->flow_.HandleTransportError(FlowError(
-        FlowErrorKind::kProtocol,
-        absl::StrFormat("channel %u: %s", channel->id_, why)));
+    channel->flow_.HandleTransportError(
+        FlowError(FlowErrorKind::kProtocol,
+                  absl::StrFormat("channel %u: %s", channel->id_, why)));
   }
   Touch(channel);
 }
@@ -180,8 +184,8 @@ void MuxConnection::MaybeGrant(MuxChannel* channel) {
   }
   // No dribbles: a channel that still holds credit waits for a worthwhile
   // increment rather than costing a Window frame per byte read.
-  const size_t worthwhile = std::max<size_t>(
-      1, std::min<size_t>(options_.window, fair_share_) / 2);
+  const size_t worthwhile =
+      std::max<size_t>(1, std::min<size_t>(options_.window, fair_share_) / 2);
   if (give == 0 || (held > 0 && give < worthwhile)) return;
   channel->granted_ += give;
   SetCreditHeld(channel, held + give);
@@ -199,13 +203,14 @@ void MuxConnection::TrimCredit(MuxChannel* channel) {
 }
 
 void MuxConnection::SetCreditHeld(MuxChannel* channel, size_t held) {
-  auto over = [this](size_t h) { return h > fair_share_ ? h - fair_share_ : 0; };
+  auto over = [this](size_t h) {
+    return h > fair_share_ ? h - fair_share_ : 0;
+  };
   receive_credit_ = receive_credit_ - channel->credit_held_ + held;
   shared_credit_ = shared_credit_ - over(channel->credit_held_) + over(held);
-  const size_t shared_returned =
-      over(channel->credit_held_) > over(held)
-          ? over(channel->credit_held_) - over(held)
-          : 0;
+  const size_t shared_returned = over(channel->credit_held_) > over(held)
+                                     ? over(channel->credit_held_) - over(held)
+                                     : 0;
   channel->credit_held_ = held;
   // Wake channels held back by the budget, oldest first, as many as the
   // shared credit returned can serve (each wants at most a window); those
@@ -260,8 +265,8 @@ absl::StatusOr<MuxChannel*> MuxConnection::Open(
         "the multiplexer has %u channel ids in use (max_live_channels %u)",
         by_id_.size(), options_.max_live_channels));
   }
-  MuxChannel* channel = NewChannel(static_cast<uint32_t>(NextId()),
-                                   destination, /*local=*/true);
+  MuxChannel* channel =
+      NewChannel(static_cast<uint32_t>(NextId()), destination, /*local=*/true);
   channel->handed_out_ = true;
   control_.push_back({MuxCommand::kOpen, channel->id_, channel->serial_});
   MaybeGrant(channel);
@@ -288,8 +293,7 @@ MuxChannel* MuxConnection::PollIncoming() {
 
 absl::Status MuxConnection::Accept(MuxChannel* channel) {
   if (!error_.ok()) return error_;
-  if (!AwaitingAccept(channel->wire_state_) ||
-      channel->flow_.IsFinished()) {
+  if (!AwaitingAccept(channel->wire_state_) || channel->flow_.IsFinished()) {
     return FlowError(
         FlowErrorKind::kReset,
         absl::StrFormat("channel %u cannot be accepted in state %s (the peer "
@@ -352,9 +356,8 @@ void MuxConnection::RefuseAtDoor(uint32_t id) {
   control_.push_back({MuxCommand::kClose, id, 0});
 }
 
-std::optional<MuxChannelAction> MuxConnection::StepLocal(WireEntry& entry,
-                                                         uint32_t id,
-                                                         MuxChannelInput input) {
+std::optional<MuxChannelAction> MuxConnection::StepLocal(
+    WireEntry& entry, uint32_t id, MuxChannelInput input) {
   std::optional<MuxChannelTransition> t =
       FindMuxChannelTransition(entry.state, input);
   if (!t.has_value()) {
@@ -412,8 +415,7 @@ void MuxConnection::Service(MuxChannel* channel) {
   if (AwaitingAccept(state)) return;
   if (!channel->shutdown_done_ && flow.PollShutdownWrite()) {
     channel->shutdown_done_ = true;
-    control_.push_back(
-        {MuxCommand::kShutdown, channel->id_, channel->serial_});
+    control_.push_back({MuxCommand::kShutdown, channel->id_, channel->serial_});
     if (flow.IsFinished()) {
       Touch(channel);  // closed by our end: Close follows the Shutdown
       return;
@@ -474,8 +476,8 @@ bool MuxConnection::ScheduleControl() {
           entry, item.id, channel == nullptr ? I::kRefuse : I::kSendClose);
       if (action != A::kSend && action != A::kFree) return true;
       header = MuxFrame::Close(item.id);
-      frame.fixed_length = static_cast<uint8_t>(
-          EncodeFixedMuxHeader(header, frame.fixed));
+      frame.fixed_length =
+          static_cast<uint8_t>(EncodeFixedMuxHeader(header, frame.fixed));
       if (channel != nullptr) ++channel->frames_out_;
       Emit(std::move(frame), header);
       if (action == A::kFree) FreeId(item.id, entry);
@@ -503,8 +505,8 @@ bool MuxConnection::ScheduleData() {
       continue;
     }
     const uint64_t credit = channel->peer_window_ - channel->scheduled_;
-    size_t limit = static_cast<size_t>(
-        std::min<uint64_t>(credit, options_.quantum));
+    size_t limit =
+        static_cast<size_t>(std::min<uint64_t>(credit, options_.quantum));
     // Enough spans to reach past what earlier frames scheduled and still
     // fill a frame of Cord-sized (4 KiB) chunks.
     absl::string_view spans[4 * std::size(OutFrame{}.payload)];
@@ -586,19 +588,20 @@ bool MuxConnection::HasTransmit() {
 
 void MuxConnection::ConsumeTransmitted(size_t n) {
   counters_.wire_bytes_out += n;
-  const size_t preamble =
-      std::min(n, preamble_out_.size() - preamble_sent_);
+  const size_t preamble = std::min(n, preamble_out_.size() - preamble_sent_);
   preamble_sent_ += preamble;
   n -= preamble;
   while (n > 0 && !out_.empty()) {
     OutFrame& frame = out_.front();
     const size_t header = frame.header().size();
     const size_t take = std::min(n, frame.size() - out_offset_);
-    const size_t payload_before = out_offset_ > header ? out_offset_ - header : 0;
+    const size_t payload_before =
+        out_offset_ > header ? out_offset_ - header : 0;
     out_offset_ += take;
     n -= take;
     out_bytes_ -= take;
-    const size_t payload_after = out_offset_ > header ? out_offset_ - header : 0;
+    const size_t payload_after =
+        out_offset_ > header ? out_offset_ - header : 0;
     MuxChannel* channel = frame.serial != 0 ? Get(frame.serial) : nullptr;
     if (channel != nullptr && payload_after > payload_before) {
       const size_t sent = payload_after - payload_before;
@@ -676,17 +679,16 @@ size_t MuxConnection::ReceiveSpaces(absl::Span<absl::Span<char>> out) {
       absl::Span<char> space = channel->flow_.ReceiveSpace();
       if (!space.empty()) {
         lent_to_ = receiving_;
-        out[0] = space.subspan(
-            0, static_cast<size_t>(
-                   std::min<uint64_t>(space.size(), payload_left_)));
+        out[0] = space.subspan(0, static_cast<size_t>(std::min<uint64_t>(
+                                      space.size(), payload_left_)));
         lent_to_channel_ = out[0].size();
         // The payload's end is in reach: read the next header with it, so
         // a bulk stream costs one read per payload, not two.
         if (out.size() < 2 || !bulk_ || out[0].size() < payload_left_) {
           return 1;
         }
-        out[1] = absl::MakeSpan(own_buffer_.get(),
-                                decoder_.header_bytes_wanted());
+        out[1] =
+            absl::MakeSpan(own_buffer_.get(), decoder_.header_bytes_wanted());
         return 2;
       }
     }
@@ -739,8 +741,8 @@ void MuxConnection::HandleReceived(absl::string_view bytes) {
   }
   while (!bytes.empty() && error_.ok()) {
     if (payload_left_ > 0) {
-      const size_t take = static_cast<size_t>(
-          std::min<uint64_t>(payload_left_, bytes.size()));
+      const size_t take =
+          static_cast<size_t>(std::min<uint64_t>(payload_left_, bytes.size()));
       absl::string_view piece = bytes.substr(0, take);
       bytes.remove_prefix(take);
       payload_left_ -= take;
@@ -891,7 +893,8 @@ void MuxConnection::OnOpen(const MuxFrame& frame) {
          FlowErrorKind::kProtocol);
     return;
   }
-  if (by_id_.size() >= options_.max_live_channels + options_.max_pending_opens) {
+  if (by_id_.size() >=
+      options_.max_live_channels + options_.max_pending_opens) {
     Fail(ErrorWithTrace(absl::StrFormat(
              "the peer has %u channel ids in use and opened another (limit "
              "%u live + %u refused or pending)",

@@ -95,15 +95,15 @@ struct MuxConnectionStats {
   // dropped (a Data frame's payload consumed and discarded).
   uint64_t frames_dropped = 0;
   uint64_t payload_bytes_dropped = 0;
-  uint64_t opens_refused = 0;     // peer Opens refused (limits, unservable,
-                                  // or by the application)
-  uint64_t channel_errors = 0;    // channels failed by a peer's violation
-  size_t live_ids = 0;            // ids not yet freed (channels + refusals)
-  size_t pending_opens = 0;       // peer Opens waiting for Accept
-  size_t receive_credit = 0;      // granted and not yet read, all channels
-  size_t receive_buffered = 0;    // bytes buffered for the applications
-  size_t send_queued = 0;         // accepted from applications, unsent
-  size_t transmit_queued = 0;     // bytes scheduled in frames, unsent
+  uint64_t opens_refused = 0;   // peer Opens refused (limits, unservable,
+                                // or by the application)
+  uint64_t channel_errors = 0;  // channels failed by a peer's violation
+  size_t live_ids = 0;          // ids not yet freed (channels + refusals)
+  size_t pending_opens = 0;     // peer Opens waiting for Accept
+  size_t receive_credit = 0;    // granted and not yet read, all channels
+  size_t receive_buffered = 0;  // bytes buffered for the applications
+  size_t send_queued = 0;       // accepted from applications, unsent
+  size_t transmit_queued = 0;   // bytes scheduled in frames, unsent
 };
 
 class MuxConnection {
@@ -180,7 +180,7 @@ class MuxConnection {
     char fixed[kMuxWindowHeaderLength];
     uint8_t fixed_length = 0;
     std::string long_header;  // an Open's
-    uint64_t serial = 0;  // Data: the channel whose flow owns the payload
+    uint64_t serial = 0;      // Data: the channel whose flow owns the payload
     size_t payload_spans = 0;
     // A quantum's worth of a Cord's 4 KiB chunks.
     absl::string_view payload[16];
@@ -249,7 +249,8 @@ class MuxConnection {
   std::unique_ptr<char[]> own_buffer_;
   uint64_t lent_to_ = 0;
   bool bulk_ = false;
-  size_t lent_to_channel_ = 0;  // bytes of the lent spans that are the channel's
+  size_t lent_to_channel_ =
+      0;  // bytes of the lent spans that are the channel's
 
   uint64_t next_serial_ = 1;
   uint32_t next_id_;
@@ -271,8 +272,8 @@ class MuxConnection {
   std::string preamble_out_;
   size_t preamble_sent_ = 0;
   std::deque<OutFrame> out_;
-  size_t out_offset_ = 0;      // bytes of out_.front() already consumed
-  size_t out_bytes_ = 0;       // unsent bytes in out_
+  size_t out_offset_ = 0;  // bytes of out_.front() already consumed
+  size_t out_bytes_ = 0;   // unsent bytes in out_
 };
 
 }  // namespace hvsock

@@ -134,7 +134,8 @@ TEST(MuxConnection, SenderNeverExceedsThePeersWindow) {
   MuxChannel* cb = b->PollIncoming();
   ASSERT_TRUE(b->Accept(cb).ok());
   std::string big(10000, 'x');
-  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  for (size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>('a' + i % 26);
   ASSERT_TRUE(ca->Write(big).ok());
   Pump(*a, *b);
   // b has not read: a may have sent exactly one window.
@@ -188,7 +189,8 @@ TEST(MuxConnection, TightReceiveBudgetStillGivesEveryChannelItsFairShare) {
   auto a = Make(true, options);
   auto b = Make(false, options);
   std::vector<MuxChannel*> channels;
-  for (int i = 0; i < 4; ++i) channels.push_back(a->Open(UnixDest(), kT0).value());
+  for (int i = 0; i < 4; ++i)
+    channels.push_back(a->Open(UnixDest(), kT0).value());
   Pump(*a, *b);
   EXPECT_EQ(channels[0]->stats().window_granted, 1000u);
   EXPECT_EQ(channels[1]->stats().window_granted, 750u);
@@ -201,7 +203,8 @@ TEST(MuxConnection, TightReceiveBudgetStillGivesEveryChannelItsFairShare) {
     accepted.push_back(c);
   }
   Pump(*a, *b);
-  for (MuxChannel* c : accepted) ASSERT_TRUE(c->Write(std::string(1000, 'z')).ok());
+  for (MuxChannel* c : accepted)
+    ASSERT_TRUE(c->Write(std::string(1000, 'z')).ok());
   Pump(*a, *b);
   EXPECT_EQ(a->stats().receive_buffered, 2250u);
   // Reading returns credit to the shared half: a held-back channel gets it.
@@ -268,7 +271,8 @@ TEST(MuxConnection, ChannelEventsReachTheApplication) {
   Pump(*a, *b);
   MuxChannel* cb = b->PollIncoming();
   ASSERT_TRUE(b->Accept(cb).ok());
-  while (b->PollChannelEvent() != nullptr) {}
+  while (b->PollChannelEvent() != nullptr) {
+  }
   ASSERT_TRUE(ca->Write("x").ok());
   Pump(*a, *b);
   MuxChannel* news = b->PollChannelEvent();
@@ -304,7 +308,8 @@ TEST(MuxConnection, TransportEofFailsEveryUnfinishedChannel) {
   Pump(*a, *b);
   a->HandleTransportEof();
   EXPECT_TRUE(a->IsFinished());
-  EXPECT_TRUE(IsFlowError(ca->error(), FlowErrorKind::kTruncated)) << ca->error();
+  EXPECT_TRUE(IsFlowError(ca->error(), FlowErrorKind::kTruncated))
+      << ca->error();
 }
 
 // Reads in place (ReceiveSpace + CommitReceived), `chunk` bytes at most
@@ -394,7 +399,8 @@ TEST(MuxConnection, ABulkPayloadsEndAndTheNextHeaderArriveInOneRead) {
     absl::string_view spans[16];
     const size_t n = a->PeekTransmit(absl::MakeSpan(spans));
     std::string wire;
-    for (size_t k = 0; k < n; ++k) wire.append(spans[k].data(), spans[k].size());
+    for (size_t k = 0; k < n; ++k)
+      wire.append(spans[k].data(), spans[k].size());
     a->ConsumeTransmitted(wire.size());
     for (size_t at = 0; at < wire.size();) {
       absl::Span<char> spaces[2];

@@ -34,11 +34,16 @@ absl::Status HeaderError(absl::string_view what) {
 
 uint16_t FixedLength(MuxCommand command) {
   switch (command) {
-    case MuxCommand::kClose: return kMuxCloseHeaderLength;
-    case MuxCommand::kShutdown: return kMuxShutdownHeaderLength;
-    case MuxCommand::kData: return kMuxDataHeaderLength;
-    case MuxCommand::kWindow: return kMuxWindowHeaderLength;
-    case MuxCommand::kOpen: return 0;
+    case MuxCommand::kClose:
+      return kMuxCloseHeaderLength;
+    case MuxCommand::kShutdown:
+      return kMuxShutdownHeaderLength;
+    case MuxCommand::kData:
+      return kMuxDataHeaderLength;
+    case MuxCommand::kWindow:
+      return kMuxWindowHeaderLength;
+    case MuxCommand::kOpen:
+      return 0;
   }
   return 0;
 }
@@ -74,9 +79,8 @@ void DecodeOpen(absl::string_view h, MuxFrame& frame) {
     return;
   }
   if (connection != static_cast<uint8_t>(MuxConnectionType::kMultiplexed)) {
-    frame.open_problem =
-        absl::StrFormat("connection type %d (expected 2, Multiplexed)",
-                        connection);
+    frame.open_problem = absl::StrFormat(
+        "connection type %d (expected 2, Multiplexed)", connection);
     return;
   }
   if (proto < 1 || proto > 3) {
@@ -103,18 +107,24 @@ void DecodeOpen(absl::string_view h, MuxFrame& frame) {
     return;
   }
   frame.destination.address = std::string(h.substr(11, length));
-  if (ip) frame.destination.port = static_cast<uint16_t>(GetLe(h, 11 + length, 2));
+  if (ip)
+    frame.destination.port = static_cast<uint16_t>(GetLe(h, 11 + length, 2));
 }
 
 }  // namespace
 
 absl::string_view MuxCommandName(MuxCommand command) {
   switch (command) {
-    case MuxCommand::kOpen: return "Open";
-    case MuxCommand::kClose: return "Close";
-    case MuxCommand::kShutdown: return "Shutdown";
-    case MuxCommand::kData: return "Data";
-    case MuxCommand::kWindow: return "Window";
+    case MuxCommand::kOpen:
+      return "Open";
+    case MuxCommand::kClose:
+      return "Close";
+    case MuxCommand::kShutdown:
+      return "Shutdown";
+    case MuxCommand::kData:
+      return "Data";
+    case MuxCommand::kWindow:
+      return "Window";
   }
   return "?";
 }
@@ -252,8 +262,8 @@ absl::StatusOr<std::optional<MuxFrame>> MuxFrameDecoder::Next(
     if (need_ == 2) {
       const size_t length = GetLe(header_, 0, 2);
       if (length < 7 || length > kMaxMuxHeaderLength) {
-        error_ = HeaderError(absl::StrFormat(
-            "hdrlen %u (expected 7 .. %u)", length, kMaxMuxHeaderLength));
+        error_ = HeaderError(absl::StrFormat("hdrlen %u (expected 7 .. %u)",
+                                             length, kMaxMuxHeaderLength));
         return error_;
       }
       need_ = length;

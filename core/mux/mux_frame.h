@@ -78,7 +78,8 @@ struct MuxDestination {
   absl::Status Validate() const;
   // "TCP:127.0.0.1:80", "UDP:[::1]:8080", "Unix:/tmp/foo" (vpnkit's style).
   std::string ToString() const;
-  friend bool operator==(const MuxDestination&, const MuxDestination&) = default;
+  friend bool operator==(const MuxDestination&,
+                         const MuxDestination&) = default;
 };
 
 // Fixed header sizes (hdrlen) per command.

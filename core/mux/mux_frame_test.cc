@@ -81,15 +81,16 @@ TEST(MuxFrame, DataAndShutdownRoundTrip) {
             Hex("0b00 04 feffffff 70110100"));
   EXPECT_EQ(EncodeMuxFrame(MuxFrame::Shutdown(1)).value(),
             Hex("0700 03 01000000"));
-  absl::StatusOr<MuxFrame> data = DecodeMuxFrame(Hex("0b00 04 feffffff 70110100"));
+  absl::StatusOr<MuxFrame> data =
+      DecodeMuxFrame(Hex("0b00 04 feffffff 70110100"));
   ASSERT_TRUE(data.ok());
   EXPECT_EQ(data->payload_length, 70000u);
   EXPECT_EQ(data->id, 0xfffffffeu);
 }
 
 TEST(MuxFrame, TcpIpv4DestinationRoundTrips) {
-  MuxFrame open =
-      MuxFrame::Open(7, MuxDestination::Tcp(std::string("\x7f\0\0\x01", 4), 80));
+  MuxFrame open = MuxFrame::Open(
+      7, MuxDestination::Tcp(std::string("\x7f\0\0\x01", 4), 80));
   std::string bytes = EncodeMuxFrame(open).value();
   absl::StatusOr<MuxFrame> back = DecodeMuxFrame(bytes);
   ASSERT_TRUE(back.ok());
@@ -105,7 +106,8 @@ TEST(MuxFrame, DedicatedOpenDecodesAsUnservable) {
 }
 
 TEST(MuxFrame, UnknownProtocolOpenDecodesAsUnservable) {
-  absl::StatusOr<MuxFrame> frame = DecodeMuxFrame(Hex("0b00 01 05000000 02 09 0000"));
+  absl::StatusOr<MuxFrame> frame =
+      DecodeMuxFrame(Hex("0b00 01 05000000 02 09 0000"));
   ASSERT_TRUE(frame.ok());
   EXPECT_NE(frame->open_problem.find("protocol 9"), std::string::npos);
 }
@@ -125,9 +127,10 @@ TEST(MuxFrame, HdrlenNotMatchingTheCommandIsAnError) {
 }
 
 TEST(MuxFrame, EncoderRefusesBadDestinations) {
-  EXPECT_FALSE(EncodeMuxFrame(MuxFrame::Open(1, MuxDestination::Tcp("abc", 1))).ok());
-  EXPECT_FALSE(EncodeMuxFrame(
-                   MuxFrame::Open(1, MuxDestination::Unix(std::string(5000, 'a'))))
+  EXPECT_FALSE(
+      EncodeMuxFrame(MuxFrame::Open(1, MuxDestination::Tcp("abc", 1))).ok());
+  EXPECT_FALSE(EncodeMuxFrame(MuxFrame::Open(1, MuxDestination::Unix(
+                                                    std::string(5000, 'a'))))
                    .ok());
 }
 

@@ -28,8 +28,8 @@ TEST(MuxPreambleReader, AcceptsThePreambleByteByByteAndLeavesTheRest) {
 }
 
 TEST(MuxPreambleReader, IgnoresAPayload) {
-  std::string stream = std::string(kMuxMagic) + std::string("\x03\x00", 2) +
-                       "abcREST";
+  std::string stream =
+      std::string(kMuxMagic) + std::string("\x03\x00", 2) + "abcREST";
   MuxPreambleReader reader;
   absl::string_view in = stream;
   ASSERT_TRUE(reader.Consume(in).ok());

@@ -14,7 +14,8 @@ TEST(RecentFrames, KeepsTheLastFramesOldestFirst) {
   ring.Record(D::kSent, MuxFrame::Data(3, 100));
   std::vector<RecentFrame> frames = ring.Snapshot();
   ASSERT_EQ(frames.size(), 2u);
-  EXPECT_EQ(frames[0], (RecentFrame{D::kReceived, MuxCommand::kWindow, 9, 8888888}));
+  EXPECT_EQ(frames[0],
+            (RecentFrame{D::kReceived, MuxCommand::kWindow, 9, 8888888}));
   EXPECT_EQ(frames[1], (RecentFrame{D::kSent, MuxCommand::kData, 3, 100}));
   EXPECT_EQ(ring.Dump(), "recv Window 9 8888888\nsend Data 3 100\n");
   EXPECT_EQ(ring.recorded(), 3u);

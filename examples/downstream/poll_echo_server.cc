@@ -28,7 +28,7 @@ namespace {
 struct Watched {
   std::unique_ptr<EchoConnection> echo;
   hvsock::DriveResult last;
-  bool due = true;  // step it without waiting: new, woken or drive_again
+  bool due = true;      // step it without waiting: new, woken or drive_again
   int poll_index = -1;  // its entry in this turn's pollfd array, if any
 };
 
@@ -61,7 +61,8 @@ int PollTimeoutMs(const std::vector<std::unique_ptr<Watched>>& watched,
   }
   if (!earliest) return -1;
   absl::Duration wait = std::max(*earliest - now, absl::ZeroDuration());
-  int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1)));
+  int64_t ms =
+      absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1)));
   return static_cast<int>(std::min<int64_t>(ms, 60'000));
 }
 

@@ -22,9 +22,9 @@ absl::StatusOr<hvsock::UniqueFd> ListenOnUnixUri(absl::string_view uri) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (!absl::StartsWith(path, "/") || path.size() >= sizeof(address.sun_path)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected an absolute path shorter than ", sizeof(address.sun_path),
-        " bytes, got \"", path, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected an absolute path shorter than ",
+                     sizeof(address.sun_path), " bytes, got \"", path, "\""));
   }
   std::memcpy(address.sun_path, path.data(), path.size());
   hvsock::UniqueFd fd(
@@ -43,8 +43,8 @@ absl::StatusOr<hvsock::UniqueFd> ListenOnUnixUri(absl::string_view uri) {
 absl::StatusOr<std::optional<hvsock::UniqueFd>> AcceptConnection(
     int listening_fd) {
   while (true) {
-    int fd = accept4(listening_fd, nullptr, nullptr,
-                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd =
+        accept4(listening_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) return hvsock::UniqueFd(fd);
     if (errno == EINTR || errno == ECONNABORTED) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;

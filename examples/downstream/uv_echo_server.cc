@@ -86,8 +86,10 @@ class UvConnection {
       return;
     }
     int events = 0;
-    if (hvsock::Any(r.interest & hvsock::Readiness::kReadable)) events |= UV_READABLE;
-    if (hvsock::Any(r.interest & hvsock::Readiness::kWritable)) events |= UV_WRITABLE;
+    if (hvsock::Any(r.interest & hvsock::Readiness::kReadable))
+      events |= UV_READABLE;
+    if (hvsock::Any(r.interest & hvsock::Readiness::kWritable))
+      events |= UV_WRITABLE;
     if (events != 0) {
       uv_poll_start(&poll_, events, OnPoll);
     } else {

@@ -22,7 +22,9 @@ namespace {
 struct Endpoint {
   Endpoint(const char* name, const FlowOptions& options, BytePipe& in,
            BytePipe& out)
-      : name(name), flow(Flow::Create(options).value()), driver(flow, in, out) {}
+      : name(name),
+        flow(Flow::Create(options).value()),
+        driver(flow, in, out) {}
   const char* name;
   Flow flow;
   LoopbackDriver driver;
@@ -68,13 +70,14 @@ std::string ReadAll(Endpoint& e, bool* eof) {
 
 void Show(const Endpoint& e) {
   FlowStats s = e.flow.stats();
-  std::printf("    %-6s state=%-18s bytes out=%llu in=%llu wire out=%llu "
-              "frames out=%llu\n",
-              e.name, std::string(FlowStateName(s.state)).c_str(),
-              static_cast<unsigned long long>(s.bytes_out),
-              static_cast<unsigned long long>(s.bytes_in),
-              static_cast<unsigned long long>(s.wire_bytes_out),
-              static_cast<unsigned long long>(s.frames_out));
+  std::printf(
+      "    %-6s state=%-18s bytes out=%llu in=%llu wire out=%llu "
+      "frames out=%llu\n",
+      e.name, std::string(FlowStateName(s.state)).c_str(),
+      static_cast<unsigned long long>(s.bytes_out),
+      static_cast<unsigned long long>(s.bytes_in),
+      static_cast<unsigned long long>(s.wire_bytes_out),
+      static_cast<unsigned long long>(s.frames_out));
 }
 
 void Run(Codec codec) {
@@ -93,7 +96,8 @@ void Run(Codec codec) {
     absl::string_view spans[8];
     size_t n = client.flow.PeekTransmit(absl::MakeSpan(spans));
     std::string wire;
-    for (size_t i = 0; i < n; ++i) wire.append(spans[i].data(), spans[i].size());
+    for (size_t i = 0; i < n; ++i)
+      wire.append(spans[i].data(), spans[i].size());
     std::printf("    on the wire: %s\n", absl::BytesToHexString(wire).c_str());
   }
   Pump(client, server);

@@ -14,8 +14,8 @@ int Copier::Run() {
     if (std::optional<int> status = Outcome(); status.has_value()) {
       return *status;
     }
-    absl::Status waited = loop_.RunOnce(
-        progress ? absl::ZeroDuration() : absl::InfiniteDuration());
+    absl::Status waited = loop_.RunOnce(progress ? absl::ZeroDuration()
+                                                 : absl::InfiniteDuration());
     if (!waited.ok()) {
       flow_.Abort();
       Complain(waited.message());

@@ -475,10 +475,10 @@ TEST_F(HvcatTest, ResetKeepsTheDataBeforeIt) {
 }
 
 TEST_F(HvcatTest, FramedStreamCutInTheMiddleOfAFrame) {
-  Result r = RunAgainstPeer(
-      SendingPeer(Frame("complete ") + U32LE(100) + "only ten b",
-                  /*end_writes=*/true),
-      {"--protocol=framed", uri_}, "");
+  Result r =
+      RunAgainstPeer(SendingPeer(Frame("complete ") + U32LE(100) + "only ten b",
+                                 /*end_writes=*/true),
+                     {"--protocol=framed", uri_}, "");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "complete only ten b");
   EXPECT_THAT(r.err, StartsWith("hvcat: truncated stream: "));

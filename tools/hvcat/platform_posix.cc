@@ -17,13 +17,13 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "backends/default_codec.h"
 #include "backends/posix/connector.h"
 #include "backends/posix/event_loop.h"
 #include "backends/posix/hybrid_connection.h"
 #include "backends/posix/hybrid_connector.h"
 #include "backends/posix/hybrid_listener.h"
 #include "backends/posix/listener.h"
-#include "backends/default_codec.h"
 #include "backends/posix/posix_address.h"
 #include "backends/uri.h"
 #include "core/flow.h"
@@ -61,9 +61,9 @@ absl::StatusOr<UniqueFd> AcceptOne(const Address& endpoint,
                           FormatAddressUri((*listener)->local_address())));
   }
   while (true) {
-    pollfd pfds[2] = {{(*listener)->fd(), POLLIN, 0},
-                      {interrupts != nullptr ? interrupts->fd() : -1, POLLIN,
-                       0}};
+    pollfd pfds[2] = {
+        {(*listener)->fd(), POLLIN, 0},
+        {interrupts != nullptr ? interrupts->fd() : -1, POLLIN, 0}};
     if (::poll(pfds, 2, -1) < 0 && errno != EINTR) {
       return absl::ErrnoToStatus(errno, "poll");
     }
@@ -100,9 +100,7 @@ class PosixPlatform : public Platform {
     endpoint_ = *std::move(endpoint);
     return absl::OkStatus();
   }
-  Codec default_codec() const override {
-    return DefaultCodecFor(endpoint_);
-  }
+  Codec default_codec() const override { return DefaultCodecFor(endpoint_); }
 
   // The transport (for hybrid vsock and hyperkit, after the VMM's
   // handshake).

@@ -5,7 +5,9 @@
 // thread each, waking the loop.
 
 // winsock2.h must come before windows.h.
+// <winsock2.h> comes before <windows.h>, in a block of its own.
 #include <winsock2.h>
+
 #include <windows.h>
 
 #include <fcntl.h>
@@ -73,8 +75,9 @@ absl::StatusOr<Endpoint> ParseEndpoint(absl::string_view uri) {
   const auto* tcp = std::get_if<TcpLoopbackAddress>(&*address);
   if (tcp != nullptr && !kTcpForTests) {
     return absl::InvalidArgumentError(absl::StrCat(
-        uri, ": tcp:// is for tests only and this hvcat was built without it "
-             "(expected hvsock://VMID/SERVICEID)"));
+        uri,
+        ": tcp:// is for tests only and this hvcat was built without it "
+        "(expected hvsock://VMID/SERVICEID)"));
   }
   absl::StatusOr<SocketAddress> socket_address = SocketAddress::From(*address);
   if (!socket_address.ok()) return socket_address.status();
@@ -99,7 +102,8 @@ absl::StatusOr<UniqueSocket> AcceptOne(IocpLoop& loop,
     Complain(
         absl::StrCat("listening on ", (*listener)->local_address().ToString()));
   }
-  loop.RunUntil([&] { return accepted.has_value(); }, absl::InfiniteDuration()).IgnoreError();
+  loop.RunUntil([&] { return accepted.has_value(); }, absl::InfiniteDuration())
+      .IgnoreError();
   if (!accepted->ok()) return accepted->status();
   return std::move((*accepted)->socket);
 }

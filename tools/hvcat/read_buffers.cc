@@ -29,11 +29,10 @@ absl::Cord ReadBuffers::Wrap(Buffer buffer, size_t n) {
     return copy;
   }
   char* data = buffer.release();
-  return absl::MakeCordFromExternal(
-      absl::string_view(data, n),
-      [state = state_, data](absl::string_view) {
-        state->Return(Buffer(data));
-      });
+  return absl::MakeCordFromExternal(absl::string_view(data, n),
+                                    [state = state_, data](absl::string_view) {
+                                      state->Return(Buffer(data));
+                                    });
 }
 
 }  // namespace hvsock::hvcat

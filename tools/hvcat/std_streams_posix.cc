@@ -99,8 +99,8 @@ absl::StatusOr<Transfer> PosixStdInput::Read(size_t max_bytes,
                                              absl::Cord& into) {
   while (ready_) {
     ReadBuffers::Buffer buffer = buffers_.Take();
-    ssize_t n = stream_.Read(buffer.get(),
-                             std::min(max_bytes, buffers_.buffer_size()));
+    ssize_t n =
+        stream_.Read(buffer.get(), std::min(max_bytes, buffers_.buffer_size()));
     if (n > 0) {
       into = buffers_.Wrap(std::move(buffer), static_cast<size_t>(n));
       return Transfer::kMoved;

@@ -41,9 +41,9 @@ absl::Status EchoCheck::Received(const absl::Cord& piece) {
 absl::Status EchoCheck::Ended() {
   if (!error_.ok()) return error_;
   if (received_ < length_) {
-    return Fail("echo ended early: Eof before the last byte",
-                absl::StrCat("Eof after ", received_, " of ", length_,
-                             " bytes"));
+    return Fail(
+        "echo ended early: Eof before the last byte",
+        absl::StrCat("Eof after ", received_, " of ", length_, " bytes"));
   }
   ended_ = true;
   return absl::OkStatus();

@@ -33,21 +33,18 @@ absl::StatusOr<std::unique_ptr<EchoServer>> EchoServer::Start(
   std::unique_ptr<EchoServer> server(new EchoServer(loop, flow_options));
   EchoServer* raw = server.get();
   LoopListenerOptions accept_options;
-  accept_options.on_report = [raw, on_listener_report = std::move(
-                                       on_listener_report)](
-                                 const ListenerReport& report) {
-    if (report.kind == ListenerReport::Kind::kAcceptPaused) {
-      raw->stats_.errors.Add("accept paused", report.error.message());
-    }
-    if (on_listener_report) on_listener_report(report);
-  };
-  absl::StatusOr<std::unique_ptr<LoopListener>> accepting =
-      LoopListener::Start(
-          loop, *std::move(listener),
-          [raw](AcceptedConnection accepted) {
-            raw->Adopt(std::move(accepted));
-          },
-          std::move(accept_options));
+  accept_options.on_report =
+      [raw, on_listener_report =
+                std::move(on_listener_report)](const ListenerReport& report) {
+        if (report.kind == ListenerReport::Kind::kAcceptPaused) {
+          raw->stats_.errors.Add("accept paused", report.error.message());
+        }
+        if (on_listener_report) on_listener_report(report);
+      };
+  absl::StatusOr<std::unique_ptr<LoopListener>> accepting = LoopListener::Start(
+      loop, *std::move(listener),
+      [raw](AcceptedConnection accepted) { raw->Adopt(std::move(accepted)); },
+      std::move(accept_options));
   if (!accepting.ok()) return accepting.status();
   raw->accepting_ = *std::move(accepting);
   return server;
@@ -129,7 +126,8 @@ void EchoServer::Pump(FlowHandle& flow, Echo& echo) {
   }
 }
 
-void EchoServer::Finish(FlowHandle& flow, Echo& echo, const absl::Status& error) {
+void EchoServer::Finish(FlowHandle& flow, Echo& echo,
+                        const absl::Status& error) {
   echo.finished = true;
   open_.erase(&flow);
   if (error.ok()) {

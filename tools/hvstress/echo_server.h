@@ -36,10 +36,10 @@ namespace hvsock::hvstress {
 
 struct EchoServerStats {
   uint64_t accepted = 0;
-  uint64_t closed = 0;        // echoed everything; the close completed
+  uint64_t closed = 0;  // echoed everything; the close completed
   uint64_t failed = 0;
   uint64_t bytes_echoed = 0;
-  ErrorTally errors;          // why flows failed, by kind (and accept errors)
+  ErrorTally errors;  // why flows failed, by kind (and accept errors)
 };
 
 class EchoServer {

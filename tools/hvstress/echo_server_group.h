@@ -32,8 +32,7 @@ class EchoServerGroup {
  public:
   // `threads` >= 1 loops, each on its own thread.
   static absl::StatusOr<std::unique_ptr<EchoServerGroup>> Start(
-      const Address& address, const FlowOptions& flow_options,
-      size_t threads);
+      const Address& address, const FlowOptions& flow_options, size_t threads);
   ~EchoServerGroup();  // stops it if still running
 
   EchoServerGroup(const EchoServerGroup&) = delete;

@@ -23,9 +23,9 @@ absl::StatusOr<std::unique_ptr<EchoServerThread>> EchoServerThread::Start(
   self->wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!self->wake_.valid()) return PosixError(errno, "eventfd");
   EventLoop* raw_loop = self->loop_.get();
-  absl::StatusOr<FdWatch*> watch = self->loop_->Watch(
-      self->wake_.get(), Readiness::kReadable,
-      [raw_loop](Readiness) { raw_loop->Stop(); });
+  absl::StatusOr<FdWatch*> watch =
+      self->loop_->Watch(self->wake_.get(), Readiness::kReadable,
+                         [raw_loop](Readiness) { raw_loop->Stop(); });
   if (!watch.ok()) return watch.status();
   EchoServerThread* raw = self.get();
   self->thread_ = std::thread([raw] { raw->loop_status_ = raw->loop_->Run(); });

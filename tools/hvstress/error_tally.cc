@@ -13,8 +13,7 @@ namespace {
 // `text` cut to kMaxTextLength bytes (with "…" when cut).
 absl::string_view Bounded(absl::string_view text, std::string* storage) {
   if (text.size() <= ErrorTally::kMaxTextLength) return text;
-  *storage = absl::StrCat(text.substr(0, ErrorTally::kMaxTextLength - 3),
-                          "…");
+  *storage = absl::StrCat(text.substr(0, ErrorTally::kMaxTextLength - 3), "…");
   return *storage;
 }
 
@@ -84,10 +83,9 @@ uint64_t ErrorTally::total() const {
 
 std::string DescribeFlowError(const absl::Status& status) {
   std::optional<FlowErrorKind> kind = GetFlowErrorKind(status);
-  std::string line =
-      kind.has_value()
-          ? absl::StrCat(FlowErrorKindName(*kind), ": ", status.message())
-          : std::string(status.message());
+  std::string line = kind.has_value() ? absl::StrCat(FlowErrorKindName(*kind),
+                                                     ": ", status.message())
+                                      : std::string(status.message());
   return absl::StrReplaceAll(line, {{"\n", " "}, {"\r", " "}});
 }
 

@@ -44,9 +44,8 @@ TEST(ErrorTally, UniqueMessagesKeepAFewExamplesAndCountTheRestAsFolded) {
   // A hostile peer's oversized lengths: every message different.
   ErrorTally tally;
   for (int i = 0; i < 100000; ++i) {
-    tally.Add("protocol",
-              absl::StrCat("protocol: Data length ", 70000 + i,
-                           " exceeds the maximum of 65536"));
+    tally.Add("protocol", absl::StrCat("protocol: Data length ", 70000 + i,
+                                       " exceeds the maximum of 65536"));
   }
   ASSERT_THAT(tally.entries(), SizeIs(1));
   const ErrorTally::Entry& entry = tally.entries().at("protocol");
@@ -119,10 +118,10 @@ TEST(ErrorTally, MergeKeepsCountsExamplesAndFoldsUnderAPrefix) {
 }
 
 TEST(ErrorTally, FlowErrorKindsNeverVaryWithTheMessage) {
-  EXPECT_EQ(FlowErrorKindOf(FlowError(FlowErrorKind::kProtocol,
-                                          "Data length 70001")),
-            FlowErrorKindOf(FlowError(FlowErrorKind::kProtocol,
-                                          "Data length 70002")));
+  EXPECT_EQ(
+      FlowErrorKindOf(FlowError(FlowErrorKind::kProtocol, "Data length 70001")),
+      FlowErrorKindOf(
+          FlowError(FlowErrorKind::kProtocol, "Data length 70002")));
   EXPECT_EQ(FlowErrorKindOf(FlowError(FlowErrorKind::kReset, "x")),
             FlowErrorKindName(FlowErrorKind::kReset));
   EXPECT_EQ(FlowErrorKindOf(absl::InternalError("not a flow error")), "error");

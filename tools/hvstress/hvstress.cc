@@ -161,8 +161,8 @@ int ServeMultiplexed(const Address& address) {
     Complain(loop.status().message());
     return kExitNoServer;
   }
-  absl::StatusOr<std::unique_ptr<MuxEchoServer>> server = MuxEchoServer::Start(
-      **loop, address, MuxEchoServer::ServerOptions());
+  absl::StatusOr<std::unique_ptr<MuxEchoServer>> server =
+      MuxEchoServer::Start(**loop, address, MuxEchoServer::ServerOptions());
   if (!server.ok()) {
     Complain(server.status().message());
     return kExitNoServer;
@@ -195,29 +195,27 @@ int Serve(const Options& options) {
     Complain(loop.status().message());
     return kExitNoServer;
   }
-  absl::StatusOr<std::unique_ptr<EchoServer>> server =
-      EchoServer::Start(**loop, *address, ServerFlowOptions(options),
-                        [](const ListenerReport& report) {
-                          if (report.kind ==
-                              ListenerReport::Kind::kAcceptPaused) {
-                            Complain(report.error.message());
-                          } else {
-                            Complain(absl::StrCat(
-                                "accepting again after ",
+  absl::StatusOr<std::unique_ptr<EchoServer>> server = EchoServer::Start(
+      **loop, *address, ServerFlowOptions(options),
+      [](const ListenerReport& report) {
+        if (report.kind == ListenerReport::Kind::kAcceptPaused) {
+          Complain(report.error.message());
+        } else {
+          Complain(absl::StrCat("accepting again after ",
                                 absl::FormatDuration(absl::Trunc(
                                     report.paused, absl::Milliseconds(1))),
-                                " (",
-                                report.failed_retries, " retries failed)"));
-                          }
-                        });
+                                " (", report.failed_retries,
+                                " retries failed)"));
+        }
+      });
   if (!server.ok()) {
     Complain(server.status().message());
     return kExitNoServer;
   }
   return RunUntilInterrupted(
       **loop, interrupts.ok() ? interrupts->get() : nullptr, **server,
-      absl::StrCat("echo server (", CodecName(options.codec),
-                   ", idle timeout ", absl::FormatDuration(options.idle_timeout),
+      absl::StrCat("echo server (", CodecName(options.codec), ", idle timeout ",
+                   absl::FormatDuration(options.idle_timeout),
                    ", close timeout ",
                    absl::FormatDuration(options.close_timeout),
                    ") listening on ", FormatAddressUri((*server)->address())));
@@ -229,9 +227,8 @@ class TempDir {
  public:
   TempDir() {
     const char* base = getenv("TMPDIR");
-    std::string pattern =
-        absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp",
-                     "/hvstress-XXXXXX");
+    std::string pattern = absl::StrCat(
+        base != nullptr && *base != '\0' ? base : "/tmp", "/hvstress-XXXXXX");
     if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   ~TempDir() {
@@ -298,10 +295,11 @@ absl::StatusOr<StressResult> RunOnThisThread(
                       ? StressRun(**loop, options, *vmm_target, pattern)
                       : StressRun(**loop, options, target, pattern);
   if (interrupts != nullptr) {
-    (*loop)->Watch(interrupts->fd(), Readiness::kReadable,
-                   [&run, interrupts](Readiness) {
-                     if (interrupts->Take().has_value()) run.Interrupt();
-                   })
+    (*loop)
+        ->Watch(interrupts->fd(), Readiness::kReadable,
+                [&run, interrupts](Readiness) {
+                  if (interrupts->Take().has_value()) run.Interrupt();
+                })
         .IgnoreError();
   }
   if (absl::Status status = run.Run(progress); !status.ok()) return status;
@@ -371,10 +369,11 @@ int StressMultiplexed(const Options& options, RunFacts facts, Address target,
   StreamPattern pattern(*options.seed);
   MuxStressRun run(**loop, options, target, pattern, options.mux);
   if (interrupts != nullptr) {
-    (*loop)->Watch(interrupts->fd(), Readiness::kReadable,
-                   [&run, interrupts](Readiness) {
-                     if (interrupts->Take().has_value()) run.Interrupt();
-                   })
+    (*loop)
+        ->Watch(interrupts->fd(), Readiness::kReadable,
+                [&run, interrupts](Readiness) {
+                  if (interrupts->Take().has_value()) run.Interrupt();
+                })
         .IgnoreError();
   }
   int result_code = kExitOk;
@@ -383,7 +382,8 @@ int StressMultiplexed(const Options& options, RunFacts facts, Address target,
     result_code = kExitFailed;
   }
   StressResult result = run.result();
-  if (server != nullptr) result.errors.Merge("server: ", server->stats().errors);
+  if (server != nullptr)
+    result.errors.Merge("server: ", server->stats().errors);
   std::string text = SummaryText(options, facts, result);
   const uint64_t up = std::max<uint64_t>(1, run.transports_connected());
   text += absl::StrFormat(
@@ -428,8 +428,9 @@ int Stress(Options options) {
   TempDir temp_dir;  // outlives the server, which removes its socket first
   if (options.mux > 0) {
     if (options.threads > 1) {
-      Complain("--mux with --threads is not implemented yet (hvstress "
-               "--help)");
+      Complain(
+          "--mux with --threads is not implemented yet (hvstress "
+          "--help)");
       return kExitUsage;
     }
     return StressMultiplexed(options, facts, target, temp_dir,
@@ -441,15 +442,15 @@ int Stress(Options options) {
       Complain(absl::StrCat("mkdtemp: ", strerror(errno)));
       return kExitNoServer;
     }
-    if (absl::Status started = server.Start(
-            UnixAddress{temp_dir.path() + "/echo.sock"}, options);
+    if (absl::Status started =
+            server.Start(UnixAddress{temp_dir.path() + "/echo.sock"}, options);
         !started.ok()) {
       Complain(absl::StrCat("echo server: ", started.message()));
       return kExitNoServer;
     }
     target = server.address();
-    facts.target = absl::StrCat("in-process echo server at ",
-                                FormatAddressUri(target));
+    facts.target =
+        absl::StrCat("in-process echo server at ", FormatAddressUri(target));
   }
 
   StreamPattern pattern(*options.seed);

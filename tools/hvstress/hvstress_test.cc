@@ -123,7 +123,8 @@ ssize_t ReadSome(int fd, std::string* buffer,
 // must return soon after `stopping` becomes true.
 class TestServer {
  public:
-  using Handler = std::function<void(int fd, const std::atomic<bool>& stopping)>;
+  using Handler =
+      std::function<void(int fd, const std::atomic<bool>& stopping)>;
 
   explicit TestServer(Handler handle) : handle_(std::move(handle)) {
     char pattern[] = "/tmp/hvstress-test-XXXXXX";
@@ -131,7 +132,8 @@ class TestServer {
     path_ = dir_ + "/echo.sock";
     listener_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr = UnixAddr(path_);
-    EXPECT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+              0);
     EXPECT_EQ(listen(listener_, 64), 0);
     acceptor_ = std::thread([this] {
       while (WaitReadable(listener_, stopping_)) {
@@ -198,7 +200,8 @@ void EchoNeverClosing(int fd, const std::atomic<bool>& stopping) {
   while (ReadSome(fd, &buffer, stopping) > 0) {
     if (!SendAll(fd, buffer)) break;
   }
-  while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+  while (!stopping)
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
   close(fd);
 }
 
@@ -211,7 +214,8 @@ void ResetOnFirstBytes(int fd, const std::atomic<bool>& stopping) {
 
 // Accepts and then neither reads nor writes, until the server stops.
 void NeverRead(int fd, const std::atomic<bool>& stopping) {
-  while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+  while (!stopping)
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
   close(fd);
 }
 
@@ -220,9 +224,8 @@ void NeverRead(int fd, const std::atomic<bool>& stopping) {
 // Small streams in small writes, a few at a time: quick, and still many
 // writes, half-closes and closes per run.
 const std::vector<std::string> kSmallRun = {
-    "--connections=40", "--parallel=8", "--bytes=0-64K",
-    "--write-size=1-4K", "--seed=7",    "--json",
-    "--quiet"};
+    "--connections=40", "--parallel=8", "--bytes=0-64K", "--write-size=1-4K",
+    "--seed=7",         "--json",       "--quiet"};
 
 std::vector<std::string> With(std::vector<std::string> args,
                               const std::vector<std::string>& more) {
@@ -384,8 +387,8 @@ TEST(Hvstress, AServerThatDropsAByteIsCaught) {
     EchoDroppingOneByte(fd, stopping, /*dropped=*/100);
   });
 
-  Result r = RunAgainst(server, {"--connections=6", "--parallel=3",
-                                 "--bytes=1K-8K", "--seed=3"});
+  Result r = RunAgainst(
+      server, {"--connections=6", "--parallel=3", "--bytes=1K-8K", "--seed=3"});
 
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(NumberIn(r.out, "connections_ok"), 0);
@@ -400,8 +403,8 @@ TEST(Hvstress, AServerThatDropsAByteIsCaught) {
 TEST(Hvstress, AServerThatResetsIsCaught) {
   TestServer server(ResetOnFirstBytes);
 
-  Result r = RunAgainst(server, {"--connections=4", "--parallel=2",
-                                 "--bytes=512K", "--seed=4"});
+  Result r = RunAgainst(
+      server, {"--connections=4", "--parallel=2", "--bytes=512K", "--seed=4"});
 
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(NumberIn(r.out, "connections_failed"), 4);
@@ -417,9 +420,9 @@ TEST(Hvstress, AServerThatResetsIsCaught) {
 TEST(Hvstress, AServerThatNeverClosesIsCaughtByTheCloseTimeout) {
   TestServer server(EchoNeverClosing);
 
-  Result r = RunAgainst(server, {"--connections=3", "--parallel=3",
-                                 "--bytes=1K-32K", "--seed=5",
-                                 "--close-timeout=0.3"});
+  Result r =
+      RunAgainst(server, {"--connections=3", "--parallel=3", "--bytes=1K-32K",
+                          "--seed=5", "--close-timeout=0.3"});
 
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(NumberIn(r.out, "connections_failed"), 3);
@@ -433,8 +436,8 @@ TEST(Hvstress, AServerThatNeverClosesIsCaughtByTheCloseTimeout) {
 TEST(Hvstress, AServerThatNeverReadsIsCaughtAsStalled) {
   TestServer server(NeverRead);
 
-  Result r = RunAgainst(server, {"--connections=2", "--bytes=8M",
-                                 "--seed=6", "--idle-timeout=0.3"});
+  Result r = RunAgainst(server, {"--connections=2", "--bytes=8M", "--seed=6",
+                                 "--idle-timeout=0.3"});
 
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(ErrorsIn(r.out),

@@ -50,8 +50,8 @@ absl::Duration Latencies::Percentile(double p) const {
   if (count_ == 0) return absl::ZeroDuration();
   p = std::clamp(p, 0.0, 100.0);
   // Nearest rank: the smallest sample with at least p% at or below it.
-  uint64_t rank = static_cast<uint64_t>(
-      std::ceil(p / 100.0 * static_cast<double>(count_)));
+  uint64_t rank =
+      static_cast<uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_)));
   rank = std::clamp<uint64_t>(rank, 1, count_);
   if (rank == count_) return Max();
   uint64_t seen = 0;
@@ -59,9 +59,8 @@ absl::Duration Latencies::Percentile(double p) const {
     seen += buckets_[bucket];
     if (seen < rank) continue;
     uint64_t start = BucketStart(bucket);
-    uint64_t width = bucket + 1 < kBuckets
-                         ? BucketStart(bucket + 1) - start
-                         : ~uint64_t{0} - start;
+    uint64_t width = bucket + 1 < kBuckets ? BucketStart(bucket + 1) - start
+                                           : ~uint64_t{0} - start;
     uint64_t middle = start + width / 2;
     return absl::Nanoseconds(std::clamp(middle, min_, max_));
   }

@@ -74,11 +74,11 @@ absl::Status MuxStressRun::Run(
           });
       continue;
     }
-    t->connecting = ConnectAsync(
-        loop_, target_, connect_options,
-        [this, tp = t.get()](absl::StatusOr<UniqueFd> fd) {
-          OnConnected(*tp, std::move(fd));
-        });
+    t->connecting =
+        ConnectAsync(loop_, target_, connect_options,
+                     [this, tp = t.get()](absl::StatusOr<UniqueFd> fd) {
+                       OnConnected(*tp, std::move(fd));
+                     });
   }
   absl::Time next_progress = start_ + progress_interval;
   while (transports_pending_ > 0 || !active_.empty()) {
@@ -144,7 +144,8 @@ void MuxStressRun::StartMore() {
     Transport* t = nullptr;
     for (size_t tries = 0; tries < transports_.size() && t == nullptr;
          ++tries) {
-      Transport& candidate = *transports_[next_transport_++ % transports_.size()];
+      Transport& candidate =
+          *transports_[next_transport_++ % transports_.size()];
       if (candidate.mux != nullptr && !candidate.mux->closed() &&
           candidate.mux->mux().error().ok()) {
         t = &candidate;
@@ -197,8 +198,8 @@ void MuxStressRun::Pump(Channel& c) {
   const SizeRange& sizes = options_.write_size;
   while (c.written < c.length && !channel.IsFinished()) {
     if (c.next_write == 0) {
-      c.next_write =
-          std::min(c.random.Between(sizes.min, sizes.max), c.length - c.written);
+      c.next_write = std::min(c.random.Between(sizes.min, sizes.max),
+                              c.length - c.written);
     }
     absl::Status status =
         channel.Write(pattern_.Slice(c.origin, c.written, c.next_write));

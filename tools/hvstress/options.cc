@@ -99,9 +99,9 @@ absl::StatusOr<uint64_t> ParseSize(absl::string_view text) {
   } else if (suffix == "g" || suffix == "gib") {
     unit = uint64_t{1} << 30;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", text, "\": unknown unit \"", text.substr(digits),
-        "\" (K, M or G)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text, "\": unknown unit \"", text.substr(digits),
+                     "\" (K, M or G)"));
   }
   if (number > std::numeric_limits<uint64_t>::max() / unit) {
     return absl::InvalidArgumentError(
@@ -118,8 +118,8 @@ absl::StatusOr<SizeRange> ParseSizeRange(absl::string_view text) {
       dash == absl::string_view::npos ? min : ParseSize(text.substr(dash + 1));
   if (!max.ok()) return max.status();
   if (*min > *max) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", text, "\": the minimum is larger than the maximum"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text, "\": the minimum is larger than the maximum"));
   }
   return SizeRange{*min, *max};
 }
@@ -219,8 +219,8 @@ absl::Status ApplyValuedOption(const std::string& name,
   if (name == "--uri" || name == "--server") {
     return ApplyEndpoint(name, value, options);
   }
-  if (name == "--connections" || name == "--parallel" ||
-      name == "--threads" || name == "--mux" || name == "--seed") {
+  if (name == "--connections" || name == "--parallel" || name == "--threads" ||
+      name == "--mux" || name == "--seed") {
     return ApplyCount(name, value, options, given);
   }
   if (name == "--bytes" || name == "--write-size") {
@@ -238,12 +238,13 @@ absl::Status ApplyValuedOption(const std::string& name,
 
 // The options that take a value (--mux also stands alone).
 bool IsValuedOption(absl::string_view name) {
-  static const char* const kValued[] = {
-      "--uri",          "--server",          "--connections",
-      "--parallel",     "--bytes",           "--write-size",
-      "--protocol",     "--duration",        "--seed",
-      "--connect-timeout", "--close-timeout", "--idle-timeout",
-      "--threads",      "--mux"};
+  static const char* const kValued[] = {"--uri",           "--server",
+                                        "--connections",   "--parallel",
+                                        "--bytes",         "--write-size",
+                                        "--protocol",      "--duration",
+                                        "--seed",          "--connect-timeout",
+                                        "--close-timeout", "--idle-timeout",
+                                        "--threads",       "--mux"};
   for (const char* valued : kValued) {
     if (name == valued) return true;
   }

@@ -73,8 +73,8 @@ struct Options {
   // --mux[=N]: each stream is a channel of one of N multiplexed connections
   // (vpnkit's wire format); with --server, serve multiplexed connections.
   uint64_t mux = 0;
-  bool json = false;      // summary as one JSON object on standard output
-  bool progress = true;   // progress lines on standard error
+  bool json = false;     // summary as one JSON object on standard output
+  bool progress = true;  // progress lines on standard error
   bool help = false;
 
   friend bool operator==(const Options&, const Options&) = default;

@@ -30,9 +30,9 @@ TEST(Options, NoArgumentsIsTheDefaultRunOnAnInProcessServer) {
 
 TEST(Options, EveryOptionInBothSpellings) {
   absl::StatusOr<Options> options =
-      Parse({"-n", "10", "--parallel=3", "--bytes", "1K-2M",
-             "--write-size=512", "--protocol=framed", "--seed=42",
-             "--close-timeout=0.5", "--uri=vsock://3:5000", "--json", "-q"});
+      Parse({"-n", "10", "--parallel=3", "--bytes", "1K-2M", "--write-size=512",
+             "--protocol=framed", "--seed=42", "--close-timeout=0.5",
+             "--uri=vsock://3:5000", "--json", "-q"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->connections, 10u);
   EXPECT_EQ(options->parallel, 3u);

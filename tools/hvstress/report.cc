@@ -22,10 +22,10 @@ std::string FormatLatency(absl::Duration d) {
 
 std::string LatencyLine(const Latencies& latencies) {
   if (latencies.count() == 0) return "none";
-  return absl::StrCat("p50 ", FormatLatency(latencies.Percentile(50)),
-                      "  p90 ", FormatLatency(latencies.Percentile(90)),
-                      "  p99 ", FormatLatency(latencies.Percentile(99)),
-                      "  max ", FormatLatency(latencies.Max()));
+  return absl::StrCat("p50 ", FormatLatency(latencies.Percentile(50)), "  p90 ",
+                      FormatLatency(latencies.Percentile(90)), "  p99 ",
+                      FormatLatency(latencies.Percentile(99)), "  max ",
+                      FormatLatency(latencies.Max()));
 }
 
 std::string LatencyJson(const Latencies& latencies) {
@@ -149,11 +149,10 @@ std::string SummaryText(const Options& options, const RunFacts& facts,
       "hvstress: %s: %d connections verified, %d failed, in %.2fs\n",
       Passed(result) ? "PASS" : "FAIL", result.ok, result.failed,
       Seconds(result));
-  absl::StrAppend(
-      &out, "  verified    ",
-      FormatBytes(static_cast<double>(result.bytes_verified)),
-      " echoed and compared (", FormatBytes(Throughput(result)),
-      "/s each way)\n");
+  absl::StrAppend(&out, "  verified    ",
+                  FormatBytes(static_cast<double>(result.bytes_verified)),
+                  " echoed and compared (", FormatBytes(Throughput(result)),
+                  "/s each way)\n");
   absl::StrAppend(&out, "  connect     ", LatencyLine(result.connect), "\n");
   absl::StrAppend(&out, "  round trip  ", LatencyLine(result.round_trip),
                   "  (connected → close completed)\n");
@@ -177,11 +176,21 @@ std::string JsonString(absl::string_view text) {
   for (char ch : text) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           absl::StrAppendFormat(&out, "\\u%04x", c);
@@ -227,14 +236,11 @@ std::string SummaryJson(const Options& options, const RunFacts& facts,
       ",\"bytes_per_second\":", absl::StrFormat("%.0f", Throughput(result)),
       ",\"connect_latency_us\":", LatencyJson(result.connect),
       ",\"round_trip_latency_us\":", LatencyJson(result.round_trip),
-      ",\"errors\":{", errors, "}",
-      ",\"error_examples\":{", examples, "}",
-      ",\"error_folded\":{", folded, "}",
-      ",\"seed\":", facts.seed,
+      ",\"errors\":{", errors, "}", ",\"error_examples\":{", examples, "}",
+      ",\"error_folded\":{", folded, "}", ",\"seed\":", facts.seed,
       ",\"target\":", JsonString(facts.target),
       ",\"protocol\":", JsonString(CodecName(options.codec)),
-      ",\"parallel\":", options.parallel,
-      ",\"bytes_min\":", options.bytes.min,
+      ",\"parallel\":", options.parallel, ",\"bytes_min\":", options.bytes.min,
       ",\"bytes_max\":", options.bytes.max,
       ",\"write_size_min\":", options.write_size.min,
       ",\"write_size_max\":", options.write_size.max,

@@ -40,8 +40,7 @@ std::string FormatBytes(double bytes);
 // "--name=value", values as ParseCommandLine reads them back to the same
 // Options (times in seconds with their unit, "--close-timeout=0.25s"):
 // every option that changes behaviour (not --json or --quiet).
-std::vector<std::string> ReplayArguments(const Options& options,
-                                         uint64_t seed);
+std::vector<std::string> ReplayArguments(const Options& options, uint64_t seed);
 
 // `argument` as one word for a POSIX shell: as it is if it is made of
 // characters no shell treats specially, else in single quotes.

@@ -24,11 +24,11 @@ struct StressRun::Connection {
         check(pattern, origin, length) {}
 
   uint64_t index;
-  Random random;       // then draws the write sizes
+  Random random;  // then draws the write sizes
   uint64_t length;
   uint64_t origin;
   EchoCheck check;
-  PendingConnect connecting;  // until connected (destroying it cancels)
+  PendingConnect connecting;         // until connected (destroying it cancels)
   PendingVmmConnect connecting_vmm;  // the same, through a VMM
   absl::Time connect_started;
   LoopFlow* flow = nullptr;  // driven as a FlowHandle; Release() ends it
@@ -93,7 +93,8 @@ absl::Status StressRun::Run(
   while (!active_.empty()) {
     absl::Time now = loop_.Now();
     absl::Duration wait = std::min(next_progress, next_idle_scan) - now;
-    if (absl::Status status = loop_.RunOnce(std::max(wait, absl::ZeroDuration()));
+    if (absl::Status status =
+            loop_.RunOnce(std::max(wait, absl::ZeroDuration()));
         !status.ok()) {
       return status;
     }
@@ -129,8 +130,8 @@ void StressRun::StartMore() {
     uint64_t index = next_index_->fetch_add(1);
     if (index >= options_.connections) break;  // another run took the last
     ++result_.started;
-    auto owned = std::make_unique<Connection>(index, *options_.seed, options_,
-                                              pattern_);
+    auto owned =
+        std::make_unique<Connection>(index, *options_.seed, options_, pattern_);
     Connection& c = *owned;
     active_.emplace(index, std::move(owned));
     c.connect_started = absl::Now();
@@ -142,15 +143,15 @@ void StressRun::StartMore() {
           });
       continue;
     }
-    c.connecting = ConnectAsync(
-        loop_, target_, connect_options_,
-        [this, cp = &c](absl::StatusOr<UniqueFd> fd) {
-          if (!fd.ok()) {
-            OnConnected(*cp, fd.status());
-          } else {
-            OnConnected(*cp, VmmConnection{*std::move(fd), ""});
-          }
-        });
+    c.connecting =
+        ConnectAsync(loop_, target_, connect_options_,
+                     [this, cp = &c](absl::StatusOr<UniqueFd> fd) {
+                       if (!fd.ok()) {
+                         OnConnected(*cp, fd.status());
+                       } else {
+                         OnConnected(*cp, VmmConnection{*std::move(fd), ""});
+                       }
+                     });
   }
   starting_ = false;
 }
@@ -186,8 +187,7 @@ void StressRun::OnEvent(Connection& c, FlowEvent event) {
         // The flow contract gives Eof before the close completes; a
         // missing one means the echo was not all read.
         Fail(c, "close completed before the echo's Eof was read",
-             absl::StrCat(c.check.received(), " of ", c.length,
-                          " bytes read"));
+             absl::StrCat(c.check.received(), " of ", c.length, " bytes read"));
         return;
       }
       Succeed(c);
@@ -195,8 +195,7 @@ void StressRun::OnEvent(Connection& c, FlowEvent event) {
     case FlowEvent::kFailed:
       Fail(c, DescribeFlowError(c.flow->flow().error()),
            absl::StrCat("after ", c.written, " of ", c.length,
-                        " bytes sent and ", c.check.received(),
-                        " echoed"));
+                        " bytes sent and ", c.check.received(), " echoed"));
       return;
   }
 }
@@ -206,8 +205,8 @@ void StressRun::Pump(Connection& c) {
   const SizeRange& sizes = options_.write_size;
   while (c.written < c.length) {
     if (c.next_write == 0) {
-      c.next_write =
-          std::min(c.random.Between(sizes.min, sizes.max), c.length - c.written);
+      c.next_write = std::min(c.random.Between(sizes.min, sizes.max),
+                              c.length - c.written);
     }
     absl::Status status =
         flow.Write(pattern_.Slice(c.origin, c.written, c.next_write));
@@ -278,10 +277,10 @@ void StressRun::Fail(Connection& c, absl::string_view error,
                      absl::string_view detail) {
   if (c.ended) return;
   ++result_.failed;
-  result_.errors.Add(error, detail.empty()
-                                ? absl::StrCat("connection ", c.index)
-                                : absl::StrCat("connection ", c.index, ": ",
-                                               detail));
+  result_.errors.Add(error,
+                     detail.empty()
+                         ? absl::StrCat("connection ", c.index)
+                         : absl::StrCat("connection ", c.index, ": ", detail));
   End(c);
 }
 

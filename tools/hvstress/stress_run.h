@@ -41,9 +41,9 @@
 #include <unordered_map>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "backends/address.h"
-#include "absl/status/statusor.h"
 #include "backends/posix/async_connector.h"
 #include "backends/posix/connector.h"
 #include "backends/posix/event_loop.h"
@@ -59,15 +59,15 @@ namespace hvsock::hvstress {
 
 // The state of a run, as progress lines and the summary show it.
 struct StressResult {
-  uint64_t started = 0;       // connect attempts
-  uint64_t ok = 0;            // verified
+  uint64_t started = 0;  // connect attempts
+  uint64_t ok = 0;       // verified
   uint64_t failed = 0;
   uint64_t bytes_verified = 0;  // stream bytes echoed and matched, all
                                 // connections (each byte went both ways)
   uint64_t active = 0;
   absl::Duration elapsed;
-  Latencies connect;          // successful connects
-  Latencies round_trip;       // verified connections
+  Latencies connect;     // successful connects
+  Latencies round_trip;  // verified connections
   ErrorTally errors;
 };
 

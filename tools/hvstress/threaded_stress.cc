@@ -71,28 +71,28 @@ absl::Status ThreadedStress::Run(
 
   for (std::unique_ptr<Runner>& owned : runners_) {
     Runner* runner = owned.get();
-    runner->thread = std::thread([this, runner, control_loop, &finished,
-                                  progress_interval] {
-      {
-        StressRun run(*runner->loop, runner->options, target_, pattern_,
-                      &numbers_);
-        runner->run = &run;
-        runner->status = run.Run(
-            [runner](const StressResult& now) {
-              std::lock_guard<std::mutex> lock(runner->mutex);
-              runner->progress.started = now.started;
-              runner->progress.ok = now.ok;
-              runner->progress.failed = now.failed;
-              runner->progress.bytes_verified = now.bytes_verified;
-              runner->progress.active = now.active;
-              runner->progress.elapsed = now.elapsed;
-            },
-            progress_interval);
-        runner->run = nullptr;
-        runner->result = run.result();
-      }
-      control_loop->Post([&finished] { ++finished; });
-    });
+    runner->thread =
+        std::thread([this, runner, control_loop, &finished, progress_interval] {
+          {
+            StressRun run(*runner->loop, runner->options, target_, pattern_,
+                          &numbers_);
+            runner->run = &run;
+            runner->status = run.Run(
+                [runner](const StressResult& now) {
+                  std::lock_guard<std::mutex> lock(runner->mutex);
+                  runner->progress.started = now.started;
+                  runner->progress.ok = now.ok;
+                  runner->progress.failed = now.failed;
+                  runner->progress.bytes_verified = now.bytes_verified;
+                  runner->progress.active = now.active;
+                  runner->progress.elapsed = now.elapsed;
+                },
+                progress_interval);
+            runner->run = nullptr;
+            runner->result = run.result();
+          }
+          control_loop->Post([&finished] { ++finished; });
+        });
   }
 
   if (interrupts != nullptr) {
