@@ -21,9 +21,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
+#include "absl/time/time.h"
 #include "backends/flow_handle.h"
+#include "backends/loop.h"
 #include "core/flow.h"
 #include "core/flow_error.h"
+#include "gtest/gtest.h"
 
 namespace hvsock::testing {
 
@@ -129,6 +132,31 @@ class HandleClient {
   std::string received_;
   absl::Status error_;
 };
+
+// The message the echo tests send: `size` letters.
+inline std::string EchoMessage(size_t size) {
+  std::string out(size, '\0');
+  for (size_t i = 0; i < size; ++i) out[i] = static_cast<char>('a' + i % 26);
+  return out;
+}
+
+// Runs `loop` (at most `limit`) until `client` has read its Eof and the
+// echo has closed, then checks the round trip: every byte of `message`
+// came back, neither end failed, and the client's close completed.
+inline void ExpectEchoRoundTrip(Loop& loop, const HandleClient& client,
+                                const HandleEcho& echo,
+                                const FlowHandle& client_handle,
+                                const std::string& message,
+                                absl::Duration limit) {
+  ASSERT_TRUE(
+      loop.RunUntil([&] { return client.done() && echo.closed(); }, limit)
+          .ok());
+  EXPECT_TRUE(client.error().ok()) << client.error();
+  EXPECT_TRUE(echo.error().ok()) << echo.error();
+  EXPECT_EQ(client.received(), message);
+  EXPECT_EQ(echo.echoed(), message.size());
+  EXPECT_EQ(client_handle.state(), FlowState::kClosed);
+}
 
 }  // namespace hvsock::testing
 

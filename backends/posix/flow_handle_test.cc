@@ -16,17 +16,13 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::EchoMessage;
+using ::hvsock::testing::ExpectEchoRoundTrip;
 using ::hvsock::testing::HandleClient;
 using ::hvsock::testing::HandleEcho;
 using ::hvsock::testing::SocketPair;
 
 constexpr absl::Duration kLimit = absl::Seconds(30);
-
-std::string Message(size_t size) {
-  std::string out(size, '\0');
-  for (size_t i = 0; i < size; ++i) out[i] = static_cast<char>('a' + i % 26);
-  return out;
-}
 
 // Runs an echo between two LoopFlows, seen by the test only as a Loop and
 // two FlowHandles.
@@ -38,7 +34,7 @@ void EchoOverTheSharedInterface(Codec codec, size_t size) {
   FlowOptions options;
   options.codec = codec;
   HandleEcho echo;
-  HandleClient client(Message(size));
+  HandleClient client(EchoMessage(size));
   absl::StatusOr<LoopFlow*> server_flow = (*created)->AddFlow(
       std::move(fds[0]), options,
       [&](FlowHandle& flow, FlowEvent event) { echo.OnEvent(flow, event); });
@@ -50,14 +46,8 @@ void EchoOverTheSharedInterface(Codec codec, size_t size) {
   FlowHandle& client_handle = **client_flow;
   client.Start(client_handle);
 
-  ASSERT_TRUE(
-      loop.RunUntil([&] { return client.done() && echo.closed(); }, kLimit)
-          .ok());
-  EXPECT_TRUE(client.error().ok()) << client.error();
-  EXPECT_TRUE(echo.error().ok()) << echo.error();
-  EXPECT_EQ(client.received(), Message(size));
-  EXPECT_EQ(echo.echoed(), size);
-  EXPECT_EQ(client_handle.state(), FlowState::kClosed);
+  ExpectEchoRoundTrip(loop, client, echo, client_handle, EchoMessage(size),
+                      kLimit);
 }
 
 TEST(FlowHandleOnLoopFlow, AnEchoWrittenAgainstTheHandleRunsNative) {

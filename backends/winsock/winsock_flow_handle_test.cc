@@ -19,16 +19,12 @@
 namespace hvsock {
 namespace {
 
+using ::hvsock::testing::EchoMessage;
+using ::hvsock::testing::ExpectEchoRoundTrip;
 using ::hvsock::testing::HandleClient;
 using ::hvsock::testing::HandleEcho;
 
 using testing::kPatience;
-
-std::string Message(size_t size) {
-  std::string out(size, '\0');
-  for (size_t i = 0; i < size; ++i) out[i] = static_cast<char>('a' + i % 26);
-  return out;
-}
 
 void EchoOverTheSharedInterface(Codec codec, size_t size) {
   absl::StatusOr<std::unique_ptr<IocpLoop>> created = IocpLoop::Create();
@@ -40,7 +36,7 @@ void EchoOverTheSharedInterface(Codec codec, size_t size) {
   FlowOptions options;
   options.codec = codec;
   HandleEcho echo;
-  HandleClient client(Message(size));
+  HandleClient client(EchoMessage(size));
   absl::StatusOr<std::unique_ptr<WinsockFlow>> server_flow =
       WinsockFlow::Create(**created, std::move(sockets->server), options,
                           [&](FlowHandle& flow, FlowEvent event) {
@@ -56,14 +52,8 @@ void EchoOverTheSharedInterface(Codec codec, size_t size) {
   FlowHandle& client_handle = **client_flow;
   client.Start(client_handle);
 
-  ASSERT_TRUE(
-      loop.RunUntil([&] { return client.done() && echo.closed(); }, kPatience)
-          .ok());
-  EXPECT_TRUE(client.error().ok()) << client.error();
-  EXPECT_TRUE(echo.error().ok()) << echo.error();
-  EXPECT_EQ(client.received(), Message(size));
-  EXPECT_EQ(echo.echoed(), size);
-  EXPECT_EQ(client_handle.state(), FlowState::kClosed);
+  ExpectEchoRoundTrip(loop, client, echo, client_handle, EchoMessage(size),
+                      kPatience);
 }
 
 TEST(FlowHandleOnWinsockFlow, AnEchoWrittenAgainstTheHandleRunsNative) {
