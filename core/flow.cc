@@ -154,35 +154,60 @@ void Flow::Fail(const absl::Status& error, bool drop_received) {
 absl::Span<char> Flow::ReceiveSpace() {
   space_ = receive_.Space(
       WantsRead() ? options_.receive_limit - receive_.readable() : 0);
+  space_next_ = 0;
   return space_;
 }
 
+size_t Flow::ReceiveSpaces(absl::Span<absl::Span<char>> out) {
+  if (out.empty()) return 0;
+  if (out.size() == 1) {
+    out[0] = ReceiveSpace();
+    return out[0].empty() ? 0 : 1;
+  }
+  absl::Span<char> spans[2];
+  const size_t count = receive_.Spaces(
+      WantsRead() ? options_.receive_limit - receive_.readable() : 0, spans);
+  space_ = count > 0 ? spans[0] : absl::Span<char>();
+  space_next_ = count > 1 ? spans[1].size() : 0;
+  for (size_t i = 0; i < count; ++i) out[i] = spans[i];
+  return count;
+}
+
 void Flow::CommitReceived(size_t n) {
-  if (n > space_.size()) {
+  const size_t lent = space_.size() + space_next_;
+  if (n > lent) {
     Step(FlowInput::kBackendMisuse, {},
          FlowError(FlowErrorKind::kUnexpectedInput,
                    absl::StrFormat("state %s: %u bytes committed but the "
                                    "receive space offered only %u",
-                                   FlowStateName(state_), n, space_.size())))
+                                   FlowStateName(state_), n, lent)))
         .IgnoreError();
     return;
   }
   space_ = {};
+  space_next_ = 0;
   absl::string_view bytes = receive_.Commit(n);
   if (n > 0) {
     counters_.wire_bytes_in += n;
     Progress();
-    if (options_.codec == Codec::kNative || IsFinished()) {
-      // Native bytes are payload; after the end, the table discards them
-      // (counted) for both codecs alike, without decoding.
-      Feed(FlowInput::kPeerData, bytes);
-    } else {
-      DecodeReceived(bytes);
-    }
+    ConsumeReceived(bytes);
+    // What a vectored read put in the second block, after the first.
+    ConsumeReceived(receive_.CommitNext());
   }
   // An abort or timeout while the space was lent kept its block for the
   // backend's read; now nothing uses it.
   if (received_dropped_) receive_.Clear();
+}
+
+void Flow::ConsumeReceived(absl::string_view bytes) {
+  if (bytes.empty()) return;
+  if (options_.codec == Codec::kNative || IsFinished()) {
+    // Native bytes are payload; after the end, the table discards them
+    // (counted) for both codecs alike, without decoding.
+    Feed(FlowInput::kPeerData, bytes);
+  } else {
+    DecodeReceived(bytes);
+  }
 }
 
 void Flow::DecodeReceived(absl::string_view bytes) {

@@ -196,7 +196,13 @@ class Flow {
   // still complete into it. Destroying the flow frees it: cancel such a read
   // and wait for its completion first.
   absl::Span<char> ReceiveSpace();
-  // The first `n` bytes (0 for none) of the last ReceiveSpace() were filled.
+  // ReceiveSpace() for one vectored read (readv): the same space in
+  // out[0] and, when that is the rest of a receive block and the flow
+  // wants more, the start of a second block in out[1]. Fills out[0..k) and
+  // returns k (0 when WantsRead() is false); lent like ReceiveSpace().
+  size_t ReceiveSpaces(absl::Span<absl::Span<char>> out);
+  // The first `n` bytes (0 for none) of the last ReceiveSpace() (or of the
+  // ReceiveSpaces() spans, in order) were filled.
   // Bytes committed after the flow ended are discarded (and counted). More
   // than was lent fails the flow (kUnexpectedInput; a backend bug).
   void CommitReceived(size_t n);
@@ -305,6 +311,8 @@ class Flow {
   std::optional<absl::Time> CloseDeadline() const;
   void Raise(FlowEvent event) { events_ |= static_cast<uint8_t>(event); }
   void DecodeReceived(absl::string_view bytes);
+  // Committed transport bytes: payload (native) or frames (framed).
+  void ConsumeReceived(absl::string_view bytes);
   void AfterTransmit();
 
   FlowOptions options_;
@@ -324,6 +332,7 @@ class Flow {
   bool received_dropped_ = false;      // abort/timeout discarded unread data
   uint8_t events_ = 0;
   absl::Span<char> space_;  // last ReceiveSpace()
+  size_t space_next_ = 0;   // size of the second span of ReceiveSpaces()
 };
 
 }  // namespace hvsock

@@ -9,6 +9,9 @@ namespace hvsock {
 
 absl::Span<char> ReceiveBuffer::Space(size_t max) {
   lent_ = false;
+  next_.reset();  // a second span not committed goes back
+  next_committed_ = 0;
+  first_lent_ = 0;
   if (max == 0) return {};
   if (block_ == nullptr) {
     // Go on filling a released block that Cords still keep alive.
@@ -32,8 +35,20 @@ absl::Span<char> ReceiveBuffer::Space(size_t max) {
     filled_ = 0;
   }
   lent_ = true;
-  return absl::Span<char>(block_.get() + filled_,
-                          std::min(max, kBlockSize - filled_));
+  first_lent_ = std::min(max, kBlockSize - filled_);
+  return absl::Span<char>(block_.get() + filled_, first_lent_);
+}
+
+size_t ReceiveBuffer::Spaces(size_t max, absl::Span<char> (&out)[2]) {
+  out[0] = Space(max);
+  if (out[0].empty()) return 0;
+  if (out[0].size() == max) return 1;  // the first span holds it all
+  std::shared_ptr<char[]> first = std::move(block_);
+  NextBlock();
+  next_ = std::exchange(block_, std::move(first));
+  out[1] =
+      absl::Span<char>(next_.get(), std::min(max - out[0].size(), kBlockSize));
+  return 2;
 }
 
 namespace {
@@ -100,10 +115,23 @@ void ReceiveBuffer::NextBlock() {
 
 absl::string_view ReceiveBuffer::Commit(size_t n) {
   lent_ = false;
-  if (n == 0) return {};
-  absl::string_view committed(block_.get() + filled_, n);
-  filled_ += n;
+  const size_t first = std::min(n, first_lent_);
+  next_committed_ = next_ != nullptr ? n - first : 0;
+  if (next_committed_ == 0) next_.reset();  // not reached: back it goes
+  if (first == 0) return {};
+  absl::string_view committed(block_.get() + filled_, first);
+  filled_ += first;
   return committed;
+}
+
+absl::string_view ReceiveBuffer::CommitNext() {
+  if (next_committed_ == 0) return {};
+  // The first block is full (a read reaches the second span only then):
+  // the buffer goes on in the second.
+  block_ = std::move(next_);
+  released_.reset();
+  filled_ = std::exchange(next_committed_, 0);
+  return absl::string_view(block_.get(), filled_);
 }
 
 void ReceiveBuffer::Release() {

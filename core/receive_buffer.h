@@ -55,10 +55,20 @@ class ReceiveBuffer {
   // Writable space of at most `max` bytes (empty if max is 0), lent to the
   // caller until Commit().
   absl::Span<char> Space(size_t max);
-  // The first `n` bytes (n may be 0) of the last Space() now hold received
-  // bytes; returns them and ends the loan. They stay valid until the next
-  // Space() call.
+  // Space() for one vectored read: out[0] is Space(max) and, when that is
+  // the rest of a block and less than `max`, out[1] is the start of a
+  // fresh block, so that at most `max` bytes fit in both. Returns how many
+  // spans (0, 1 or 2); both are lent until Commit(). A second block the
+  // read did not reach goes back (to the block cache) at Commit().
+  size_t Spaces(size_t max, absl::Span<char> (&out)[2]);
+  // The first `n` bytes (n may be 0) of the last Space() or Spaces() now
+  // hold received bytes (in order across the spans); returns those of the
+  // first span and ends the loan. They stay valid until the next Space()
+  // call. Bytes that reached the second span come from CommitNext().
   absl::string_view Commit(size_t n);
+  // After Commit(): the bytes the read put in the second span (empty if
+  // none). The buffer has then moved on to that block (the first is full).
+  absl::string_view CommitNext();
   // Makes `piece` (part of what Commit returned) readable.
   void Deliver(absl::string_view piece);
   // Takes up to `max` readable bytes, oldest first.
@@ -83,8 +93,13 @@ class ReceiveBuffer {
   // The block released while Cords still referenced it: filled on from
   // filled_ if it is still alive at the next Space().
   std::weak_ptr<char[]> released_;
-  size_t filled_ = 0;  // bytes of block_ (or released_) already committed
-  bool lent_ = false;  // a Space() awaits its Commit()
+  size_t filled_ = 0;      // bytes of block_ (or released_) already committed
+  bool lent_ = false;      // a Space() awaits its Commit()
+  size_t first_lent_ = 0;  // size of the first span lent
+  // The second span's block, lent by Spaces() (null unless lent), and how
+  // many committed bytes landed in it (waiting for CommitNext()).
+  std::shared_ptr<char[]> next_;
+  size_t next_committed_ = 0;
   absl::Cord readable_;
 };
 

@@ -125,5 +125,53 @@ TEST(ReceiveBuffer, AReleasedBlockNobodyHoldsIsFreedNotResumed) {
   buffer.Commit(0);
 }
 
+// A vectored read: the rest of the block, then the start of a second one.
+TEST(ReceiveBuffer, OneReadFillsTheBlocksRestAndTheNextBlocksStart) {
+  ReceiveBuffer buffer;
+  const std::string head(60 * 1024, 'h');
+  Receive(buffer, head);
+  absl::Span<char> spans[2];
+  ASSERT_EQ(buffer.Spaces(64 * 1024, spans), 2u);
+  EXPECT_EQ(spans[0].size(), ReceiveBuffer::kBlockSize - head.size());
+  EXPECT_EQ(spans[1].size(), 64 * 1024 - spans[0].size());
+  std::fill(spans[0].begin(), spans[0].end(), 'a');
+  std::fill_n(spans[1].begin(), 1000, 'b');
+  const absl::string_view first = buffer.Commit(spans[0].size() + 1000);
+  EXPECT_EQ(first, std::string(spans[0].size(), 'a'));
+  buffer.Deliver(first);
+  const absl::string_view second = buffer.CommitNext();
+  EXPECT_EQ(second, std::string(1000, 'b'));
+  buffer.Deliver(second);
+  EXPECT_EQ(std::string(buffer.Take(SIZE_MAX)),
+            head + std::string(spans[0].size(), 'a') + std::string(1000, 'b'));
+  // The buffer goes on in the second block (from its start: nothing holds
+  // its bytes any more).
+  EXPECT_EQ(buffer.Space(1).data(), second.data());
+  buffer.Commit(0);
+}
+
+TEST(ReceiveBuffer, ASecondSpanTheReadDidNotReachIsGivenBack) {
+  ReceiveBuffer buffer;
+  Receive(buffer, std::string(60 * 1024, 'h'));
+  absl::Span<char> spans[2];
+  ASSERT_EQ(buffer.Spaces(64 * 1024, spans), 2u);
+  const char* rest = spans[0].data();
+  EXPECT_EQ(buffer.Commit(10).size(), 10u);
+  EXPECT_TRUE(buffer.CommitNext().empty());
+  // Still the first block, after the 10 bytes; only one block is held.
+  EXPECT_EQ(buffer.Space(1).data(), rest + 10);
+  buffer.Commit(0);
+  EXPECT_EQ(buffer.block_bytes(), ReceiveBuffer::kBlockSize);
+}
+
+TEST(ReceiveBuffer, OneSpanWhenTheFirstHoldsEverythingWanted) {
+  ReceiveBuffer buffer;
+  absl::Span<char> spans[2];
+  EXPECT_EQ(buffer.Spaces(100, spans), 1u);
+  EXPECT_EQ(spans[0].size(), 100u);
+  buffer.Commit(0);
+  EXPECT_EQ(buffer.Spaces(0, spans), 0u);
+}
+
 }  // namespace
 }  // namespace hvsock

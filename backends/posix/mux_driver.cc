@@ -95,9 +95,9 @@ void MuxSocketDriver::Receive() {
       budget_spent_ = true;
       return;
     }
-    absl::Span<char> spaces[2];
+    absl::Span<char> spaces[3];
     const size_t count = mux_.ReceiveSpaces(absl::MakeSpan(spaces));
-    struct iovec iov[2];
+    struct iovec iov[3];
     size_t room = budget;
     int used = 0;
     for (size_t i = 0; i < count && room > 0; ++i) {

@@ -676,20 +676,29 @@ size_t MuxConnection::ReceiveSpaces(absl::Span<absl::Span<char>> out) {
   if (own_buffer_ == nullptr) own_buffer_.reset(new char[kOwnReceiveBuffer]);
   if (preamble_.done() && payload_left_ > 0 && receiving_ != 0) {
     if (MuxChannel* channel = Get(receiving_)) {
-      absl::Span<char> space = channel->flow_.ReceiveSpace();
-      if (!space.empty()) {
+      // The channel's space: the rest of its receive block and, when the
+      // payload goes on past it, the start of its next block.
+      absl::Span<char> spaces[2];
+      const size_t count = channel->flow_.ReceiveSpaces(
+          out.size() > 1 ? absl::MakeSpan(spaces) : absl::MakeSpan(spaces, 1));
+      size_t used = 0;
+      for (size_t i = 0; i < count && lent_to_channel_ < payload_left_; ++i) {
+        out[used] = spaces[i].subspan(
+            0, static_cast<size_t>(std::min<uint64_t>(
+                   spaces[i].size(), payload_left_ - lent_to_channel_)));
+        lent_to_channel_ += out[used].size();
+        ++used;
+      }
+      if (used > 0) {
         lent_to_ = receiving_;
-        out[0] = space.subspan(0, static_cast<size_t>(std::min<uint64_t>(
-                                      space.size(), payload_left_)));
-        lent_to_channel_ = out[0].size();
         // The payload's end is in reach: read the next header with it, so
         // a bulk stream costs one read per payload, not two.
-        if (out.size() < 2 || !bulk_ || out[0].size() < payload_left_) {
-          return 1;
+        if (used == out.size() || !bulk_ || lent_to_channel_ < payload_left_) {
+          return used;
         }
-        out[1] =
+        out[used] =
             absl::MakeSpan(own_buffer_.get(), decoder_.header_bytes_wanted());
-        return 2;
+        return used + 1;
       }
     }
   }

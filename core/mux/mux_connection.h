@@ -128,15 +128,17 @@ class MuxConnection {
 
   // ── Inputs (driver) ──────────────────────────────────────────────────
   void HandleReceived(absl::string_view bytes);
-  // Where the driver should read next, as up to out.size() spans (fills
-  // out[0..k), returns k, 0 once failed) for one vectored read; lent until
-  // CommitReceived(n), where n counts the bytes read across the spans in
-  // order. Inside a Data payload for a live channel, the first is that
-  // channel's receive space (at most the payload left) and, while a bulk
-  // stream is running and that space takes the payload's whole rest, the
-  // second is the next frame's header; otherwise one span, the
-  // connection's own buffer, limited while a bulk stream is running to the
-  // rest of the next header so that the following payload lands in place.
+  // Where the driver should read next, as up to out.size() spans (at most
+  // 3 are used; fills out[0..k), returns k, 0 once failed) for one
+  // vectored read; lent until CommitReceived(n), where n counts the bytes
+  // read across the spans in order. Inside a Data payload for a live
+  // channel: that channel's receive space (at most the payload left: the
+  // rest of its receive block and, when the payload goes on past it, the
+  // start of its next block) and, while a bulk stream is running and that
+  // space takes the payload's whole rest, the next frame's header;
+  // otherwise one span, the connection's own buffer, limited while a bulk
+  // stream is running to the rest of the next header so that the
+  // following payload lands in place.
   size_t ReceiveSpaces(absl::Span<absl::Span<char>> out);
   void CommitReceived(size_t n);
   void HandleTransportEof();
