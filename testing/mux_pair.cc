@@ -110,6 +110,22 @@ void MuxPair::Receive(MuxConnection& to, BytePipe& pipe) {
   size_t max = prng_.Percent(options_.single_byte_percent)
                    ? 1
                    : 1 + Pick(sizeof(buffer));
+  if (prng_.Percent(50)) {
+    // In place, as a driver's readv does: into the spans the connection
+    // lends (a channel's receive blocks, the next header), in order.
+    absl::Span<char> spaces[3];
+    const size_t count = to.ReceiveSpaces(absl::MakeSpan(spaces));
+    size_t read = 0;
+    for (size_t i = 0; i < count && read < max; ++i) {
+      const size_t want = std::min(spaces[i].size(), max - read);
+      absl::StatusOr<size_t> n = pipe.Read(spaces[i].subspan(0, want));
+      if (!n.ok()) break;
+      read += *n;
+      if (*n < want) break;
+    }
+    to.CommitReceived(read);
+    return;
+  }
   absl::StatusOr<size_t> n = pipe.Read(absl::MakeSpan(buffer, max));
   if (n.ok() && *n > 0) to.HandleReceived(absl::string_view(buffer, *n));
 }
