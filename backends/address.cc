@@ -16,7 +16,6 @@ absl::string_view AddressScheme(const Address& address) {
         }
         if constexpr (std::is_same_v<Kind, HyperkitAddress>) return "hyperkit";
         if constexpr (std::is_same_v<Kind, HvSocketAddress>) return "hvsock";
-        if constexpr (std::is_same_v<Kind, TcpLoopbackAddress>) return "tcp";
       },
       address);
 }

@@ -8,14 +8,14 @@
 //   HyperkitAddress     a guest port behind hyperkit's socket directory
 //   HvSocketAddress     a Windows Hyper-V socket: a VmId and a ServiceId
 //                       (backends/hyperv/address.h)
-//   TcpLoopbackAddress  TCP on 127.0.0.1, for tests of the Windows backend
-//                       only: the real socket code paths without Hyper-V
 //
 // These are plain values. backends/uri.h turns every kind into and out of a
 // URI; each backend takes the kinds its platform serves and refuses the
 // others with one wording (backends/platform.h): the posix backend
 // (backends/posix/posix_address.h) takes vsock, unix, hybrid-vsock and
-// hyperkit; the winsock backend takes hvsock (and tcp in tests).
+// hyperkit; the winsock backend takes hvsock. (hvcat.exe's Wine tests
+// reach TCP loopback through a test-only parser of their own,
+// tools/hvcat/tcp_loopback_uri.h, not through Address.)
 //
 // Thread-safety: value types; thread-compatible.
 #ifndef HVSOCK_BACKENDS_ADDRESS_H_
@@ -99,24 +99,13 @@ struct HyperkitAddress {
                          const HyperkitAddress&) = default;
 };
 
-// TCP on the IPv4 loopback address, for tests only: it lets the Windows
-// backend's tests run its real socket code without Hyper-V, never to reach
-// another machine. Port 0 means any free port when listening.
-struct TcpLoopbackAddress {
-  uint16_t port = 0;
-
-  friend bool operator==(const TcpLoopbackAddress&,
-                         const TcpLoopbackAddress&) = default;
-};
-
 // Any address. A default-constructed Address is VsockAddress{} (any CID,
 // any port).
-using Address =
-    std::variant<VsockAddress, UnixAddress, HybridVsockAddress, HyperkitAddress,
-                 HvSocketAddress, TcpLoopbackAddress>;
+using Address = std::variant<VsockAddress, UnixAddress, HybridVsockAddress,
+                             HyperkitAddress, HvSocketAddress>;
 
 // The URI scheme of `address`'s kind: "vsock", "unix", "hybrid-vsock",
-// "hyperkit", "hvsock" or "tcp".
+// "hyperkit" or "hvsock".
 absl::string_view AddressScheme(const Address& address);
 
 }  // namespace hvsock

@@ -8,7 +8,7 @@
 //            guest's, so only the framed codec's in-band ShutdownWrite/Close
 //            keeps half-close.
 //   native   everything else (AF_VSOCK, Unix sockets and hyperkit pass
-//            half-close both ways; tcp:// is for tests).
+//            half-close both ways).
 //
 // The native codec stays selectable per connector or listener.
 //

@@ -15,7 +15,6 @@ TEST(DefaultCodec, NativeWhereTheTransportKeepsHalfClose) {
   EXPECT_EQ(DefaultCodecFor(VsockAddress{3, 80}), Codec::kNative);
   EXPECT_EQ(DefaultCodecFor(UnixAddress{"/a"}), Codec::kNative);
   EXPECT_EQ(DefaultCodecFor(HyperkitAddress{"/vms/0", 80}), Codec::kNative);
-  EXPECT_EQ(DefaultCodecFor(TcpLoopbackAddress{80}), Codec::kNative);
 }
 
 }  // namespace

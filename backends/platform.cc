@@ -29,9 +29,6 @@ absl::string_view KindDescription(const Address& address) {
         if constexpr (std::is_same_v<Kind, HvSocketAddress>) {
           return "a Hyper-V socket";
         }
-        if constexpr (std::is_same_v<Kind, TcpLoopbackAddress>) {
-          return "TCP loopback, for tests of the Windows backend";
-        }
       },
       address);
 }
@@ -43,15 +40,13 @@ absl::string_view PlatformName(Platform platform) {
 }
 
 Platform PlatformFor(const Address& address) {
-  return std::holds_alternative<HvSocketAddress>(address) ||
-                 std::holds_alternative<TcpLoopbackAddress>(address)
-             ? Platform::kWindows
-             : Platform::kLinux;
+  return std::holds_alternative<HvSocketAddress>(address) ? Platform::kWindows
+                                                          : Platform::kLinux;
 }
 
 absl::string_view SchemesOn(Platform platform) {
   return platform == Platform::kWindows
-             ? "hvsock:// (and tcp:// in builds for tests)"
+             ? "hvsock://"
              : "vsock://, unix://, hybrid-vsock:// and hyperkit://";
 }
 

@@ -4,7 +4,7 @@
 //
 //   Linux    (backends/posix)    vsock://, unix://, hybrid-vsock://,
 //                                hyperkit://
-//   Windows  (backends/winsock)  hvsock://, and tcp:// in builds for tests
+//   Windows  (backends/winsock)  hvsock://
 //
 // The error reads, for example on Linux:
 //   hvsock://parent/80 needs Windows (hvsock:// names a Hyper-V socket);

@@ -18,7 +18,6 @@ TEST(Platform, EachKindOfAddressHasOnePlatform) {
   EXPECT_EQ(PlatformFor(HyperkitAddress{"/vms/0", 80}), Platform::kLinux);
   EXPECT_EQ(PlatformFor(HvSocketAddress{kHvGuidParent, VsockPortGuid(80)}),
             Platform::kWindows);
-  EXPECT_EQ(PlatformFor(TcpLoopbackAddress{80}), Platform::kWindows);
 }
 
 TEST(Platform, HvsockOnLinuxSaysItNeedsWindowsAndWhatLinuxTakes) {
@@ -47,14 +46,6 @@ TEST(Platform, LinuxSchemesOnWindowsSayTheyNeedLinux) {
           NotOnThisPlatform(VsockAddress{3, 80}, Platform::kWindows).message()),
       StartsWith("vsock://3:80 needs Linux (vsock:// names an "
                  "AF_VSOCK socket)"));
-}
-
-TEST(Platform, TcpOnLinuxSaysItIsForTestsOfTheWindowsBackend) {
-  EXPECT_THAT(
-      std::string(NotOnThisPlatform(TcpLoopbackAddress{80}, Platform::kLinux)
-                      .message()),
-      StartsWith("tcp://127.0.0.1:80 needs Windows (tcp:// names TCP "
-                 "loopback, for tests of the Windows backend)"));
 }
 
 }  // namespace

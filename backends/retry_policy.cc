@@ -94,16 +94,57 @@ std::variant<absl::Status, absl::Time> ConnectRetryPolicy::AttemptFailed(
       return Annotate(
           other.ok() ? absl::UnknownError("failed without saying why") : other);
   }
+  last_words_.reset();
+  return Retryable(code, reason, retry, now);
+}
+
+std::variant<absl::Status, absl::Time> ConnectRetryPolicy::AttemptFailed(
+    ConnectFailure failure, absl::Time now, FailureWords words) {
+  if (failure == ConnectFailure::kOther ||
+      failure == ConnectFailure::kTimedOut) {
+    return AttemptFailed(failure, now);
+  }
+  bool retry = options_.retry_refused;
+  if (failure == ConnectFailure::kBacklogFull) {
+    retry = true;  // a blocking connect would have waited
+  } else {
+    ++refused_;
+  }
+  const absl::StatusCode code = failure == ConnectFailure::kNoSocketFile
+                                    ? absl::StatusCode::kNotFound
+                                    : absl::StatusCode::kUnavailable;
+  last_words_ = std::move(words);
+  return Retryable(code, std::string(last_words_->reason), retry, now);
+}
+
+std::variant<absl::Status, absl::Time> ConnectRetryPolicy::Retryable(
+    absl::StatusCode code, absl::string_view reason, bool retry,
+    absl::Time now) {
   const std::string attempts =
       attempts_ > 1 ? absl::StrCat(" (attempt ", attempts_, ")") : "";
   absl::Status why(code,
                    absl::StrCat("connect ", uri_, ": ", reason, attempts));
   if (!retry) return why;
-  if (now >= deadline_) return TimedOut(reason);
+  last_code_ = code;
+  last_reason_ = std::string(reason);
+  if (now >= deadline_) return TimeRanOut();
   if (options_.on_retry) options_.on_retry(attempts_, why);
   absl::Time retry_at = std::min(now + backoff_, deadline_);
   backoff_ = std::min(backoff_ * 2, std::max(options_.max_backoff, backoff_));
   return retry_at;
+}
+
+absl::Status ConnectRetryPolicy::TimeRanOut() const {
+  if (!last_words_.has_value()) return TimedOut(last_reason_);
+  const std::string tally =
+      absl::StrCat(attempts_, attempts_ == 1 ? " attempt" : " attempts", " in ",
+                   absl::FormatDuration(options_.timeout));
+  return absl::Status(
+      last_code_,
+      absl::StrCat("connect ", uri_, ": ",
+                   last_words_->exhausted
+                       ? last_words_->exhausted(tally)
+                       : absl::StrCat(last_reason_, " (", tally, ")")));
 }
 
 absl::Status ConnectRetryPolicy::Annotate(const absl::Status& status) const {

@@ -32,10 +32,20 @@
 // the connect as timed out, naming the attempts and the last reason. Every
 // status starts with "connect <uri>: ", the same words on every platform.
 //
+// A transport with its own words for a retryable failure (the hybrid vsock
+// connector: "nothing listens on the VMM socket ...", the VMM's refusal)
+// passes them as FailureWords: they replace the policy's reason in the
+// attempt's status and on_retry, and once time runs out the final status
+// keeps that failure's code (not DeadlineExceeded) and says what the words
+// say with the tally "<N> attempts in <timeout>". The policy still decides
+// retry, backoff and deadline.
+//
 // Thread-compatible.
 #ifndef HVSOCK_BACKENDS_RETRY_POLICY_H_
 #define HVSOCK_BACKENDS_RETRY_POLICY_H_
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -57,6 +67,15 @@ enum class ConnectFailure {
   kOther,
 };
 
+// A transport's own words for a retryable failure (see above).
+struct FailureWords {
+  // What failed, e.g. "nothing listens on the VMM socket /run/v.sock".
+  std::string reason;
+  // The final words once the connect's time has run out, given the tally
+  // ("3 attempts in 300ms"). Unset: "<reason> (<tally>)".
+  std::function<std::string(absl::string_view tally)> exhausted;
+};
+
 class ConnectRetryPolicy {
  public:
   // Fails with InvalidArgument, naming `uri`, for a timeout that is not
@@ -66,6 +85,7 @@ class ConnectRetryPolicy {
       std::string uri, const ConnectOptions& options, absl::Time now);
 
   const std::string& uri() const { return uri_; }
+  absl::Duration timeout() const { return options_.timeout; }
   absl::Time deadline() const { return deadline_; }
   int attempts() const { return attempts_; }
 
@@ -83,6 +103,16 @@ class ConnectRetryPolicy {
   std::variant<absl::Status, absl::Time> AttemptFailed(
       ConnectFailure failure, absl::Time now,
       const absl::Status& other = absl::OkStatus());
+  // The same, for a retryable failure said in the transport's `words`
+  // (kOther and kTimedOut have no such words: they are ignored there).
+  std::variant<absl::Status, absl::Time> AttemptFailed(ConnectFailure failure,
+                                                       absl::Time now,
+                                                       FailureWords words);
+
+  // The connect's final status when its time has run out between attempts
+  // (a backoff reached the deadline): timed out, in the words of the last
+  // retried failure.
+  absl::Status TimeRanOut() const;
 
   // A status from outside the policy (socket creation, the loop), with
   // "connect <uri>: " in front.
@@ -92,6 +122,11 @@ class ConnectRetryPolicy {
   ConnectRetryPolicy(std::string uri, const ConnectOptions& options,
                      absl::Time now);
   absl::Status TimedOut(absl::string_view last_reason) const;
+  // The status of a retryable failure with code `code` and reason
+  // `reason`, and the time of the next attempt if it is retried.
+  std::variant<absl::Status, absl::Time> Retryable(absl::StatusCode code,
+                                                   absl::string_view reason,
+                                                   bool retry, absl::Time now);
 
   std::string uri_;
   ConnectOptions options_;
@@ -99,6 +134,10 @@ class ConnectRetryPolicy {
   absl::Duration backoff_;
   int attempts_ = 0;
   int refused_ = 0;
+  // The last retried failure, for the final status once time runs out.
+  std::string last_reason_;
+  absl::StatusCode last_code_ = absl::StatusCode::kOk;
+  std::optional<FailureWords> last_words_;
 };
 
 }  // namespace hvsock

@@ -5,6 +5,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -237,6 +238,68 @@ TEST(ConnectRetryPolicy, AnnotatePutsTheUriInFront) {
       policy.Annotate(absl::ResourceExhaustedError("out of sockets"));
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(status.message(), "connect vsock://3:1234: out of sockets");
+}
+
+TEST(ConnectRetryPolicy,
+     ATransportsOwnWordsAreUsedForRetriesAndTheFinalStatus) {
+  ConnectOptions options = Retrying(absl::Milliseconds(100));
+  std::vector<std::string> retried;
+  options.on_retry = [&](int, const absl::Status& why) {
+    retried.push_back(std::string(why.message()));
+  };
+  ConnectRetryPolicy policy = MakePolicy(options);
+  policy.AttemptStarted();
+  absl::Time retry_at = RetryAt(policy.AttemptFailed(
+      ConnectFailure::kRefused, kStart, FailureWords{"the door is shut", {}}));
+  EXPECT_EQ(retry_at, kStart + absl::Milliseconds(10));
+  policy.AttemptStarted();
+  // The policy still decides: its deadline ends the connect, in the words
+  // of the failure, keeping its code and counting the attempts.
+  absl::Status status = FinalStatus(policy.AttemptFailed(
+      ConnectFailure::kNoSocketFile, kStart + absl::Milliseconds(100),
+      FailureWords{"no door at all", {}}));
+  EXPECT_THAT(retried, ElementsAre("connect vsock://3:1234: the door is shut"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(),
+            "connect vsock://3:1234: no door at all (2 attempts in 100ms)");
+}
+
+TEST(ConnectRetryPolicy, ATransportCanSayHowItsTimeRanOut) {
+  ConnectRetryPolicy policy = MakePolicy(Retrying(absl::Milliseconds(100)));
+  policy.AttemptStarted();
+  FailureWords words{"refused", [](absl::string_view tally) {
+                       return absl::StrCat("refused (by the host; ", tally,
+                                           ")");
+                     }};
+  absl::Time retry_at = RetryAt(policy.AttemptFailed(
+      ConnectFailure::kRefused, kStart + absl::Milliseconds(95), words));
+  // The backoff reaches the deadline: the time ran out between attempts.
+  EXPECT_EQ(retry_at, kStart + absl::Milliseconds(100));
+  absl::Status status = policy.TimeRanOut();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(status.message(),
+            "connect vsock://3:1234: refused (by the host; 1 attempt in "
+            "100ms)");
+}
+
+TEST(ConnectRetryPolicy, ATransportsWordsAreNotRetriedWithoutRetryRefused) {
+  ConnectOptions options = Retrying();
+  options.retry_refused = false;
+  ConnectRetryPolicy policy = MakePolicy(options);
+  policy.AttemptStarted();
+  absl::Status status = FinalStatus(policy.AttemptFailed(
+      ConnectFailure::kRefused, kStart, FailureWords{"the door is shut", {}}));
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(status.message(), "connect vsock://3:1234: the door is shut");
+}
+
+TEST(ConnectRetryPolicy, TimeRanOutWithoutATransportsWordsIsATimeout) {
+  ConnectRetryPolicy policy = MakePolicy(Retrying(absl::Milliseconds(100)));
+  policy.AttemptStarted();
+  RetryAt(policy.AttemptFailed(ConnectFailure::kRefused, kStart));
+  absl::Status status = policy.TimeRanOut();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(status.message(), HasSubstr("the last: connection refused"));
 }
 
 }  // namespace

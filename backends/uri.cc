@@ -203,45 +203,6 @@ absl::StatusOr<Address> ParseHvsock(absl::string_view uri,
   return HvSocketAddress{*vm_id, *service_id};
 }
 
-// ── tcp:// (tests of the Windows backend) ───────────────────────────────
-
-constexpr absl::string_view kTcpLoopbackHost = "127.0.0.1";
-
-absl::StatusOr<Address> ParseTcpLoopback(absl::string_view uri,
-                                         const UriParts& parts) {
-  absl::string_view authority = parts.authority;
-  size_t colon = authority.rfind(':');
-  absl::string_view host =
-      colon == absl::string_view::npos ? authority : authority.substr(0, colon);
-  if (host != kTcpLoopbackHost) {
-    return UriError(uri, parts.authority_column,
-                    absl::StrCat("expected the loopback address 127.0.0.1, "
-                                 "found ",
-                                 QuotedUriText(host),
-                                 " (tcp:// URIs are for tests and name only "
-                                 "tcp://127.0.0.1:PORT)"));
-  }
-  size_t port_column = parts.authority_column + host.size() + 1;
-  if (colon == absl::string_view::npos || colon + 1 == authority.size()) {
-    return UriError(uri, port_column - (colon == absl::string_view::npos),
-                    "missing port after 127.0.0.1 (tcp://127.0.0.1:PORT)");
-  }
-  absl::string_view port_text = authority.substr(colon + 1);
-  absl::StatusOr<uint32_t> port =
-      ParseUriNumber(uri, port_text, port_column, "port");
-  if (!port.ok()) return port.status();
-  if (*port > 0xFFFF) {
-    return UriError(uri, port_column,
-                    absl::StrCat("TCP port ", QuotedUriText(port_text),
-                                 " is out of range (0 to 65535)"));
-  }
-  if (!parts.path.empty() && parts.path != "/") {
-    return UriError(uri, parts.path_column,
-                    "unexpected path after the port (tcp://127.0.0.1:PORT)");
-  }
-  return TcpLoopbackAddress{static_cast<uint16_t>(*port)};
-}
-
 // ── Formatting, one overload per kind ───────────────────────────────────
 
 std::string Format(const HybridVsockAddress& address) {
@@ -279,10 +240,6 @@ std::string Format(const HvSocketAddress& address) {
                       FormatHvServiceId(address.service_id));
 }
 
-std::string Format(const TcpLoopbackAddress& address) {
-  return absl::StrCat("tcp://", kTcpLoopbackHost, ":", address.port);
-}
-
 }  // namespace
 
 absl::StatusOr<Address> ParseAddressUri(absl::string_view uri) {
@@ -295,11 +252,10 @@ absl::StatusOr<Address> ParseAddressUri(absl::string_view uri) {
   if (parts->scheme == "unix") return ParseUnix(uri, *parts);
   if (parts->scheme == "hybrid-vsock") return ParseHybridVsock(uri, *parts);
   if (parts->scheme == "hvsock") return ParseHvsock(uri, *parts);
-  if (parts->scheme == "tcp") return ParseTcpLoopback(uri, *parts);
   return UriError(uri, 1,
                   absl::StrCat("unknown scheme ", QuotedUriText(parts->scheme),
                                " (expected vsock, unix, hybrid-vsock, "
-                               "hyperkit, hvsock or tcp)"));
+                               "hyperkit or hvsock)"));
 }
 
 std::string FormatAddressUri(const Address& address) {

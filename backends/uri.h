@@ -21,8 +21,6 @@
 //                             keyword (parent, loopback, ...), SERVICEID a
 //                             GUID or a vsock port number
 //                             (backends/hyperv/id_text.h)
-//   tcp://127.0.0.1:PORT      TCP loopback, for tests of the Windows
-//                             backend only; PORT 0 to 65535
 //
 // Which platform serves which scheme: backends/platform.h.
 //
@@ -30,7 +28,7 @@
 // round-trips: ParseAddressUri(FormatAddressUri(a)) == a for every address
 // ParseAddressUri returns. (An unnamed Unix socket formats as "unix://" and
 // a relative path as "unix:relative/path": readable in messages, rejected by
-// the parser.) A trailing "/" after a vsock or tcp port is accepted and
+// the parser.) A trailing "/" after a vsock port is accepted and
 // ignored. Queries (but hyperkit's ?cid=), fragments and user information
 // are rejected.
 //

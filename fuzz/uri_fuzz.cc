@@ -1,5 +1,6 @@
 // Fuzz target: the one address URI parser, every scheme (vsock://, unix://,
-// hybrid-vsock://, hyperkit://, hvsock://, tcp://).
+// hybrid-vsock://, hyperkit://, hvsock://; tcp:// is an unknown scheme
+// here, hvcat.exe's test-only tools/hvcat/tcp_loopback_uri.h).
 //
 // Whatever the text, the parser either fails with InvalidArgument and a
 // message that locates the problem inside the text or just past it ("at

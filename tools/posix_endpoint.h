@@ -2,7 +2,7 @@
 // Address (backends/address.h) parsed from one URI and narrowed to what the
 // posix backend reaches (backends/posix/posix_address.h): vsock://,
 // unix://, hybrid-vsock:// and hyperkit://. Another platform's URI
-// (hvsock://, tcp://) fails with the one "needs Windows" wording of
+// (hvsock://) fails with the one "needs Windows" wording of
 // backends/platform.h. The default protocol per address is
 // backends/default_codec.h's.
 //

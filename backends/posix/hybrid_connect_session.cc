@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -17,44 +16,30 @@ namespace {
 // stream bytes after the OK line stay there for the flow.
 constexpr size_t kReplyPeekSize = ConnectHandshake::kMaxReplyBytes;
 
-bool IsHybridVsock(const VmmSocketAddress& address) {
-  return std::holds_alternative<HybridVsockAddress>(address);
-}
-
 }  // namespace
 
 absl::StatusOr<VmmConnectSession> VmmConnectSession::Create(
     const VmmSocketAddress& address, const ConnectOptions& options,
     absl::Time now) {
-  std::string uri = FormatVmmSocketUri(address);
-  if (options.timeout <= absl::ZeroDuration() ||
-      options.timeout == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("connect ", uri,
-                     ": the timeout must be positive and "
-                     "finite (got ",
-                     absl::FormatDuration(options.timeout), ")"));
-  }
+  absl::StatusOr<ConnectRetryPolicy> policy =
+      ConnectRetryPolicy::Create(FormatVmmSocketUri(address), options, now);
+  if (!policy.ok()) return policy.status();
   absl::StatusOr<SocketAddress> socket =
       SocketAddress::From(VmmConnectSocket(address));
   if (!socket.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("connect ", uri, ": ", socket.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connect ", policy->uri(), ": ", socket.status().message()));
   }
-  return VmmConnectSession(address, std::move(uri), *socket, options, now);
+  return VmmConnectSession(address, *std::move(policy), *socket, now);
 }
 
 VmmConnectSession::VmmConnectSession(const VmmSocketAddress& address,
-                                     std::string uri, SocketAddress socket,
-                                     const ConnectOptions& options,
-                                     absl::Time now)
+                                     ConnectRetryPolicy policy,
+                                     SocketAddress socket, absl::Time now)
     : address_(address),
-      uri_(std::move(uri)),
+      policy_(std::move(policy)),
       socket_path_(VmmConnectSocket(address).path),
       socket_(socket),
-      options_(options),
-      deadline_(now + options.timeout),
-      backoff_(std::max(options.initial_backoff, absl::Milliseconds(1))),
       retry_at_(now) {}
 
 void VmmConnectSession::Step(absl::Time now, Readiness ready) {
@@ -66,8 +51,8 @@ void VmmConnectSession::Step(absl::Time now, Readiness ready) {
           wait_ = Wait{-1, Readiness::kNone, retry_at_};
           return;
         }
-        if (attempts_ > 0 && now >= deadline_) {
-          GiveUp();
+        if (policy_.attempts() > 0 && now >= policy_.deadline()) {
+          Finish(policy_.TimeRanOut());
           return;
         }
         StartAttempt(now);
@@ -82,15 +67,14 @@ void VmmConnectSession::Step(absl::Time now, Readiness ready) {
           }
           break;
         }
-        if (now >= deadline_) {
+        if (now >= policy_.deadline()) {
           Retire();
-          Finish(absl::DeadlineExceededError(
-              absl::StrCat("connect ", uri_, ": timed out after ",
-                           absl::FormatDuration(options_.timeout),
-                           " connecting to the VMM socket ", socket_path_)));
+          Finish(policy_.Annotate(absl::DeadlineExceededError(absl::StrCat(
+              "timed out after ", absl::FormatDuration(policy_.timeout()),
+              " connecting to the VMM socket ", socket_path_))));
           return;
         }
-        wait_ = Wait{fd_.get(), Readiness::kWritable, deadline_};
+        wait_ = Wait{fd_.get(), Readiness::kWritable, policy_.deadline()};
         return;
       case Phase::kHandshaking:
         Exchange(now);
@@ -102,13 +86,11 @@ void VmmConnectSession::Step(absl::Time now, Readiness ready) {
 }
 
 void VmmConnectSession::StartAttempt(absl::Time now) {
-  ++attempts_;
+  policy_.AttemptStarted();
   absl::StatusOr<ConnectAttempt> attempt =
-      StartConnectAttempt(socket_, now, deadline_);
+      StartConnectAttempt(socket_, now, policy_.deadline());
   if (!attempt.ok()) {
-    Finish(absl::Status(
-        attempt.status().code(),
-        absl::StrCat("connect ", uri_, ": ", attempt.status().message())));
+    Finish(policy_.Annotate(attempt.status()));
     return;
   }
   fd_ = std::move(attempt->fd);
@@ -123,11 +105,12 @@ void VmmConnectSession::StartAttempt(absl::Time now) {
 
 void VmmConnectSession::BeginHandshake(absl::Time now) {
   if (const auto* hybrid = std::get_if<HybridVsockAddress>(&address_)) {
-    handshake_ = ConnectHandshake::HybridVsock(hybrid->port, deadline_);
+    handshake_ =
+        ConnectHandshake::HybridVsock(hybrid->port, policy_.deadline());
   } else {
     const HyperkitAddress& hyperkit = std::get<HyperkitAddress>(address_);
     handshake_ = ConnectHandshake::Hyperkit(hyperkit.guest_cid, hyperkit.port,
-                                            deadline_);
+                                            policy_.deadline());
   }
   phase_ = Phase::kHandshaking;
   Exchange(now);
@@ -189,98 +172,75 @@ void VmmConnectSession::Exchange(absl::Time now) {
   wait_ = Wait{fd_.get(),
                handshake.PeekTransmit().empty() ? Readiness::kReadable
                                                 : Readiness::kWritable,
-               deadline_};
+               policy_.deadline()};
 }
 
 void VmmConnectSession::ConnectFailed(int error, absl::Time now) {
   Retire();
   switch (error) {
     case ENOENT:
-      AttemptFailed(absl::StatusCode::kNotFound,
-                    absl::StrCat("no VMM socket at ", socket_path_,
-                                 " (is the VMM running?)"),
-                    /*refusal=*/"", options_.retry_refused, now);
+      AttemptFailed(ConnectFailure::kNoSocketFile,
+                    {absl::StrCat("no VMM socket at ", socket_path_,
+                                  " (is the VMM running?)"),
+                     nullptr},
+                    now);
       return;
     case ECONNREFUSED:
       AttemptFailed(
-          absl::StatusCode::kUnavailable,
-          absl::StrCat("nothing listens on the VMM socket ", socket_path_),
-          /*refusal=*/"", options_.retry_refused, now);
+          ConnectFailure::kRefused,
+          {absl::StrCat("nothing listens on the VMM socket ", socket_path_),
+           nullptr},
+          now);
       return;
     case EAGAIN:
       AttemptFailed(
-          absl::StatusCode::kUnavailable,
-          absl::StrCat("the VMM socket ", socket_path_, " has a full backlog"),
-          /*refusal=*/"", /*retryable=*/true, now);
+          ConnectFailure::kBacklogFull,
+          {absl::StrCat("the VMM socket ", socket_path_, " has a full backlog"),
+           nullptr},
+          now);
       return;
     default:
-      Finish(PosixError(error, absl::StrCat("connect ", uri_,
-                                            ": connecting to the VMM socket ",
-                                            socket_path_)));
+      Finish(policy_.Annotate(PosixError(
+          error, absl::StrCat("connecting to the VMM socket ", socket_path_))));
   }
 }
 
 void VmmConnectSession::HandshakeEnded(absl::Time now) {
   const absl::Status error = handshake_->error();
   const std::optional<HandshakeErrorKind> kind = handshake_->error_kind();
-  const absl::string_view refusal = handshake_->refusal();
+  const std::string refusal(handshake_->refusal());  // what the VMM did
   Retire();
   if (kind == HandshakeErrorKind::kRefused) {
-    AttemptFailed(error.code(), std::string(error.message()), refusal,
-                  options_.retry_refused, now);
+    FailureWords words{std::string(error.message()), nullptr};
+    if (const auto* hybrid = std::get_if<HybridVsockAddress>(&address_)) {
+      words.exhausted = [port = hybrid->port,
+                         refusal](absl::string_view tally) {
+        return HybridVsockRefusedMessage(port,
+                                         absl::StrCat(refusal, "; ", tally));
+      };
+    }
+    AttemptFailed(ConnectFailure::kRefused, std::move(words), now);
     return;
   }
   if (kind == HandshakeErrorKind::kTimeout) {
-    Finish(absl::DeadlineExceededError(absl::StrCat(
-        "connect ", uri_, ": ", error.message(), "; the connect timeout is ",
-        absl::FormatDuration(options_.timeout))));
+    Finish(policy_.Annotate(absl::DeadlineExceededError(
+        absl::StrCat(error.message(), "; the connect timeout is ",
+                     absl::FormatDuration(policy_.timeout())))));
     return;
   }
-  Finish(absl::Status(error.code(),
-                      absl::StrCat("connect ", uri_, ": ", error.message())));
+  Finish(policy_.Annotate(error));
 }
 
-void VmmConnectSession::AttemptFailed(absl::StatusCode code, std::string reason,
-                                      absl::string_view refusal, bool retryable,
-                                      absl::Time now) {
-  last_refusal_ = refusal;
-  last_code_ = code;
-  last_reason_ = std::move(reason);
-  if (!retryable) {
-    Finish(
-        absl::Status(code, absl::StrCat("connect ", uri_, ": ", last_reason_)));
+void VmmConnectSession::AttemptFailed(ConnectFailure failure,
+                                      FailureWords words, absl::Time now) {
+  std::variant<absl::Status, absl::Time> next =
+      policy_.AttemptFailed(failure, now, std::move(words));
+  if (const absl::Status* status = std::get_if<absl::Status>(&next)) {
+    Finish(*status);
     return;
   }
-  if (now >= deadline_) {
-    GiveUp();
-    return;
-  }
-  if (options_.on_retry) {
-    options_.on_retry(
-        attempts_,
-        absl::Status(code, absl::StrCat("connect ", uri_, ": ", last_reason_)));
-  }
-  retry_at_ = std::min(now + backoff_, deadline_);
-  backoff_ = std::min(backoff_ * 2, std::max(options_.max_backoff, backoff_));
+  retry_at_ = std::get<absl::Time>(next);
   phase_ = Phase::kBackoff;
-}
-
-void VmmConnectSession::GiveUp() {
-  std::string tally =
-      absl::StrCat(attempts_, attempts_ == 1 ? " attempt" : " attempts", " in ",
-                   absl::FormatDuration(options_.timeout));
-  if (!last_refusal_.empty() && IsHybridVsock(address_)) {
-    Finish(absl::Status(
-        last_code_,
-        absl::StrCat("connect ", uri_, ": ",
-                     HybridVsockRefusedMessage(
-                         std::get<HybridVsockAddress>(address_).port,
-                         absl::StrCat(last_refusal_, "; ", tally)))));
-    return;
-  }
-  Finish(absl::Status(
-      last_code_,
-      absl::StrCat("connect ", uri_, ": ", last_reason_, " (", tally, ")")));
 }
 
 void VmmConnectSession::Finish(absl::StatusOr<VmmConnection> result) {

@@ -11,8 +11,10 @@
 // until the start of the next Step() (or its destruction), so a driver can
 // stop watching them first.
 //
-// Policy: the whole connect, retries included, ends by options.timeout.
-// Retried with exponential backoff when options.retry_refused is set: a
+// Policy (ConnectRetryPolicy, backends/retry_policy.h, in this
+// transport's words): the whole connect, retries included, ends by
+// options.timeout. Retried with exponential backoff when
+// options.retry_refused is set: a
 // missing VMM socket file, a VMM socket nothing listens on, and a
 // handshake refusal (the VMM closed the connection before OK: no listener
 // on the guest port yet). A full backlog on the VMM socket is always
@@ -35,6 +37,7 @@
 #include "backends/posix/socket_address.h"
 #include "backends/posix/socket_driver.h"
 #include "backends/posix/unique_fd.h"
+#include "backends/retry_policy.h"
 #include "core/handshake/connect_handshake.h"
 
 namespace hvsock::internal {
@@ -64,46 +67,35 @@ class VmmConnectSession {
   // hybrid_connector.h for the errors).
   absl::StatusOr<VmmConnection> TakeResult();
 
-  int attempts() const { return attempts_; }
+  int attempts() const { return policy_.attempts(); }
 
  private:
   enum class Phase { kBackoff, kConnecting, kHandshaking };
 
-  VmmConnectSession(const VmmSocketAddress& address, std::string uri,
-                    SocketAddress socket, const ConnectOptions& options,
-                    absl::Time now);
+  VmmConnectSession(const VmmSocketAddress& address, ConnectRetryPolicy policy,
+                    SocketAddress socket, absl::Time now);
 
   void StartAttempt(absl::Time now);
   void BeginHandshake(absl::Time now);
   void Exchange(absl::Time now);
   void ConnectFailed(int error, absl::Time now);
   void HandshakeEnded(absl::Time now);
-  // A failure that ends the attempt: retried (after a backoff) if
-  // `retryable`, else the connect's result. `refusal` is what the VMM did
-  // when the handshake was refused, else empty.
-  void AttemptFailed(absl::StatusCode code, std::string reason,
-                     absl::string_view refusal, bool retryable, absl::Time now);
-  void GiveUp();
+  // A failure that ends the attempt, in this transport's words: the policy
+  // retries it (after a backoff) or makes it the connect's result.
+  void AttemptFailed(ConnectFailure failure, FailureWords words,
+                     absl::Time now);
   void Finish(absl::StatusOr<VmmConnection> result);
   void Retire();  // the current socket, closed at the next Step()
 
   VmmSocketAddress address_;
-  std::string uri_;
+  ConnectRetryPolicy policy_;
   std::string socket_path_;
   SocketAddress socket_;
-  ConnectOptions options_;
-  absl::Time deadline_;
-  absl::Duration backoff_;
   Phase phase_ = Phase::kBackoff;
   absl::Time retry_at_;
-  int attempts_ = 0;
   UniqueFd fd_;
   std::vector<UniqueFd> retired_;
   std::optional<ConnectHandshake> handshake_;
-  // The last retried failure, for the final error once time is up.
-  absl::StatusCode last_code_ = absl::StatusCode::kOk;
-  std::string last_reason_;
-  absl::string_view last_refusal_;  // a handshake refusal: what the VMM did
   Wait wait_;
   std::optional<absl::StatusOr<VmmConnection>> result_;
 };

@@ -27,9 +27,6 @@ absl::StatusOr<SocketAddress> SocketAddress::From(const Address& address) {
   if (const auto* hv = std::get_if<HvSocketAddress>(&address)) {
     return HyperV(*hv);
   }
-  if (const auto* tcp = std::get_if<TcpLoopbackAddress>(&address)) {
-    return Ipv4Loopback(tcp->port);
-  }
   return NotOnThisPlatform(address, Platform::kWindows);
 }
 

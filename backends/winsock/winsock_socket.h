@@ -59,9 +59,9 @@ class UniqueSocket {
 class SocketAddress {
  public:
   SocketAddress() = default;
-  // The socket address for `address`: a Hyper-V socket (AF_HYPERV), or
-  // IPv4 loopback for the tests' tcp://. Every other kind fails with the
-  // one "needs Linux" wording of backends/platform.h.
+  // The socket address for `address`: a Hyper-V socket (AF_HYPERV). Every
+  // other kind fails with the one "needs Linux" wording of
+  // backends/platform.h.
   static absl::StatusOr<SocketAddress> From(const Address& address);
   // A Hyper-V address (AF_HYPERV).
   static SocketAddress HyperV(const HvSocketAddress& address);

@@ -1,8 +1,9 @@
 // hvcat's Windows hooks (platform.h): a completion port and WinsockFlow
 // (backends/winsock). URIs: hvsock://VMID/SERVICEID, and tcp://127.0.0.1:PORT
 // in builds made for tests (HVSOCK_HVCAT_TCP_FOR_TESTS; CMake option
-// HVSOCK_HVCAT_TCP). The standard streams are std_streams_windows.h: one
-// thread each, waking the loop.
+// HVSOCK_HVCAT_TCP), parsed by the test-only tcp_loopback_uri.h before
+// other URIs go to ParseAddressUri. The standard streams are
+// std_streams_windows.h: one thread each, waking the loop.
 
 // winsock2.h must come before windows.h.
 // <winsock2.h> comes before <windows.h>, in a block of its own.
@@ -18,7 +19,6 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <variant>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -37,6 +37,9 @@
 #include "tools/hvcat/exit.h"
 #include "tools/hvcat/platform.h"
 #include "tools/hvcat/std_streams_windows.h"
+#ifdef HVSOCK_HVCAT_TCP_FOR_TESTS
+#include "tools/hvcat/tcp_loopback_uri.h"
+#endif
 
 namespace hvsock::hvcat {
 namespace {
@@ -68,21 +71,21 @@ struct Endpoint {
 };
 
 // The address `uri` names, if hvcat.exe can use it: hvsock://, and tcp://
-// (loopback only) in builds for tests.
+// (loopback only, native codec) in builds for tests.
 absl::StatusOr<Endpoint> ParseEndpoint(absl::string_view uri) {
+#ifdef HVSOCK_HVCAT_TCP_FOR_TESTS
+  if (HasTcpScheme(uri)) {
+    absl::StatusOr<uint16_t> port = ParseTcpLoopbackUri(uri);
+    if (!port.ok()) return port.status();
+    return Endpoint{SocketAddress::Ipv4Loopback(*port), Codec::kNative,
+                    *port == 0};
+  }
+#endif
   absl::StatusOr<Address> address = ParseAddressUri(uri);
   if (!address.ok()) return address.status();
-  const auto* tcp = std::get_if<TcpLoopbackAddress>(&*address);
-  if (tcp != nullptr && !kTcpForTests) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        uri,
-        ": tcp:// is for tests only and this hvcat was built without it "
-        "(expected hvsock://VMID/SERVICEID)"));
-  }
   absl::StatusOr<SocketAddress> socket_address = SocketAddress::From(*address);
   if (!socket_address.ok()) return socket_address.status();
-  return Endpoint{*socket_address, DefaultCodecFor(*address),
-                  tcp != nullptr && tcp->port == 0};
+  return Endpoint{*socket_address, DefaultCodecFor(*address), false};
 }
 
 absl::StatusOr<UniqueSocket> AcceptOne(IocpLoop& loop,
