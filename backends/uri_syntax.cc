@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/escaped_text.h"
 
 namespace hvsock {
 namespace {
@@ -20,17 +21,7 @@ int HexValue(char c) {
 
 std::string QuotedUriText(absl::string_view text) {
   std::string out = "\"";
-  for (size_t i = 0; i < text.size() && i < kMaxShownUriBytes; ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7f) {
-      absl::StrAppendFormat(&out, "\\x%02x", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
+  out += EscapedText(text.substr(0, kMaxShownUriBytes));
   if (text.size() > kMaxShownUriBytes) out += "...";
   out += '"';
   return out;

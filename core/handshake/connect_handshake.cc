@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/escaped_text.h"
 
 namespace hvsock {
 namespace {
@@ -235,17 +236,7 @@ std::string ConnectHandshake::Subject() const {
 
 std::string ConnectHandshake::Quoted() const {
   std::string out = "\"";
-  for (size_t i = 0; i < line_size_; ++i) {
-    unsigned char c = static_cast<unsigned char>(line_[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7f) {
-      absl::StrAppendFormat(&out, "\\x%02x", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
+  out += EscapedText(absl::string_view(line_, line_size_));
   if (line_ended_) out += "\\n";
   out += '"';
   return out;
