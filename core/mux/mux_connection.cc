@@ -509,7 +509,7 @@ bool MuxConnection::ScheduleData() {
         static_cast<size_t>(std::min<uint64_t>(credit, options_.quantum));
     // Enough spans to reach past what earlier frames scheduled and still
     // fill a frame of Cord-sized (4 KiB) chunks.
-    absl::string_view spans[4 * std::size(OutFrame{}.payload)];
+    absl::string_view spans[4 * OutFrame::kMaxPayloadSpans];
     const size_t count = channel->flow_.PeekTransmit(absl::MakeSpan(spans));
     size_t skip = channel->scheduled_ - channel->transmitted_;
     OutFrame frame;
