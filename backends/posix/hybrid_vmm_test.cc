@@ -22,6 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/fake_vmm.h"
+#include "testing/scripted_app.h"
 
 namespace hvsock {
 namespace {
@@ -123,20 +124,16 @@ class HybridVmmTest : public UnixSocketTestBase {
   }
 
   static void OnGuestEvent(GuestSide& guest, FlowHandle& flow) {
-    while (!guest.eof) {
-      absl::StatusOr<ReadResult> read = flow.Read();
-      if (!read.ok()) {
-        guest.error = read.status();
-        break;
-      }
-      if (read->would_block()) break;
-      if (read->is_eof()) {
+    if (!guest.eof) {
+      absl::StatusOr<ReadResult> end = testing::ReadUntilBlocked(
+          flow, [&](absl::Cord data) { guest.request += std::string(data); });
+      if (!end.ok()) {
+        guest.error = end.status();
+      } else if (end->is_eof()) {
         guest.eof = true;
         (void)flow.Write(absl::StrCat("response:", guest.request));
         (void)flow.Close();
-        break;
       }
-      guest.request += std::string(read->data());
     }
     if (flow.flow().IsFinished() && !guest.finished) {
       guest.finished = true;
@@ -167,18 +164,14 @@ class HybridVmmTest : public UnixSocketTestBase {
   }
 
   static void OnHostEvent(HostSide& host, FlowHandle& flow) {
-    while (!host.eof) {
-      absl::StatusOr<ReadResult> read = flow.Read();
-      if (!read.ok()) {
-        host.error = read.status();
-        break;
-      }
-      if (read->would_block()) break;
-      if (read->is_eof()) {
+    if (!host.eof) {
+      absl::StatusOr<ReadResult> end = testing::ReadUntilBlocked(
+          flow, [&](absl::Cord data) { host.response += std::string(data); });
+      if (!end.ok()) {
+        host.error = end.status();
+      } else if (end->is_eof()) {
         host.eof = true;
-        break;
       }
-      host.response += std::string(read->data());
     }
     if (flow.flow().IsFinished() && !host.finished) {
       host.finished = true;
