@@ -10,8 +10,9 @@
 
 namespace hvsock {
 
-MuxSocketDriver::MuxSocketDriver(MuxConnection& mux, UniqueFd fd)
-    : mux_(mux), fd_(std::move(fd)) {
+MuxSocketDriver::MuxSocketDriver(MuxConnection& mux, UniqueFd fd,
+                                 ReadinessReports reports)
+    : mux_(mux), fd_(std::move(fd)), reports_(reports) {
   if (fd_.valid()) {
     int flags = ::fcntl(fd_.get(), F_GETFL);
     if (flags >= 0 && (flags & O_NONBLOCK) == 0) {
@@ -98,6 +99,7 @@ void MuxSocketDriver::Receive() {
     absl::Span<char> spaces[3];
     const size_t count = mux_.ReceiveSpaces(absl::MakeSpan(spaces));
     struct iovec iov[3];
+    const size_t budget_before = budget;
     size_t room = budget;
     int used = 0;
     for (size_t i = 0; i < count && room > 0; ++i) {
@@ -112,6 +114,11 @@ void MuxSocketDriver::Receive() {
       ++stats_.reads;
       budget -= std::min(budget, static_cast<size_t>(n));
       mux_.CommitReceived(static_cast<size_t>(n));
+      if (reports_ == ReadinessReports::kLevel &&
+          static_cast<size_t>(n) < budget_before - room) {
+        readable_ = false;  // drained for now; the loop reports the rest
+        return;
+      }
       continue;
     }
     mux_.CommitReceived(0);

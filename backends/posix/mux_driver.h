@@ -17,6 +17,14 @@
 // Call Drive(now) after application commands on the connection's channels
 // (Write, Close, Read, Abort, Accept, Open): it sends what they queued.
 //
+// Readiness may be level- or edge-triggered (socket_driver.h). With edge
+// triggering the driver reads until EAGAIN: a short read does not prove the
+// socket drained (EOF may wait behind the bytes, and gets no new edge). A
+// loop that reports readiness level-triggered says so (kLevel); then a read
+// that fills less than the space offered ends the attempt, since whatever
+// came after it is reported again, and a bulk stream saves a failed read
+// per wake-up.
+//
 // Memory: a few bytes beyond the connection. Thread-compatible.
 #ifndef HVSOCK_BACKENDS_POSIX_MUX_DRIVER_H_
 #define HVSOCK_BACKENDS_POSIX_MUX_DRIVER_H_
@@ -37,8 +45,11 @@ class MuxSocketDriver {
   static constexpr size_t kMaxIov = 256;
   static constexpr size_t kReadBudget = 256 * 1024;
 
+  enum class ReadinessReports { kEdge, kLevel };
+
   // `mux` must outlive the driver; `fd` is made non-blocking if it is not.
-  MuxSocketDriver(MuxConnection& mux, UniqueFd fd);
+  MuxSocketDriver(MuxConnection& mux, UniqueFd fd,
+                  ReadinessReports reports = ReadinessReports::kEdge);
   MuxSocketDriver(const MuxSocketDriver&) = delete;
   MuxSocketDriver& operator=(const MuxSocketDriver&) = delete;
 
@@ -61,6 +72,7 @@ class MuxSocketDriver {
   MuxConnection& mux_;
   UniqueFd fd_;
   SocketDriverStats stats_;
+  const ReadinessReports reports_;
   bool readable_ = true;
   bool writable_ = true;
   bool budget_spent_ = false;

@@ -1,6 +1,9 @@
 // A multiplexer connection over a real AF_UNIX socket pair, run by the
 // reference EventLoop: many channels opened from both ends, bytes verified
 // both ways, half-close, and the transport's end failing what is unfinished.
+#include <sys/socket.h>
+
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -8,9 +11,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/posix/event_loop.h"
+#include "backends/posix/mux_driver.h"
 #include "backends/posix/mux_loop.h"
 #include "backends/posix/test_sockets.h"
 #include "core/flow_error.h"
+#include "core/mux/mux_preamble.h"
 #include "gtest/gtest.h"
 #include "testing/pattern.h"
 #include "testing/scripted_app.h"
@@ -166,6 +171,45 @@ TEST(MuxOverSocketPair, NotAMultiplexerOnTheOtherEndIsReported) {
       loop->RunUntil([&] { return a->closed(); }, absl::Seconds(10)).ok());
   EXPECT_NE(a->mux().error().message().find("not a multiplexer"),
             std::string::npos);
+}
+
+// A peer that sends its whole preamble and then half-closes: the bytes and
+// the EOF behind them are both waiting before the driver's first read.
+struct PreambleThenEofPeer {
+  PreambleThenEofPeer() {
+    const std::string preamble = absl::StrCat(kMuxMagic, std::string(2, '\0'));
+    EXPECT_EQ(::write(fds[1].get(), preamble.data(), preamble.size()),
+              static_cast<ssize_t>(preamble.size()));
+    EXPECT_EQ(::shutdown(fds[1].get(), SHUT_WR), 0);
+  }
+  std::array<UniqueFd, 2> fds = SocketPair();
+};
+
+// Edge-triggered readiness reports bytes once: the driver reads until EAGAIN
+// or EOF, so the EOF queued behind the preamble is seen in the same pass.
+TEST(MuxSocketDriver, EdgeTriggeredReadsPastAShortReadToTheEof) {
+  PreambleThenEofPeer peer;
+  auto mux = MuxConnection::Create(MuxOptions()).value();
+  MuxSocketDriver driver(*mux, std::move(peer.fds[0]));
+  driver.Drive(absl::Now(), Readiness::kReadable);
+  EXPECT_EQ(driver.stats().reads, 1u);
+  EXPECT_TRUE(mux->IsFinished());  // the transport ended
+}
+
+// Level-triggered readiness reports what is left again: a short read ends
+// the pass (no failed read), and the EOF is seen on the next report.
+TEST(MuxSocketDriver, LevelTriggeredStopsAtAShortReadAndSeesTheEofNextTime) {
+  PreambleThenEofPeer peer;
+  auto mux = MuxConnection::Create(MuxOptions()).value();
+  MuxSocketDriver driver(*mux, std::move(peer.fds[0]),
+                         MuxSocketDriver::ReadinessReports::kLevel);
+  driver.Drive(absl::Now(), Readiness::kReadable);
+  EXPECT_EQ(driver.stats().reads, 1u);
+  EXPECT_FALSE(mux->IsFinished());
+  EXPECT_TRUE(Any(driver.interest() & Readiness::kReadable));
+  driver.Drive(absl::Now(), Readiness::kReadable);  // still readable: EOF
+  EXPECT_TRUE(mux->IsFinished());
+  EXPECT_EQ(driver.stats().would_block, 0u);
 }
 
 }  // namespace

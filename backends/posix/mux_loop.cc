@@ -24,7 +24,9 @@ LoopMux::LoopMux(EventLoop& loop, std::unique_ptr<MuxConnection> mux,
                  UniqueFd fd, NewsCallback on_news)
     : loop_(loop),
       mux_(std::move(mux)),
-      driver_(std::make_unique<MuxSocketDriver>(*mux_, std::move(fd))),
+      // FdWatch is level-triggered.
+      driver_(std::make_unique<MuxSocketDriver>(
+          *mux_, std::move(fd), MuxSocketDriver::ReadinessReports::kLevel)),
       on_news_(std::move(on_news)) {}
 
 LoopMux::~LoopMux() {

@@ -505,8 +505,11 @@ bool MuxConnection::ScheduleData() {
       continue;
     }
     const uint64_t credit = channel->peer_window_ - channel->scheduled_;
-    size_t limit =
-        static_cast<size_t>(std::min<uint64_t>(credit, options_.quantum));
+    // The quantum shares the transport among channels that wait for a
+    // turn; a channel alone in the ready list has nobody to share with and
+    // sends what its credit allows (up to a batch), in fewer frames.
+    const uint64_t turn = ready_.empty() ? kTransmitBatch : options_.quantum;
+    size_t limit = static_cast<size_t>(std::min<uint64_t>(credit, turn));
     // Enough spans to reach past what earlier frames scheduled and still
     // fill a frame of Cord-sized (4 KiB) chunks.
     absl::string_view spans[4 * OutFrame::kMaxPayloadSpans];
@@ -732,6 +735,10 @@ void MuxConnection::CommitReceived(size_t n) {
     channel->flow_.ReleaseReceiveSpace();
     Touch(channel);
     MaybeDestroy(channel);
+  } else {
+    // Readable before the payload ends: a large frame reaches the
+    // application (and its credit comes back) as it arrives.
+    Notify(channel);
   }
   // The next header's bytes, read after the payload's end.
   if (n > to_channel) {

@@ -185,7 +185,7 @@ class MuxConnection {
     uint64_t serial = 0;      // Data: the channel whose flow owns the payload
     size_t payload_spans = 0;
     // A quantum's worth of a Cord's 4 KiB chunks.
-    static constexpr size_t kMaxPayloadSpans = 16;
+    static constexpr size_t kMaxPayloadSpans = 64;
     absl::string_view payload[kMaxPayloadSpans];
     size_t payload_length = 0;
     absl::string_view header() const {
