@@ -378,11 +378,14 @@ absl::Status Flow::CheckWritable() {
   }
   if (send_.payload_bytes() >= options_.send_limit) {
     write_blocked_ = true;
-    return FlowError(
-        FlowErrorKind::kWouldBlock,
-        absl::StrFormat("send queue holds %u bytes (limit %u); wait for "
-                        "FlowEvent::kWritable",
-                        send_.payload_bytes(), options_.send_limit));
+    // Backpressure is the everyday answer to a bulk writer: one shared
+    // status (copying it takes a reference), not a new message each time.
+    static const absl::Status* const kSendQueueFull =
+        new absl::Status(FlowError(FlowErrorKind::kWouldBlock,
+                                   "the send queue is at its limit "
+                                   "(FlowOptions::send_limit); wait for "
+                                   "FlowEvent::kWritable"));
+    return *kSendQueueFull;
   }
   return absl::OkStatus();
 }
@@ -432,9 +435,9 @@ absl::StatusOr<ReadResult> Flow::Read(size_t max_bytes) {
 
 // ── Outputs ────────────────────────────────────────────────────────────
 
-size_t Flow::PeekTransmit(absl::Span<absl::string_view> out) {
+size_t Flow::PeekTransmit(absl::Span<absl::string_view> out, size_t skip) {
   if (IsFinished()) return 0;
-  return send_.Peek(out);
+  return send_.Peek(out, skip);
 }
 
 void Flow::ConsumeTransmitted(size_t n) {

@@ -248,8 +248,9 @@ class Flow {
   }
 
   // ── Outputs ──────────────────────────────────────────────────────────
-  // Fills `out` with the next bytes to transmit; returns the count used.
-  size_t PeekTransmit(absl::Span<absl::string_view> out);
+  // Fills `out` with the next bytes to transmit, after the first `skip` of
+  // them (already handed out and not yet consumed); returns the count used.
+  size_t PeekTransmit(absl::Span<absl::string_view> out, size_t skip = 0);
   // `n` bytes of what PeekTransmit exposed have been sent (any boundary).
   void ConsumeTransmitted(size_t n);
   bool HasTransmit() const;

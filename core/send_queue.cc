@@ -226,13 +226,18 @@ size_t SendQueue::PeekNode(Node& node, size_t from,
   return filled;
 }
 
-size_t SendQueue::Peek(absl::Span<absl::string_view> out) {
+size_t SendQueue::Peek(absl::Span<absl::string_view> out, size_t skip) {
   size_t filled = 0;
   size_t from = front_offset_;
   for (Node& node : nodes_) {
     if (filled == out.size()) break;
     Seal(node);
-    filled += PeekNode(node, from, out.subspan(filled));
+    if (skip >= node.wire - from) {
+      skip -= node.wire - from;
+    } else {
+      filled += PeekNode(node, from + skip, out.subspan(filled));
+      skip = 0;
+    }
     from = 0;
   }
   return filled;

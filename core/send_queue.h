@@ -69,9 +69,11 @@ class SendQueue {
   void AppendClose();
 
   // Fills `out` with spans covering the next unsent wire bytes, in order,
-  // and returns how many it filled. Spans stay valid until their bytes are
-  // consumed (or the queue is cleared).
-  size_t Peek(absl::Span<absl::string_view> out);
+  // after the first `skip` of them, and returns how many it filled. Spans
+  // stay valid until their bytes are consumed (or the queue is cleared).
+  // (A sender with bytes handed out but not yet consumed skips them rather
+  // than peeking them again: the multiplexer, which schedules frames ahead.)
+  size_t Peek(absl::Span<absl::string_view> out, size_t skip = 0);
 
   // Marks `n` wire bytes as sent. `n` must not exceed sealed_bytes().
   struct Consumed {

@@ -184,5 +184,36 @@ TEST(SendQueue, TheEndLeavesAfterCoalescedBytes) {
   EXPECT_TRUE(queue.AtEnd());
 }
 
+// Skipping the bytes already handed out gives the same wire as peeking
+// everything and cutting them off, at any skip, in both codecs.
+TEST(SendQueue, PeekingAfterASkipMatchesPeekingEverything) {
+  for (Codec codec : {Codec::kNative, Codec::kFramed}) {
+    SendQueue queue(codec, kDefaultMaxSendFrame);
+    queue.AppendCopy(Pattern(300, 1));  // coalesced
+    queue.Append(absl::Cord(Pattern(20000, 2)));
+    queue.AppendCopy(Pattern(100, 3));
+    queue.AppendEnd();
+    std::vector<absl::string_view> all(64);
+    all.resize(queue.Peek(absl::MakeSpan(all)));
+    std::string everything;
+    for (absl::string_view span : all) {
+      everything.append(span.data(), span.size());
+    }
+    ASSERT_EQ(everything.size(), queue.wire_bytes());
+    for (size_t skip :
+         {size_t{0}, size_t{1}, size_t{299}, size_t{300}, size_t{4000},
+          everything.size() - 1, everything.size(), everything.size() + 5}) {
+      std::vector<absl::string_view> spans(64);
+      spans.resize(queue.Peek(absl::MakeSpan(spans), skip));
+      std::string after;
+      for (absl::string_view span : spans) {
+        after.append(span.data(), span.size());
+      }
+      EXPECT_EQ(after, everything.substr(std::min(skip, everything.size())))
+          << "skip " << skip << " codec " << static_cast<int>(codec);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hvsock

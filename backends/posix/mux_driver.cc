@@ -49,18 +49,16 @@ void MuxSocketDriver::Drive(absl::Time now, Readiness ready) {
 
 void MuxSocketDriver::Send() {
   while (writable_ && !mux_.IsFinished()) {
-    absl::string_view spans[kMaxIov];
-    const size_t count = mux_.PeekTransmit(absl::MakeSpan(spans));
+    const size_t count = mux_.PeekTransmit(absl::MakeSpan(spans_));
     if (count == 0) return;
-    iovec iov[kMaxIov];
     size_t offered = 0;
     for (size_t i = 0; i < count; ++i) {
-      iov[i].iov_base = const_cast<char*>(spans[i].data());
-      iov[i].iov_len = spans[i].size();
-      offered += spans[i].size();
+      iov_[i].iov_base = const_cast<char*>(spans_[i].data());
+      iov_[i].iov_len = spans_[i].size();
+      offered += spans_[i].size();
     }
     msghdr message{};
-    message.msg_iov = iov;
+    message.msg_iov = iov_;
     message.msg_iovlen = count;
     const ssize_t sent =
         ::sendmsg(fd_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);

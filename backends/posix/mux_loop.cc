@@ -43,13 +43,16 @@ void LoopMux::Kick() {
 }
 
 void LoopMux::OnReady(Readiness ready) {
-  driver_->Drive(loop_.Now(), ready);
+  // One reading of the clock for the whole pass: it lasts microseconds, and
+  // a deadline noticed that much late does no harm.
+  const absl::Time now = loop_.Now();
+  driver_->Drive(now, ready);
   const bool failed = driver_->transport_finished();
   // The application's reaction (writes, closes) leaves now; IO may raise
   // more news (a close completing when its Shutdown leaves): tell it too.
   for (int round = 0; round < 4; ++round) {
     if (on_news_) on_news_(*this);
-    driver_->Drive(loop_.Now());
+    driver_->Drive(now);
     if (!mux_->HasChannelNews()) break;
   }
   if (failed || driver_->transport_finished()) {

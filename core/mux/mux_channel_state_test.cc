@@ -1,5 +1,6 @@
 #include "core/mux/mux_channel_state.h"
 
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -31,6 +32,29 @@ TEST(MuxChannelState, TableHasOneTransitionPerStateAndInput) {
   for (const MuxChannelTransition& t : MuxChannelTransitionTable()) {
     EXPECT_TRUE(seen.insert({t.from, t.input}).second)
         << MuxChannelStateName(t.from) << " " << MuxChannelInputName(t.input);
+  }
+}
+
+// The lookup is an index built from the table: it finds exactly the
+// table's rows, and nothing for a pair the table does not have.
+TEST(MuxChannelState, LookupFindsExactlyTheTablesRows) {
+  std::set<std::pair<S, I>> in_table;
+  for (const MuxChannelTransition& t : MuxChannelTransitionTable()) {
+    in_table.insert({t.from, t.input});
+    std::optional<MuxChannelTransition> found =
+        FindMuxChannelTransition(t.from, t.input);
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->to, t.to);
+    EXPECT_EQ(found->action, t.action);
+  }
+  for (int s = 0; s < kMuxChannelStateCount; ++s) {
+    for (int i = 0; i < kMuxChannelInputCount; ++i) {
+      const S state = static_cast<S>(s);
+      const I input = static_cast<I>(i);
+      EXPECT_EQ(FindMuxChannelTransition(state, input).has_value(),
+                in_table.contains({state, input}))
+          << MuxChannelStateName(state) << " " << MuxChannelInputName(input);
+    }
   }
 }
 

@@ -66,8 +66,14 @@ MuxConnection::MuxConnection(const MuxOptions& options)
 MuxConnection::~MuxConnection() = default;
 
 MuxChannel* MuxConnection::Get(uint64_t serial) {
+  // The same channel is asked for many times in a row (every frame of a
+  // bulk stream): remember the last answer.
+  if (serial == last_got_serial_ && serial != 0) return last_got_;
   auto it = channels_.find(serial);
-  return it == channels_.end() ? nullptr : it->second.get();
+  MuxChannel* channel = it == channels_.end() ? nullptr : it->second.get();
+  last_got_serial_ = serial;
+  last_got_ = channel;
+  return channel;
 }
 
 MuxChannel* MuxConnection::FindChannel(uint32_t id) {
@@ -231,7 +237,9 @@ void MuxConnection::OnApplicationRead(MuxChannel* channel, size_t n) {
   channel->bytes_read_ += n;
   const size_t returned = std::min(n, channel->credit_held_);
   SetCreditHeld(channel, channel->credit_held_ - returned);
-  Touch(channel);
+  // Its Window may be due. Reading data raises no event of the channel's
+  // own, so the application, which is reading, is not called back for it.
+  MarkDirty(channel);
 }
 
 // ── Channels ─────────────────────────────────────────────────────────────
@@ -251,6 +259,7 @@ MuxChannel* MuxConnection::NewChannel(uint32_t id, MuxDestination destination,
       this, serial, id, std::move(destination), local, flow_options_));
   MuxChannel* raw = channel.get();
   channels_.emplace(serial, std::move(channel));
+  if (last_got_serial_ == serial) last_got_serial_ = 0;
   by_id_[id] = {raw->wire_state_, serial};
   return raw;
 }
@@ -336,6 +345,7 @@ void MuxConnection::MaybeDestroy(MuxChannel* channel) {
   SetCreditHeld(channel, 0);
   send_total_ -= channel->send_accounted_;
   timed_.erase(channel->serial_);
+  if (last_got_serial_ == channel->serial_) last_got_serial_ = 0;
   channels_.erase(channel->serial_);
 }
 
@@ -378,9 +388,11 @@ std::optional<MuxChannelAction> MuxConnection::StepLocal(
 
 void MuxConnection::ServiceDirty() {
   while (!dirty_.empty() && error_.ok()) {
-    std::vector<uint64_t> dirty;
-    dirty.swap(dirty_);
-    for (uint64_t serial : dirty) {
+    // Both lists keep their capacity: no allocation per pass. (Service
+    // never comes back here.)
+    servicing_.swap(dirty_);
+    dirty_.clear();
+    for (uint64_t serial : servicing_) {
       if (MuxChannel* channel = Get(serial)) {
         channel->dirty_ = false;
         Service(channel);
@@ -510,20 +522,14 @@ bool MuxConnection::ScheduleData() {
     // sends what its credit allows (up to a batch), in fewer frames.
     const uint64_t turn = ready_.empty() ? kTransmitBatch : options_.quantum;
     size_t limit = static_cast<size_t>(std::min<uint64_t>(credit, turn));
-    // Enough spans to reach past what earlier frames scheduled and still
-    // fill a frame of Cord-sized (4 KiB) chunks.
-    absl::string_view spans[4 * OutFrame::kMaxPayloadSpans];
-    const size_t count = channel->flow_.PeekTransmit(absl::MakeSpan(spans));
-    size_t skip = channel->scheduled_ - channel->transmitted_;
+    // The payload after what earlier frames scheduled.
     OutFrame frame;
     frame.serial = channel->serial_;
-    for (size_t i = 0; i < count && limit > 0 &&
-                       frame.payload_spans < std::size(frame.payload);
-         ++i) {
-      absl::string_view span = spans[i];
-      const size_t skipped = std::min(skip, span.size());
-      span.remove_prefix(skipped);
-      skip -= skipped;
+    const size_t count = channel->flow_.PeekTransmit(
+        absl::MakeSpan(frame.payload),
+        channel->scheduled_ - channel->transmitted_);
+    for (size_t i = 0; i < count && limit > 0; ++i) {
+      absl::string_view span = frame.payload[i];
       if (span.empty()) continue;
       span = span.substr(0, limit);
       frame.payload[frame.payload_spans++] = span;

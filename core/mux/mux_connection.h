@@ -258,10 +258,13 @@ class MuxConnection {
   uint64_t next_serial_ = 1;
   uint32_t next_id_;
   std::unordered_map<uint64_t, std::unique_ptr<MuxChannel>> channels_;
+  uint64_t last_got_serial_ = 0;  // Get()'s last answer (0: none)
+  MuxChannel* last_got_ = nullptr;
   std::unordered_map<uint32_t, WireEntry> by_id_;
   // Lists of channels by serial (a destroyed channel's serial is skipped).
   std::deque<uint64_t> incoming_;
   std::vector<uint64_t> dirty_;
+  std::vector<uint64_t> servicing_;  // ServiceDirty's pass over dirty_
   std::deque<uint64_t> ready_;
   std::deque<uint64_t> notify_;
   std::deque<uint64_t> starved_;
