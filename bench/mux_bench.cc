@@ -81,8 +81,6 @@ class MuxPair {
   MuxPair(EventLoop& loop, size_t n) : loop_(loop) {
     auto [fa, fb] = MakeSocketPair();
     MuxOptions options;
-    if (getenv("Q")) options.quantum = atoi(getenv("Q"));
-    if (getenv("W")) options.window = atoi(getenv("W"));
     options.max_live_channels = std::max<size_t>(4096, n + 16);
     options.max_pending_opens = std::max<size_t>(128, n);
     options.receive_budget =

@@ -28,7 +28,8 @@
 //    Flow's; live channels and pending Opens are capped (beyond: refused);
 //  * fair scheduling: control frames (Open, Window, Shutdown, Close) leave
 //    before data; channels with data and credit take turns, one Data frame
-//    of at most `quantum` bytes per turn.
+//    of at most `quantum` bytes per turn (a channel alone in the turn
+//    order sends its credit, up to 256 KiB, in one frame).
 //
 // The methods, by role:
 //  Getters:   stats(), error(), IsFinished(), recent_frames(), options().
@@ -184,7 +185,7 @@ class MuxConnection {
     std::string long_header;  // an Open's
     uint64_t serial = 0;      // Data: the channel whose flow owns the payload
     size_t payload_spans = 0;
-    // A quantum's worth of a Cord's 4 KiB chunks.
+    // A lone channel's batch (256 KiB) of a Cord's 4 KiB chunks.
     static constexpr size_t kMaxPayloadSpans = 64;
     absl::string_view payload[kMaxPayloadSpans];
     size_t payload_length = 0;

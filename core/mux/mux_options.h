@@ -27,8 +27,11 @@ struct MuxOptions {
   // obeys the absolute seq it is given). 256 KiB, a Flow's receive_limit,
   // keeps one bulk channel from stalling on window round trips.
   uint32_t window = 256 * 1024;
-  // Largest Data payload sent in one scheduling turn; the peer's remaining
-  // credit caps it further. Fair sharing among busy channels.
+  // Largest Data payload sent in one scheduling turn while other channels
+  // wait for theirs (fair sharing among busy channels); the peer's
+  // remaining credit caps it further. A channel alone with data to send
+  // has nobody to share with: it sends its credit, up to 256 KiB, in one
+  // frame.
   uint32_t quantum = 64 * 1024;
   // A received Data header announcing more than this is a connection error
   // (no honest peer sends more than the window it was granted).
