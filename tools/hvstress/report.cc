@@ -81,6 +81,12 @@ std::vector<std::string> ReplayArguments(const Options& options,
         "--duration=", tools::FormatSeconds(*options.duration), "s"));
   }
   arguments.push_back(absl::StrCat("--parallel=", options.parallel));
+  // How the streams are carried: a failure with --mux (and its split over
+  // threads) may not reproduce without it.
+  if (options.threads > 1) {
+    arguments.push_back(absl::StrCat("--threads=", options.threads));
+  }
+  if (options.mux > 0) arguments.push_back(absl::StrCat("--mux=", options.mux));
   arguments.push_back(absl::StrCat("--bytes=", RangeOption(options.bytes)));
   arguments.push_back(
       absl::StrCat("--write-size=", RangeOption(options.write_size)));

@@ -15,6 +15,7 @@
 namespace hvsock::hvstress {
 namespace {
 
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
@@ -108,6 +109,8 @@ TEST(Report, TheReplayLineParsesBackToTheSameOptions) {
   everything.connect_timeout = absl::Nanoseconds(1);
   everything.close_timeout = absl::Seconds(90) + absl::Nanoseconds(10);
   everything.idle_timeout = absl::Milliseconds(300);
+  everything.threads = 2;
+  everything.mux = 5;
 
   Options duration_alone;  // no count: as many as fit in the duration
   duration_alone.duration = absl::Seconds(20);
@@ -120,6 +123,16 @@ TEST(Report, TheReplayLineParsesBackToTheSameOptions) {
     EXPECT_TRUE(*replayed == options)
         << absl::StrJoin(ReplayArguments(options, *options.seed), " ");
   }
+}
+
+TEST(Report, TheReplayLineSaysHowTheStreamsWereCarried) {
+  Options options;
+  EXPECT_THAT(absl::StrJoin(ReplayArguments(options, 1), " "),
+              Not(AnyOf(HasSubstr("--threads"), HasSubstr("--mux"))));
+  options.threads = 2;
+  options.mux = 3;
+  EXPECT_THAT(absl::StrJoin(ReplayArguments(options, 1), " "),
+              HasSubstr("--parallel=32 --threads=2 --mux=3 "));
 }
 
 TEST(Report, TheReplayLineChangesWithEveryTimeout) {
