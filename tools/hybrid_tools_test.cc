@@ -332,8 +332,8 @@ TEST_F(HybridToolsTest, HvstressMultiplexesOnTwoThreadsThroughHyperkit) {
   options.layout = FakeVmm::Layout::kHyperkit;
   StartVmm(options);
   StressThroughVmm("hyperkit://" + dir_ + ":20480", GuestUnix(20480),
-                   FakeVmm::GuestPortPath(dir_, 20480), {"--mux", "--threads=2"},
-                   {"--mux", "--threads=2"});
+                   FakeVmm::GuestPortPath(dir_, 20480),
+                   {"--mux", "--threads=2"}, {"--mux", "--threads=2"});
 }
 
 // hvstress --server on a hybrid-vsock:// URI listens on "<uds_path>_<port>"

@@ -145,8 +145,9 @@ int ServeThreaded(const Options& options, const Address& address) {
         " (channels: ", absl::StrJoin((*server)->accepted_per_thread(), ", "),
         ")"));
   } else {
-    Complain(absl::StrCat("flows accepted per thread: ",
-                          absl::StrJoin((*server)->accepted_per_thread(), ", ")));
+    Complain(
+        absl::StrCat("flows accepted per thread: ",
+                     absl::StrJoin((*server)->accepted_per_thread(), ", ")));
   }
   if (!run.ok()) {
     Complain(run.message());
@@ -385,10 +386,10 @@ int Stress(Options options) {
       return kExitNoServer;
     }
     target = server.address();
-    facts.target = absl::StrCat(
-        options.mux > 0 ? "in-process multiplexed echo server at "
-                        : "in-process echo server at ",
-        FormatAddressUri(target));
+    facts.target =
+        absl::StrCat(options.mux > 0 ? "in-process multiplexed echo server at "
+                                     : "in-process echo server at ",
+                     FormatAddressUri(target));
   }
 
   StreamPattern pattern(*options.seed);

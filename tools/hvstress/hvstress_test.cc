@@ -386,8 +386,8 @@ TEST(Hvstress, AThreadedServerSpreadsConnectionsEvenlyOverItsThreads) {
 // verified, and the summary counts the connections of both threads.
 TEST(Hvstress, MuxOnTwoThreadsVerifiesEveryChannelOverEveryConnection) {
   Result r = RunHvstress({"--connections=40", "--parallel=8", "--bytes=0-64K",
-                          "--write-size=1-4K", "--seed=7", "--quiet",
-                          "--mux=3", "--threads=2"});
+                          "--write-size=1-4K", "--seed=7", "--quiet", "--mux=3",
+                          "--threads=2"});
 
   EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_THAT(r.out, StartsWith("hvstress: PASS: 40 connections verified, "
@@ -410,8 +410,8 @@ TEST(Hvstress, AThreadedMultiplexedServerServesChannelsOnEveryThread) {
        ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  Result client = RunHvstress(
-      With(kSmallRun, {"--uri", uri, "--mux=2", "--threads=2"}));
+  Result client =
+      RunHvstress(With(kSmallRun, {"--uri", uri, "--mux=2", "--threads=2"}));
   server.Signal(SIGTERM);
   Result served = server.Wait(kHvstressLimit);
   rmdir(dir.c_str());
@@ -420,11 +420,13 @@ TEST(Hvstress, AThreadedMultiplexedServerServesChannelsOnEveryThread) {
   EXPECT_EQ(NumberIn(client.out, "connections_ok"), 40);
   EXPECT_TRUE(ErrorsIn(client.out).empty()) << client.out;
   EXPECT_EQ(served.exit_code, 0) << served.err;
-  EXPECT_THAT(served.err,
-              HasSubstr("multiplexed echo server (vpnkit format) listening on " +
-                        uri + " with 2 threads"));
+  EXPECT_THAT(
+      served.err,
+      HasSubstr("multiplexed echo server (vpnkit format) listening on " + uri +
+                " with 2 threads"));
   EXPECT_THAT(served.err, HasSubstr("stopped: 40 flows accepted"));
-  EXPECT_THAT(served.err, HasSubstr("multiplexed connections per thread: 1, 1"));
+  EXPECT_THAT(served.err,
+              HasSubstr("multiplexed connections per thread: 1, 1"));
 }
 
 TEST(Hvstress, MuxWithFewerConnectionsThanThreadsIsAUsageError) {

@@ -24,8 +24,8 @@
 #include "backends/posix/event_loop.h"
 #include "backends/posix/listener.h"
 #include "backends/posix/mux_loop.h"
-#include "core/mux/mux_options.h"
 #include "backends/posix/unique_fd.h"
+#include "core/mux/mux_options.h"
 #include "tools/hvstress/echo_service.h"
 
 namespace hvsock::hvstress {

@@ -168,8 +168,8 @@ void MuxStressRun::StartMore() {
     }
     const uint64_t index = next_index_->fetch_add(1);
     if (index >= options_.connections) break;  // another run took the last
-    auto c = std::make_unique<Channel>(index, *options_.seed, options_,
-                                       pattern_);
+    auto c =
+        std::make_unique<Channel>(index, *options_.seed, options_, pattern_);
     ++result_.started;
     absl::StatusOr<MuxChannel*> channel =
         t->mux->mux().Open(MuxDestination::Unix("/hvstress/echo"), loop_.Now());

@@ -55,8 +55,9 @@ class MuxStressRun : public ClientRun {
   MuxStressRun(const MuxStressRun&) = delete;
   MuxStressRun& operator=(const MuxStressRun&) = delete;
 
-  absl::Status Run(const std::function<void(const StressResult&)>& on_progress,
-                   absl::Duration progress_interval = absl::Seconds(1)) override;
+  absl::Status Run(
+      const std::function<void(const StressResult&)>& on_progress,
+      absl::Duration progress_interval = absl::Seconds(1)) override;
   void Interrupt() override;
   // result().multiplexed_connections: the transports that came up.
   const StressResult& result() const override { return result_; }

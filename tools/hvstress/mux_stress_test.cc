@@ -58,59 +58,6 @@ TEST(MuxOption, FewerConnectionsThanThreadsIsAUsageErrorSayingWhatToGive) {
       Parse({"--server", "unix:///tmp/x", "--mux=1", "--threads=2"}).ok());
 }
 
-TEST(MuxStressRun, EveryChannelOfEveryConnectionIsVerified) {
-  std::string dir = "/tmp/hvstress-mux-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
-  const std::string path = dir + "/echo.sock";
-  auto loop = EventLoop::Create().value();
-  auto server = MuxEchoServer::Start(*loop, UnixAddress{path},
-                                     MuxEchoServer::ServerOptions())
-                    .value();
-  Options options;
-  options.connections = 60;
-  options.parallel = 12;
-  options.bytes = {0, 100'000};
-  options.write_size = {1, 9000};
-  options.seed = 7;
-  options.mux = 3;
-  StreamPattern pattern(*options.seed);
-  MuxStressRun run(*loop, options, server->address(), pattern, options.mux);
-  ASSERT_TRUE(run.Run(nullptr).ok());
-  const StressResult& result = run.result();
-  EXPECT_EQ(result.started, 60u);
-  EXPECT_EQ(result.ok, 60u);
-  EXPECT_EQ(result.failed, 0u);
-  EXPECT_TRUE(result.errors.empty());
-  EXPECT_GT(result.bytes_verified, 0u);
-  EXPECT_EQ(result.multiplexed_connections, 3u);
-  EXPECT_EQ(server->connections(), 3u);
-  EXPECT_EQ(server->stats().accepted, 60u);
-  // The server's side completes once the clients' Closes reach it.
-  ASSERT_TRUE(loop->RunUntil([&] { return server->stats().closed == 60u; },
-                             absl::Seconds(20))
-                  .ok());
-  EXPECT_EQ(server->stats().failed, 0u);
-  server.reset();
-  ::unlink(path.c_str());
-  ::rmdir(dir.c_str());
-}
-
-TEST(MuxStressRun, NoServerFailsTheRunWithAReason) {
-  auto loop = EventLoop::Create().value();
-  Options options;
-  options.connections = 5;
-  options.seed = 1;
-  options.connect_timeout = absl::Seconds(2);
-  StreamPattern pattern(1);
-  MuxStressRun run(*loop, options,
-                   UnixAddress{"/nonexistent-hvstress-mux/echo.sock"}, pattern,
-                   2);
-  ASSERT_TRUE(run.Run(nullptr).ok());
-  EXPECT_EQ(run.result().ok, 0u);
-  EXPECT_GT(run.result().failed, 0u);
-  EXPECT_FALSE(run.result().errors.empty());
-}
-
 // A private directory for a server's socket, removed with it.
 class SocketDir {
  public:
@@ -129,7 +76,7 @@ class SocketDir {
   std::string dir_;
 };
 
-// The options of the threaded runs below: 3 multiplexed connections.
+// The runs below: 60 channels over 3 multiplexed connections.
 Options ThreeConnections(uint64_t threads) {
   Options options;
   options.connections = 60;
@@ -140,6 +87,50 @@ Options ThreeConnections(uint64_t threads) {
   options.mux = 3;
   options.threads = threads;
   return options;
+}
+
+TEST(MuxStressRun, EveryChannelOfEveryConnectionIsVerified) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
+  auto loop = EventLoop::Create().value();
+  auto server = MuxEchoServer::Start(*loop, UnixAddress{dir.path()},
+                                     MuxEchoServer::ServerOptions())
+                    .value();
+  const Options options = ThreeConnections(/*threads=*/1);
+  StreamPattern pattern(*options.seed);
+  MuxStressRun run(*loop, options, server->address(), pattern, options.mux);
+  ASSERT_TRUE(run.Run(nullptr).ok());
+  const StressResult& result = run.result();
+  EXPECT_EQ(result.started, 60u);
+  EXPECT_EQ(result.ok, 60u);
+  EXPECT_EQ(result.failed, 0u);
+  EXPECT_TRUE(result.errors.empty());
+  EXPECT_GT(result.bytes_verified, 0u);
+  EXPECT_EQ(result.multiplexed_connections, 3u);
+  EXPECT_EQ(server->connections(), 3u);
+  EXPECT_EQ(server->stats().accepted, 60u);
+  // The server's side completes once the clients' Closes reach it.
+  ASSERT_TRUE(loop->RunUntil([&] { return server->stats().closed == 60u; },
+                             absl::Seconds(20))
+                  .ok());
+  EXPECT_EQ(server->stats().failed, 0u);
+  server.reset();
+}
+
+TEST(MuxStressRun, NoServerFailsTheRunWithAReason) {
+  auto loop = EventLoop::Create().value();
+  Options options;
+  options.connections = 5;
+  options.seed = 1;
+  options.connect_timeout = absl::Seconds(2);
+  StreamPattern pattern(1);
+  MuxStressRun run(*loop, options,
+                   UnixAddress{"/nonexistent-hvstress-mux/echo.sock"}, pattern,
+                   2);
+  ASSERT_TRUE(run.Run(nullptr).ok());
+  EXPECT_EQ(run.result().ok, 0u);
+  EXPECT_GT(run.result().failed, 0u);
+  EXPECT_FALSE(run.result().errors.empty());
 }
 
 // ThreadedStress's runs as hvstress makes them with --mux.

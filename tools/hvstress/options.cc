@@ -273,7 +273,8 @@ absl::Status ApplyDefaults(const Given& given, Options& options) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--mux=", options.mux, " with --threads=", options.threads,
         ": each thread runs channels over multiplexed connections of its "
-        "own, so give --mux=", options.threads,
+        "own, so give --mux=",
+        options.threads,
         " or more (or a bare --mux: one connection per thread)"));
   }
   if (!given.codec && !options.uri.empty()) {

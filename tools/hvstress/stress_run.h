@@ -81,8 +81,9 @@ class StressRun : public ClientRun {
   // Runs every connection to its end. `on_progress` (may be empty) is
   // called about every `progress_interval` with the result so far. Fails
   // only if the loop does.
-  absl::Status Run(const std::function<void(const StressResult&)>& on_progress,
-                   absl::Duration progress_interval = absl::Seconds(1)) override;
+  absl::Status Run(
+      const std::function<void(const StressResult&)>& on_progress,
+      absl::Duration progress_interval = absl::Seconds(1)) override;
 
   // Stops starting connections and abandons the running ones (counted as
   // failed, "interrupted"). For a signal handler's loop watch.

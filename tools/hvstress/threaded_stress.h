@@ -28,8 +28,8 @@
 
 #include "absl/status/status.h"
 #include "backends/posix/event_loop.h"
-#include "tools/hvstress/options.h"
 #include "tools/hvstress/client_run.h"
+#include "tools/hvstress/options.h"
 #include "tools/hvstress/stress_result.h"
 #include "tools/interrupt_signals.h"
 
