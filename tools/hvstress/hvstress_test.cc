@@ -418,6 +418,8 @@ TEST(Hvstress, AThreadedMultiplexedServerServesChannelsOnEveryThread) {
 
   EXPECT_EQ(client.exit_code, 0) << client.err << client.out;
   EXPECT_EQ(NumberIn(client.out, "connections_ok"), 40);
+  EXPECT_EQ(NumberIn(client.out, "multiplexed_connections"), 2);
+  EXPECT_EQ(NumberIn(client.out, "threads"), 2);
   EXPECT_TRUE(ErrorsIn(client.out).empty()) << client.out;
   EXPECT_EQ(served.exit_code, 0) << served.err;
   EXPECT_THAT(

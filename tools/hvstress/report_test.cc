@@ -15,6 +15,7 @@
 namespace hvsock::hvstress {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -123,6 +124,21 @@ TEST(Report, TheReplayLineParsesBackToTheSameOptions) {
     EXPECT_TRUE(*replayed == options)
         << absl::StrJoin(ReplayArguments(options, *options.seed), " ");
   }
+}
+
+TEST(Report, JsonCountsMultiplexedConnectionsOnlyWithMux) {
+  StressResult result;
+  result.multiplexed_connections = 3;
+  Options plain;
+  EXPECT_THAT(SummaryJson(plain, RunFacts(), result),
+              AllOf(HasSubstr(",\"threads\":1,"),
+                    Not(HasSubstr("multiplexed_connections"))));
+  Options mux;
+  mux.mux = 3;
+  mux.threads = 2;
+  EXPECT_THAT(SummaryJson(mux, RunFacts(), result),
+              AllOf(HasSubstr(",\"threads\":2,"),
+                    HasSubstr(",\"multiplexed_connections\":3,")));
 }
 
 TEST(Report, TheReplayLineSaysHowTheStreamsWereCarried) {
