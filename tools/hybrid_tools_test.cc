@@ -315,6 +315,27 @@ TEST_F(HybridToolsTest, HvstressMultiplexesChannelsThroughFirecracker) {
                    {"--mux"}, {"--mux"});
 }
 
+// --threads through the VMM: each thread's connections make the VMM's
+// handshake (the client, and the guest's server, on two loops).
+TEST_F(HybridToolsTest, HvstressOnTwoThreadsThroughFirecracker) {
+  FakeVmm::Options options;
+  options.close = FakeVmm::CloseSemantics::kFirecracker;
+  StartVmm(options);
+  StressThroughVmm(Hybrid(52), GuestUnix(52), FakeVmm::GuestPortPath(dir_, 52),
+                   {"--protocol=framed", "--threads=2"}, {"--threads=2"});
+}
+
+// --mux with --threads through the VMM: one multiplexed connection per
+// thread, each through the handshake.
+TEST_F(HybridToolsTest, HvstressMultiplexesOnTwoThreadsThroughHyperkit) {
+  FakeVmm::Options options;
+  options.layout = FakeVmm::Layout::kHyperkit;
+  StartVmm(options);
+  StressThroughVmm("hyperkit://" + dir_ + ":20480", GuestUnix(20480),
+                   FakeVmm::GuestPortPath(dir_, 20480),
+                   {"--mux", "--threads=2"}, {"--mux", "--threads=2"});
+}
+
 // hvstress --server on a hybrid-vsock:// URI listens on "<uds_path>_<port>"
 // (framed by default): a guest connection through the VMM is echoed.
 TEST_F(HybridToolsTest, HvstressServerListensWhereTheVmmDeliversGuests) {

@@ -15,7 +15,8 @@
 // EchoServerThread for one on its own thread). Without a listener
 // (ForHandedFlows) it echoes only the connections given to Adopt(): that
 // is how EchoServerGroup spreads one listener's connections over several
-// loops. Thread-compatible: use it on the loop's thread only.
+// loops (an EchoService, echo_service.h). Thread-compatible: use it on the
+// loop's thread only.
 #ifndef HVSOCK_TOOLS_HVSTRESS_ECHO_SERVER_H_
 #define HVSOCK_TOOLS_HVSTRESS_ECHO_SERVER_H_
 
@@ -30,19 +31,12 @@
 #include "backends/posix/listener.h"
 #include "backends/posix/loop_listener.h"
 #include "core/flow_options.h"
+#include "tools/hvstress/echo_service.h"
 #include "tools/hvstress/error_tally.h"
 
 namespace hvsock::hvstress {
 
-struct EchoServerStats {
-  uint64_t accepted = 0;
-  uint64_t closed = 0;  // echoed everything; the close completed
-  uint64_t failed = 0;
-  uint64_t bytes_echoed = 0;
-  ErrorTally errors;  // why flows failed, by kind (and accept errors)
-};
-
-class EchoServer {
+class EchoServer : public EchoService {
  public:
   // Listens on `address` and watches the listener on `loop`, which must
   // outlive the server. Flows use `flow_options`. `on_listener_report`, if
@@ -54,10 +48,10 @@ class EchoServer {
   static std::unique_ptr<EchoServer> ForHandedFlows(
       EventLoop& loop, const FlowOptions& flow_options);
   // Stops accepting and drops the flows still open.
-  ~EchoServer();
+  ~EchoServer() override;
 
   // Echoes `fd`, a connected stream socket, as if accepted here.
-  void Adopt(UniqueFd fd);
+  void Adopt(UniqueFd fd) override;
 
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;
@@ -67,7 +61,9 @@ class EchoServer {
   const Address& address() const {
     return accepting_->listener().local_address();
   }
-  const EchoServerStats& stats() const { return stats_; }
+  const EchoServerStats& stats() const override { return stats_; }
+  // Each connection is one flow.
+  uint64_t connections() const override { return stats_.accepted; }
   uint64_t open_flows() const { return open_.size(); }
 
  private:

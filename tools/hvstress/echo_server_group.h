@@ -1,9 +1,12 @@
 // EchoServerGroup: the echo server on several threads. One listener and a
-// LoopGroup of N loops, each with its own EchoServer (ForHandedFlows): the
-// listener's connections are handed to the loops in turn and each is
-// echoed, start to end, on the loop it was handed to.
+// LoopGroup of N loops, each with its own EchoService (echo_service.h): an
+// EchoServer (ForHandedFlows), or for multiplexed connections a
+// MuxEchoServer (ForHandedConnections). The listener's connections are
+// handed to the loops in turn and each is echoed, start to end, on the
+// loop it was handed to (with multiplexing: every channel of it).
 //
-// hvstress --threads=N runs it for --server and for its in-process server.
+// hvstress --threads=N runs it for --server and for its in-process server,
+// and with --mux for them whatever the number of threads.
 // Start() listens on the calling thread (a bad address fails there, and the
 // address is known before the first connect), then the loops serve until
 // Stop().
@@ -14,6 +17,7 @@
 #define HVSOCK_TOOLS_HVSTRESS_ECHO_SERVER_GROUP_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -23,16 +27,31 @@
 #include "backends/posix/listener.h"
 #include "backends/posix/loop_group.h"
 #include "core/flow_options.h"
-#include "tools/hvstress/echo_server.h"
+#include "core/mux/mux_options.h"
+#include "tools/hvstress/echo_service.h"
 #include "tools/hvstress/error_tally.h"
 
 namespace hvsock::hvstress {
 
 class EchoServerGroup {
  public:
-  // `threads` >= 1 loops, each on its own thread.
+  // Makes the echo for one loop, before the loops start (on the calling
+  // thread).
+  using ServiceFactory =
+      std::function<std::unique_ptr<EchoService>(EventLoop& loop)>;
+
+  // `threads` >= 1 loops, each on its own thread, each with the echo
+  // `make_service` makes for it.
+  static absl::StatusOr<std::unique_ptr<EchoServerGroup>> Start(
+      const Address& address, size_t threads,
+      const ServiceFactory& make_service);
+  // Each connection echoed as one flow with `flow_options`.
   static absl::StatusOr<std::unique_ptr<EchoServerGroup>> Start(
       const Address& address, const FlowOptions& flow_options, size_t threads);
+  // Each connection a multiplexed one (the accepting side, `mux_options`),
+  // every channel echoed.
+  static absl::StatusOr<std::unique_ptr<EchoServerGroup>> StartMultiplexed(
+      const Address& address, const MuxOptions& mux_options, size_t threads);
   ~EchoServerGroup();  // stops it if still running
 
   EchoServerGroup(const EchoServerGroup&) = delete;
@@ -50,18 +69,24 @@ class EchoServerGroup {
   const std::vector<uint64_t>& accepted_per_thread() const {
     return accepted_per_thread_;
   }
+  // Transport connections handed to each loop, in loop order (the same as
+  // accepted_per_thread() without multiplexing). After Stop().
+  const std::vector<uint64_t>& connections_per_thread() const {
+    return connections_per_thread_;
+  }
 
  private:
   EchoServerGroup() = default;
 
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<LoopGroup> group_;
-  std::vector<std::unique_ptr<EchoServer>> servers_;  // one per loop
+  std::vector<std::unique_ptr<EchoService>> servers_;  // one per loop
   ErrorTally accept_errors_;  // loop 0's thread while running
   bool stopped_ = false;
   absl::Status stop_status_;
   EchoServerStats stats_;
   std::vector<uint64_t> accepted_per_thread_;
+  std::vector<uint64_t> connections_per_thread_;
 };
 
 }  // namespace hvsock::hvstress

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,6 +33,7 @@
 #include "backends/posix/posix_address.h"
 #include "backends/posix/unique_fd.h"
 #include "backends/uri.h"
+#include "tools/hvstress/client_run.h"
 #include "tools/hvstress/echo_server.h"
 #include "tools/hvstress/echo_server_group.h"
 #include "tools/hvstress/echo_server_thread.h"
@@ -90,21 +93,36 @@ void ComplainServerStats(const EchoServerStats& stats) {
   }
 }
 
-// --server URI --threads=N (N > 1): echo on N loops until interrupted.
+// The in-process echo server, and --server with --threads=N or --mux: N
+// loops on their own threads. With --mux every connection is multiplexed
+// (vpnkit format) and each of its channels echoed.
+absl::StatusOr<std::unique_ptr<EchoServerGroup>> StartServerGroup(
+    const Address& address, const Options& options) {
+  if (options.mux > 0) {
+    return EchoServerGroup::StartMultiplexed(
+        address, MuxEchoServer::ServerOptions(), options.threads);
+  }
+  return EchoServerGroup::Start(address, ServerFlowOptions(options),
+                                options.threads);
+}
+
+// --server URI with --threads=N (N > 1) or --mux: echo on N loops until
+// interrupted.
 int ServeThreaded(const Options& options, const Address& address) {
   absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
       tools::InterruptSignals::Block();
   absl::StatusOr<std::unique_ptr<EchoServerGroup>> server =
-      EchoServerGroup::Start(address, ServerFlowOptions(options),
-                             options.threads);
+      StartServerGroup(address, options);
   if (!server.ok()) {
     Complain(server.status().message());
     return kExitNoServer;
   }
-  Complain(absl::StrCat("echo server (", CodecName(options.codec),
-                        ") listening on ",
-                        FormatAddressUri((*server)->address()), " with ",
-                        options.threads, " threads"));
+  Complain(absl::StrCat(
+      options.mux > 0
+          ? "multiplexed echo server (vpnkit format)"
+          : absl::StrCat("echo server (", CodecName(options.codec), ")"),
+      " listening on ", FormatAddressUri((*server)->address()), " with ",
+      options.threads, options.threads == 1 ? " thread" : " threads"));
   // The loops run on their own threads; this one waits for the signal.
   absl::StatusOr<std::unique_ptr<EventLoop>> waiter = EventLoop::Create();
   if (waiter.ok() && interrupts.ok()) {
@@ -120,8 +138,17 @@ int ServeThreaded(const Options& options, const Address& address) {
   }
   absl::Status run = (*server)->Stop();
   ComplainServerStats((*server)->stats());
-  Complain(absl::StrCat("flows accepted per thread: ",
-                        absl::StrJoin((*server)->accepted_per_thread(), ", ")));
+  if (options.mux > 0) {
+    Complain(absl::StrCat(
+        "multiplexed connections per thread: ",
+        absl::StrJoin((*server)->connections_per_thread(), ", "),
+        " (channels: ", absl::StrJoin((*server)->accepted_per_thread(), ", "),
+        ")"));
+  } else {
+    Complain(
+        absl::StrCat("flows accepted per thread: ",
+                     absl::StrJoin((*server)->accepted_per_thread(), ", ")));
+  }
   if (!run.ok()) {
     Complain(run.message());
     return kExitFailed;
@@ -151,28 +178,6 @@ int RunUntilInterrupted(EventLoop& loop, tools::InterruptSignals* interrupts,
   return kExitOk;
 }
 
-// --server URI --mux: echo the channels of multiplexed connections (vpnkit
-// format) on one loop until interrupted.
-int ServeMultiplexed(const Address& address) {
-  absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
-      tools::InterruptSignals::Block();
-  absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
-  if (!loop.ok()) {
-    Complain(loop.status().message());
-    return kExitNoServer;
-  }
-  absl::StatusOr<std::unique_ptr<MuxEchoServer>> server =
-      MuxEchoServer::Start(**loop, address, MuxEchoServer::ServerOptions());
-  if (!server.ok()) {
-    Complain(server.status().message());
-    return kExitNoServer;
-  }
-  return RunUntilInterrupted(
-      **loop, interrupts.ok() ? interrupts->get() : nullptr, **server,
-      absl::StrCat("multiplexed echo server (vpnkit format) listening on ",
-                   FormatAddressUri((*server)->address())));
-}
-
 // --server URI: echo until interrupted.
 int Serve(const Options& options) {
   absl::StatusOr<Address> address = tools::ParsePosixEndpoint(options.uri);
@@ -184,8 +189,9 @@ int Serve(const Options& options) {
   if (std::optional<VmmSocketAddress> vmm = AsVmmSocketAddress(*address)) {
     *address = VmmListenSocket(*vmm);
   }
-  if (options.threads > 1) return ServeThreaded(options, *address);
-  if (options.mux > 0) return ServeMultiplexed(*address);
+  if (options.threads > 1 || options.mux > 0) {
+    return ServeThreaded(options, *address);
+  }
   // Before the listener exists, so that no signal finds its socket file
   // without the handling that removes it.
   absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
@@ -244,14 +250,13 @@ class TempDir {
 };
 
 // The in-process echo server: one loop on its own thread, or with
-// --threads=N an EchoServerGroup of N.
+// --threads=N or --mux an EchoServerGroup of N.
 class InProcessServer {
  public:
   absl::Status Start(const Address& address, const Options& options) {
-    if (options.threads > 1) {
+    if (options.threads > 1 || options.mux > 0) {
       absl::StatusOr<std::unique_ptr<EchoServerGroup>> started =
-          EchoServerGroup::Start(address, ServerFlowOptions(options),
-                                 options.threads);
+          StartServerGroup(address, options);
       if (!started.ok()) return started.status();
       group_ = *std::move(started);
       return absl::OkStatus();
@@ -285,45 +290,53 @@ using ProgressCallback = std::function<void(const StressResult&)>;
 
 // The client on this thread's loop (--threads=1).
 absl::StatusOr<StressResult> RunOnThisThread(
-    const Options& options, const Address& target,
-    const std::optional<VmmSocketAddress>& vmm_target,
-    const StreamPattern& pattern, tools::InterruptSignals* interrupts,
-    const ProgressCallback& progress) {
+    const Options& options, const ThreadedStress::RunFactory& make_run,
+    tools::InterruptSignals* interrupts, const ProgressCallback& progress) {
   absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
   if (!loop.ok()) return loop.status();
-  StressRun run = vmm_target.has_value()
-                      ? StressRun(**loop, options, *vmm_target, pattern)
-                      : StressRun(**loop, options, target, pattern);
+  std::unique_ptr<ClientRun> run = make_run(**loop, options, nullptr);
   if (interrupts != nullptr) {
     (*loop)
         ->Watch(interrupts->fd(), Readiness::kReadable,
                 [&run, interrupts](Readiness) {
-                  if (interrupts->Take().has_value()) run.Interrupt();
+                  if (interrupts->Take().has_value()) run->Interrupt();
                 })
         .IgnoreError();
   }
-  if (absl::Status status = run.Run(progress); !status.ok()) return status;
-  return run.result();
+  if (absl::Status status = run->Run(progress, absl::Seconds(1));
+      !status.ok()) {
+    return status;
+  }
+  return run->result();
 }
 
 // The client on --threads loops, each on its own thread.
-absl::StatusOr<StressResult> RunThreaded(const Options& options,
-                                         const Address& target,
-                                         const StreamPattern& pattern,
-                                         tools::InterruptSignals* interrupts,
-                                         const ProgressCallback& progress) {
-  ThreadedStress run(options, target, pattern);
+absl::StatusOr<StressResult> RunThreaded(
+    const Options& options, const ThreadedStress::RunFactory& make_run,
+    tools::InterruptSignals* interrupts, const ProgressCallback& progress) {
+  ThreadedStress run(options, make_run);
   if (absl::Status status = run.Run(interrupts, progress); !status.ok()) {
     return status;
   }
   return std::move(run.result());
 }
 
+// --mux: the line the summary adds (all threads' runs added up).
+std::string MultiplexedLine(const StressResult& result) {
+  const uint64_t up = std::max<uint64_t>(1, result.multiplexed_connections);
+  return absl::StrFormat(
+      "multiplexed: %d channels over %d connection(s) (%.1f per connection), "
+      "%.1f MB/s verified\n",
+      result.started, result.multiplexed_connections,
+      static_cast<double>(result.started) / static_cast<double>(up),
+      static_cast<double>(result.bytes_verified) / 1e6 /
+          std::max(1e-9, absl::ToDoubleSeconds(result.elapsed)));
+}
+
 // Prints the summary (`text`, or JSON with --json) and returns the exit
-// status: `result_code`, or kExitFailed unless every connection verified.
+// status: kExitOk if every connection verified, else kExitFailed.
 int Report(const Options& options, const RunFacts& facts,
-           const StressResult& result, const std::string& text,
-           int result_code) {
+           const StressResult& result, const std::string& text) {
   if (options.json) {
     WriteAll(STDOUT_FILENO, SummaryJson(options, facts, result));
     if (options.progress) WriteAll(STDERR_FILENO, text);
@@ -333,67 +346,7 @@ int Report(const Options& options, const RunFacts& facts,
   if (result.failed > 0 || result.ok == 0 || !result.errors.empty()) {
     return kExitFailed;
   }
-  return result_code;
-}
-
-// --mux: the streams as channels of `options.mux` multiplexed connections
-// on this thread's loop, against `target` or an in-process multiplexed
-// echo server on the same loop.
-int StressMultiplexed(const Options& options, RunFacts facts, Address target,
-                      const TempDir& temp_dir,
-                      tools::InterruptSignals* interrupts) {
-  absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
-  if (!loop.ok()) {
-    Complain(loop.status().message());
-    return kExitFailed;
-  }
-  std::unique_ptr<MuxEchoServer> server;
-  if (options.uri.empty()) {
-    if (temp_dir.path().empty()) {
-      Complain(absl::StrCat("mkdtemp: ", strerror(errno)));
-      return kExitNoServer;
-    }
-    absl::StatusOr<std::unique_ptr<MuxEchoServer>> started =
-        MuxEchoServer::Start(**loop,
-                             UnixAddress{temp_dir.path() + "/echo.sock"},
-                             MuxEchoServer::ServerOptions());
-    if (!started.ok()) {
-      Complain(absl::StrCat("echo server: ", started.status().message()));
-      return kExitNoServer;
-    }
-    server = *std::move(started);
-    target = server->address();
-    facts.target = absl::StrCat("in-process multiplexed echo server at ",
-                                FormatAddressUri(target));
-  }
-  StreamPattern pattern(*options.seed);
-  MuxStressRun run(**loop, options, target, pattern, options.mux);
-  if (interrupts != nullptr) {
-    (*loop)
-        ->Watch(interrupts->fd(), Readiness::kReadable,
-                [&run, interrupts](Readiness) {
-                  if (interrupts->Take().has_value()) run.Interrupt();
-                })
-        .IgnoreError();
-  }
-  int result_code = kExitOk;
-  if (absl::Status status = run.Run(nullptr); !status.ok()) {
-    Complain(status.message());
-    result_code = kExitFailed;
-  }
-  StressResult result = run.result();
-  if (server != nullptr)
-    result.errors.Merge("server: ", server->stats().errors);
-  std::string text = SummaryText(options, facts, result);
-  const uint64_t up = std::max<uint64_t>(1, run.transports_connected());
-  text += absl::StrFormat(
-      "multiplexed: %d channels over %d connection(s) (%.1f per connection), "
-      "%.1f MB/s verified\n",
-      result.started, run.transports_connected(),
-      static_cast<double>(result.started) / static_cast<double>(up),
-      static_cast<double>(result.bytes_verified) / 1e6 /
-          std::max(1e-9, absl::ToDoubleSeconds(result.elapsed)));
-  return Report(options, facts, result, text, result_code);
+  return kExitOk;
 }
 
 int Stress(Options options) {
@@ -414,28 +367,12 @@ int Stress(Options options) {
     }
     target = *endpoint;
     vmm_target = AsVmmSocketAddress(*endpoint);
-    if (vmm_target.has_value() && options.threads > 1) {
-      Complain(
-          "--threads with a VMM's socket (hybrid-vsock://, hyperkit://) is "
-          "not implemented yet; use --threads=1 (hvstress --help)");
-      return kExitUsage;
-    }
     facts.target = FormatAddressUri(*endpoint);
   }
   absl::StatusOr<std::unique_ptr<tools::InterruptSignals>> interrupts =
       tools::InterruptSignals::Block();
 
   TempDir temp_dir;  // outlives the server, which removes its socket first
-  if (options.mux > 0) {
-    if (options.threads > 1) {
-      Complain(
-          "--mux with --threads is not implemented yet (hvstress "
-          "--help)");
-      return kExitUsage;
-    }
-    return StressMultiplexed(options, facts, target, temp_dir,
-                             interrupts.ok() ? interrupts->get() : nullptr);
-  }
   InProcessServer server;
   if (options.uri.empty()) {
     if (temp_dir.path().empty()) {
@@ -450,7 +387,9 @@ int Stress(Options options) {
     }
     target = server.address();
     facts.target =
-        absl::StrCat("in-process echo server at ", FormatAddressUri(target));
+        absl::StrCat(options.mux > 0 ? "in-process multiplexed echo server at "
+                                     : "in-process echo server at ",
+                     FormatAddressUri(target));
   }
 
   StreamPattern pattern(*options.seed);
@@ -474,13 +413,26 @@ int Stress(Options options) {
   };
   tools::InterruptSignals* signals =
       interrupts.ok() ? interrupts->get() : nullptr;
+  // One run per thread: channels of its share of --mux's connections, or
+  // a connection per stream (through the VMM's handshake for its socket).
+  ThreadedStress::RunFactory make_run =
+      [&](EventLoop& loop, const Options& share,
+          std::atomic<uint64_t>* numbers) -> std::unique_ptr<ClientRun> {
+    if (share.mux > 0) {
+      return std::make_unique<MuxStressRun>(loop, share, target, pattern,
+                                            share.mux, numbers);
+    }
+    if (vmm_target.has_value()) {
+      return std::make_unique<StressRun>(loop, share, *vmm_target, pattern,
+                                         numbers);
+    }
+    return std::make_unique<StressRun>(loop, share, target, pattern, numbers);
+  };
   absl::StatusOr<StressResult> ran =
       options.threads > 1
-          ? RunThreaded(options, target, pattern, signals, on_progress)
-          : RunOnThisThread(options, target, vmm_target, pattern, signals,
-                            on_progress);
+          ? RunThreaded(options, make_run, signals, on_progress)
+          : RunOnThisThread(options, make_run, signals, on_progress);
   if (tty && progress_shown) WriteAll(STDERR_FILENO, "\r\033[K");
-  int result_code = kExitOk;
   if (!ran.ok()) {
     Complain(ran.status().message());
     return kExitFailed;
@@ -490,7 +442,8 @@ int Stress(Options options) {
     result.errors.Add(absl::StrCat("server: ", stopped.message()));
   }
   std::string text = SummaryText(options, facts, result);
-  return Report(options, facts, result, text, result_code);
+  if (options.mux > 0) text += MultiplexedLine(result);
+  return Report(options, facts, result, text);
 }
 
 int Main(int argc, char** argv) {

@@ -382,6 +382,66 @@ TEST(Hvstress, AThreadedServerSpreadsConnectionsEvenlyOverItsThreads) {
   EXPECT_THAT(served.err, HasSubstr("flows accepted per thread: 20, 20"));
 }
 
+// --mux=3 --threads=2 against its own (multiplexed) server: every channel
+// verified, and the summary counts the connections of both threads.
+TEST(Hvstress, MuxOnTwoThreadsVerifiesEveryChannelOverEveryConnection) {
+  Result r = RunHvstress({"--connections=40", "--parallel=8", "--bytes=0-64K",
+                          "--write-size=1-4K", "--seed=7", "--quiet", "--mux=3",
+                          "--threads=2"});
+
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_THAT(r.out, StartsWith("hvstress: PASS: 40 connections verified, "
+                                "0 failed"));
+  EXPECT_THAT(r.out, HasSubstr("in-process multiplexed echo server at"));
+  EXPECT_THAT(r.out, HasSubstr("multiplexed: 40 channels over 3 "
+                               "connection(s) (13.3 per connection)"));
+  EXPECT_THAT(r.out, HasSubstr("--threads=2 --mux=3"));  // the replay line
+}
+
+// `hvstress --server URI --mux --threads=2` serves multiplexed connections
+// on two loops: a multiplexed client on two threads verifies against it,
+// and each of the server's loops got one of its two connections.
+TEST(Hvstress, AThreadedMultiplexedServerServesChannelsOnEveryThread) {
+  char pattern[] = "/tmp/hvstress-test-XXXXXX";
+  std::string dir = mkdtemp(pattern);
+  std::string uri = "unix://" + dir + "/echo.sock";
+  ToolProcess server(HvstressPath(), {"--server", uri, "--mux", "--threads=2"});
+  for (int i = 0; i < 500 && access((dir + "/echo.sock").c_str(), F_OK) != 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Result client =
+      RunHvstress(With(kSmallRun, {"--uri", uri, "--mux=2", "--threads=2"}));
+  server.Signal(SIGTERM);
+  Result served = server.Wait(kHvstressLimit);
+  rmdir(dir.c_str());
+
+  EXPECT_EQ(client.exit_code, 0) << client.err << client.out;
+  EXPECT_EQ(NumberIn(client.out, "connections_ok"), 40);
+  EXPECT_EQ(NumberIn(client.out, "multiplexed_connections"), 2);
+  EXPECT_EQ(NumberIn(client.out, "threads"), 2);
+  EXPECT_TRUE(ErrorsIn(client.out).empty()) << client.out;
+  EXPECT_EQ(served.exit_code, 0) << served.err;
+  EXPECT_THAT(
+      served.err,
+      HasSubstr("multiplexed echo server (vpnkit format) listening on " + uri +
+                " with 2 threads"));
+  EXPECT_THAT(served.err, HasSubstr("stopped: 40 flows accepted"));
+  EXPECT_THAT(served.err,
+              HasSubstr("multiplexed connections per thread: 1, 1"));
+}
+
+TEST(Hvstress, MuxWithFewerConnectionsThanThreadsIsAUsageError) {
+  Result r = RunHvstress({"--mux=1", "--threads=2"});
+
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "hvstress: --mux=1 with --threads=2: each thread runs channels "
+            "over multiplexed connections of its own, so give --mux=2 or more "
+            "(or a bare --mux: one connection per thread) (hvstress --help)\n");
+  EXPECT_EQ(r.out, "");
+}
+
 TEST(Hvstress, AServerThatDropsAByteIsCaught) {
   TestServer server([](int fd, const std::atomic<bool>& stopping) {
     EchoDroppingOneByte(fd, stopping, /*dropped=*/100);

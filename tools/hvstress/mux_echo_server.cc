@@ -27,6 +27,12 @@ absl::StatusOr<std::unique_ptr<MuxEchoServer>> MuxEchoServer::Start(
   return server;
 }
 
+std::unique_ptr<MuxEchoServer> MuxEchoServer::ForHandedConnections(
+    EventLoop& loop, const MuxOptions& options) {
+  return std::unique_ptr<MuxEchoServer>(
+      new MuxEchoServer(loop, nullptr, options));
+}
+
 MuxEchoServer::~MuxEchoServer() {
   if (watch_ != nullptr) watch_->Release();
 }
@@ -40,18 +46,21 @@ void MuxEchoServer::AcceptAll() {
       return;
     }
     if (!accepted->has_value()) return;
-    MuxOptions options = options_;
-    options.connector = false;
-    absl::StatusOr<std::unique_ptr<LoopMux>> mux =
-        LoopMux::Create(loop_, std::move((*accepted)->fd), options,
-                        [this](LoopMux& m) { OnNews(m); });
-    if (!mux.ok()) {
-      stats_.errors.Add(absl::StrCat("mux: ", mux.status().message()));
-      continue;
-    }
-    ++connections_;
-    muxes_.push_back(*std::move(mux));
+    Adopt(std::move((*accepted)->fd));
   }
+}
+
+void MuxEchoServer::Adopt(UniqueFd fd) {
+  MuxOptions options = options_;
+  options.connector = false;
+  absl::StatusOr<std::unique_ptr<LoopMux>> mux = LoopMux::Create(
+      loop_, std::move(fd), options, [this](LoopMux& m) { OnNews(m); });
+  if (!mux.ok()) {
+    stats_.errors.Add(absl::StrCat("mux: ", mux.status().message()));
+    return;
+  }
+  ++connections_;
+  muxes_.push_back(*std::move(mux));
 }
 
 void MuxEchoServer::OnNews(LoopMux& loop_mux) {

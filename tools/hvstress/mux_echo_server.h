@@ -4,6 +4,12 @@
 // peer opens is accepted and echoed, then closed once the peer has closed
 // its side (the same echo as EchoServer's, per channel).
 //
+// Without a listener (ForHandedConnections) it serves only the connections
+// given to Adopt(): that is how EchoServerGroup spreads one listener's
+// multiplexed connections over several loops (an EchoService,
+// echo_service.h); every channel of a connection is echoed on the loop
+// the connection was handed to.
+//
 // Thread-compatible: runs on its loop's thread; the loop must outlive it.
 #ifndef HVSOCK_TOOLS_HVSTRESS_MUX_ECHO_SERVER_H_
 #define HVSOCK_TOOLS_HVSTRESS_MUX_ECHO_SERVER_H_
@@ -18,12 +24,13 @@
 #include "backends/posix/event_loop.h"
 #include "backends/posix/listener.h"
 #include "backends/posix/mux_loop.h"
+#include "backends/posix/unique_fd.h"
 #include "core/mux/mux_options.h"
-#include "tools/hvstress/echo_server.h"
+#include "tools/hvstress/echo_service.h"
 
 namespace hvsock::hvstress {
 
-class MuxEchoServer {
+class MuxEchoServer : public EchoService {
  public:
   // What hvstress uses on both ends: MuxOptions' defaults, but room for
   // many Opens at once (the server accepts each as it is polled) and a
@@ -39,11 +46,20 @@ class MuxEchoServer {
   // `stats.accepted` counts channels (connections in `connections`).
   static absl::StatusOr<std::unique_ptr<MuxEchoServer>> Start(
       EventLoop& loop, const Address& address, const MuxOptions& options);
-  ~MuxEchoServer();
+  // Serves only connections handed to Adopt(); `loop` must outlive it.
+  // `options` must be valid (MuxOptions::Validate).
+  static std::unique_ptr<MuxEchoServer> ForHandedConnections(
+      EventLoop& loop, const MuxOptions& options);
+  ~MuxEchoServer() override;
 
+  // Runs `fd`, a connected stream socket, as the accepting side of a
+  // multiplexed connection, as if accepted here.
+  void Adopt(UniqueFd fd) override;
+
+  // Where it listens. Not for a server made by ForHandedConnections.
   const Address& address() const { return listener_->local_address(); }
-  const EchoServerStats& stats() const { return stats_; }
-  uint64_t connections() const { return connections_; }
+  const EchoServerStats& stats() const override { return stats_; }
+  uint64_t connections() const override { return connections_; }
 
  private:
   struct Echo {

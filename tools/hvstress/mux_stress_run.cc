@@ -40,8 +40,13 @@ struct MuxStressRun::Channel {
 
 MuxStressRun::MuxStressRun(EventLoop& loop, const Options& options,
                            const Address& target, const StreamPattern& pattern,
-                           uint64_t transports)
-    : loop_(loop), options_(options), target_(target), pattern_(pattern) {
+                           uint64_t transports,
+                           std::atomic<uint64_t>* shared_numbers)
+    : loop_(loop),
+      options_(options),
+      target_(target),
+      pattern_(pattern),
+      next_index_(shared_numbers != nullptr ? shared_numbers : &own_numbers_) {
   for (uint64_t i = 0; i < transports; ++i) {
     transports_.push_back(std::make_unique<Transport>());
   }
@@ -131,12 +136,12 @@ void MuxStressRun::OnConnected(Transport& t, absl::StatusOr<UniqueFd> fd) {
     return;
   }
   t.mux = *std::move(mux);
-  ++transports_connected_;
+  ++result_.multiplexed_connections;
   StartMore();
 }
 
 void MuxStressRun::StartMore() {
-  while (!interrupted_ && next_index_ < options_.connections &&
+  while (!interrupted_ && next_index_->load() < options_.connections &&
          active_.size() < options_.parallel &&
          !(options_.duration.has_value() &&
            loop_.Now() - start_ >= *options_.duration)) {
@@ -161,8 +166,10 @@ void MuxStressRun::StartMore() {
       }
       return;
     }
-    auto c = std::make_unique<Channel>(next_index_++, *options_.seed, options_,
-                                       pattern_);
+    const uint64_t index = next_index_->fetch_add(1);
+    if (index >= options_.connections) break;  // another run took the last
+    auto c =
+        std::make_unique<Channel>(index, *options_.seed, options_, pattern_);
     ++result_.started;
     absl::StatusOr<MuxChannel*> channel =
         t->mux->mux().Open(MuxDestination::Unix("/hvstress/echo"), loop_.Now());

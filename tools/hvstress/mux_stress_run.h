@@ -12,10 +12,16 @@
 // remaining connections. Not applied in this mode: the idle timeout (each
 // channel's close timeout still bounds its close).
 //
-// Thread-compatible: construct and Run() on one thread.
+// Several runs (ThreadedStress, one per thread, each with its own
+// transports) may share one sequence of stream numbers, as StressRuns do:
+// together they run Options::connections channels, each number once.
+//
+// A ClientRun (client_run.h). Thread-compatible: construct and Run() on
+// one thread (the shared counter is atomic).
 #ifndef HVSOCK_TOOLS_HVSTRESS_MUX_STRESS_RUN_H_
 #define HVSOCK_TOOLS_HVSTRESS_MUX_STRESS_RUN_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,25 +35,32 @@
 #include "backends/posix/event_loop.h"
 #include "backends/posix/hybrid_async_connector.h"
 #include "backends/posix/mux_loop.h"
+#include "tools/hvstress/client_run.h"
 #include "tools/hvstress/options.h"
 #include "tools/hvstress/stream_pattern.h"
-#include "tools/hvstress/stress_run.h"
+#include "tools/hvstress/stress_result.h"
 
 namespace hvsock::hvstress {
 
-class MuxStressRun {
+class MuxStressRun : public ClientRun {
  public:
+  // Connects `transports` (>= 1) multiplexed connections to `target`.
+  // `loop`, `options` and `pattern` (and `shared_numbers`, if given) must
+  // outlive the run; `options.seed` must be set. Stream numbers come from
+  // `shared_numbers` if given, else from the run's own counter.
   MuxStressRun(EventLoop& loop, const Options& options, const Address& target,
-               const StreamPattern& pattern, uint64_t transports);
-  ~MuxStressRun();
+               const StreamPattern& pattern, uint64_t transports,
+               std::atomic<uint64_t>* shared_numbers = nullptr);
+  ~MuxStressRun() override;
   MuxStressRun(const MuxStressRun&) = delete;
   MuxStressRun& operator=(const MuxStressRun&) = delete;
 
-  absl::Status Run(const std::function<void(const StressResult&)>& on_progress,
-                   absl::Duration progress_interval = absl::Seconds(1));
-  void Interrupt();
-  const StressResult& result() const { return result_; }
-  uint64_t transports_connected() const { return transports_connected_; }
+  absl::Status Run(
+      const std::function<void(const StressResult&)>& on_progress,
+      absl::Duration progress_interval = absl::Seconds(1)) override;
+  void Interrupt() override;
+  // result().multiplexed_connections: the transports that came up.
+  const StressResult& result() const override { return result_; }
 
  private:
   struct Channel;
@@ -69,9 +82,9 @@ class MuxStressRun {
   const Address target_;
   const StreamPattern& pattern_;
   std::vector<std::unique_ptr<Transport>> transports_;
-  uint64_t transports_connected_ = 0;
   uint64_t transports_pending_ = 0;
-  uint64_t next_index_ = 0;
+  std::atomic<uint64_t> own_numbers_{0};
+  std::atomic<uint64_t>* next_index_;  // own_numbers_ or a shared counter
   uint64_t next_transport_ = 0;
   bool interrupted_ = false;
   absl::Time start_;

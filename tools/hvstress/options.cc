@@ -52,8 +52,11 @@ const char kUsage[] =
     "  --threads=N                loops on N threads, client and server\n"
     "                             (default 1)\n"
     "  --mux[=N]                  streams as channels of N multiplexed\n"
-    "                             connections (vpnkit format; default 1);\n"
-    "                             with --server: serve multiplexed ones\n"
+    "                             connections (vpnkit format; default one\n"
+    "                             per thread); with --threads each thread\n"
+    "                             has its share of them, so N must be at\n"
+    "                             least --threads; with --server: serve\n"
+    "                             multiplexed ones (on --threads loops)\n"
     "  --json                     print the summary as JSON on standard "
     "output\n"
     "  -q, --quiet                no progress lines\n"
@@ -131,6 +134,7 @@ struct Given {
   bool codec = false;  // else the URI's default protocol
   bool connections = false;
   bool idle_timeout = false;
+  bool mux_count = false;  // --mux=N; a bare --mux is one per thread
 };
 
 // --uri and --server: where the echo server is, or where to be one.
@@ -167,6 +171,7 @@ absl::Status ApplyCount(const std::string& name, const std::string& value,
     options.threads = *n;
   } else if (name == "--mux") {
     options.mux = *n;
+    given.mux_count = true;
   } else {
     options.seed = *n;
   }
@@ -261,6 +266,16 @@ absl::Status ApplyDefaults(const Given& given, Options& options) {
   }
   if (options.mode == Options::Mode::kServer && !given.idle_timeout) {
     options.idle_timeout = kServerIdleTimeout;
+  }
+  if (options.mux > 0 && !given.mux_count) options.mux = options.threads;
+  if (options.mode == Options::Mode::kStress && options.mux > 0 &&
+      options.mux < options.threads) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--mux=", options.mux, " with --threads=", options.threads,
+        ": each thread runs channels over multiplexed connections of its "
+        "own, so give --mux=",
+        options.threads,
+        " or more (or a bare --mux: one connection per thread)"));
   }
   if (!given.codec && !options.uri.empty()) {
     // The URI's default protocol (framed for hybrid-vsock://,

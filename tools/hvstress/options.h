@@ -71,7 +71,9 @@ struct Options {
   uint64_t threads = 1;
 
   // --mux[=N]: each stream is a channel of one of N multiplexed connections
-  // (vpnkit's wire format); with --server, serve multiplexed connections.
+  // (vpnkit's wire format), N >= threads: each thread runs channels over
+  // its share of them. A bare --mux is one per thread. With --server, serve
+  // multiplexed connections.
   uint64_t mux = 0;
   bool json = false;     // summary as one JSON object on standard output
   bool progress = true;  // progress lines on standard error

@@ -81,6 +81,12 @@ std::vector<std::string> ReplayArguments(const Options& options,
         "--duration=", tools::FormatSeconds(*options.duration), "s"));
   }
   arguments.push_back(absl::StrCat("--parallel=", options.parallel));
+  // How the streams are carried: a failure with --mux (and its split over
+  // threads) may not reproduce without it.
+  if (options.threads > 1) {
+    arguments.push_back(absl::StrCat("--threads=", options.threads));
+  }
+  if (options.mux > 0) arguments.push_back(absl::StrCat("--mux=", options.mux));
   arguments.push_back(absl::StrCat("--bytes=", RangeOption(options.bytes)));
   arguments.push_back(
       absl::StrCat("--write-size=", RangeOption(options.write_size)));
@@ -240,7 +246,11 @@ std::string SummaryJson(const Options& options, const RunFacts& facts,
       ",\"error_folded\":{", folded, "}", ",\"seed\":", facts.seed,
       ",\"target\":", JsonString(facts.target),
       ",\"protocol\":", JsonString(CodecName(options.codec)),
-      ",\"parallel\":", options.parallel, ",\"bytes_min\":", options.bytes.min,
+      ",\"parallel\":", options.parallel, ",\"threads\":", options.threads,
+      options.mux > 0 ? absl::StrCat(",\"multiplexed_connections\":",
+                                     result.multiplexed_connections)
+                      : "",
+      ",\"bytes_min\":", options.bytes.min,
       ",\"bytes_max\":", options.bytes.max,
       ",\"write_size_min\":", options.write_size.min,
       ",\"write_size_max\":", options.write_size.max,

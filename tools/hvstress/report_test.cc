@@ -15,6 +15,8 @@
 namespace hvsock::hvstress {
 namespace {
 
+using ::testing::AllOf;
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
@@ -108,6 +110,8 @@ TEST(Report, TheReplayLineParsesBackToTheSameOptions) {
   everything.connect_timeout = absl::Nanoseconds(1);
   everything.close_timeout = absl::Seconds(90) + absl::Nanoseconds(10);
   everything.idle_timeout = absl::Milliseconds(300);
+  everything.threads = 2;
+  everything.mux = 5;
 
   Options duration_alone;  // no count: as many as fit in the duration
   duration_alone.duration = absl::Seconds(20);
@@ -120,6 +124,31 @@ TEST(Report, TheReplayLineParsesBackToTheSameOptions) {
     EXPECT_TRUE(*replayed == options)
         << absl::StrJoin(ReplayArguments(options, *options.seed), " ");
   }
+}
+
+TEST(Report, JsonCountsMultiplexedConnectionsOnlyWithMux) {
+  StressResult result;
+  result.multiplexed_connections = 3;
+  Options plain;
+  EXPECT_THAT(SummaryJson(plain, RunFacts(), result),
+              AllOf(HasSubstr(",\"threads\":1,"),
+                    Not(HasSubstr("multiplexed_connections"))));
+  Options mux;
+  mux.mux = 3;
+  mux.threads = 2;
+  EXPECT_THAT(SummaryJson(mux, RunFacts(), result),
+              AllOf(HasSubstr(",\"threads\":2,"),
+                    HasSubstr(",\"multiplexed_connections\":3,")));
+}
+
+TEST(Report, TheReplayLineSaysHowTheStreamsWereCarried) {
+  Options options;
+  EXPECT_THAT(absl::StrJoin(ReplayArguments(options, 1), " "),
+              Not(AnyOf(HasSubstr("--threads"), HasSubstr("--mux"))));
+  options.threads = 2;
+  options.mux = 3;
+  EXPECT_THAT(absl::StrJoin(ReplayArguments(options, 1), " "),
+              HasSubstr("--parallel=32 --threads=2 --mux=3 "));
 }
 
 TEST(Report, TheReplayLineChangesWithEveryTimeout) {

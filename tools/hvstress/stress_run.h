@@ -28,8 +28,9 @@
 // Options::connections connections, each number once, so a seed replays
 // the same streams however many threads there are.
 //
-// Thread-compatible: construct and Run() on one thread (the counter, the
-// only state shared with other runs, is atomic).
+// A ClientRun (client_run.h). Thread-compatible: construct and Run() on
+// one thread (the counter, the only state shared with other runs, is
+// atomic).
 #ifndef HVSOCK_TOOLS_HVSTRESS_STRESS_RUN_H_
 #define HVSOCK_TOOLS_HVSTRESS_STRESS_RUN_H_
 
@@ -50,28 +51,16 @@
 #include "backends/posix/hybrid_connection.h"
 #include "backends/posix/hybrid_paths.h"
 #include "backends/posix/unique_fd.h"
+#include "tools/hvstress/client_run.h"
 #include "tools/hvstress/error_tally.h"
 #include "tools/hvstress/latency.h"
 #include "tools/hvstress/options.h"
 #include "tools/hvstress/stream_pattern.h"
+#include "tools/hvstress/stress_result.h"
 
 namespace hvsock::hvstress {
 
-// The state of a run, as progress lines and the summary show it.
-struct StressResult {
-  uint64_t started = 0;  // connect attempts
-  uint64_t ok = 0;       // verified
-  uint64_t failed = 0;
-  uint64_t bytes_verified = 0;  // stream bytes echoed and matched, all
-                                // connections (each byte went both ways)
-  uint64_t active = 0;
-  absl::Duration elapsed;
-  Latencies connect;     // successful connects
-  Latencies round_trip;  // verified connections
-  ErrorTally errors;
-};
-
-class StressRun {
+class StressRun : public ClientRun {
  public:
   // `loop`, `options` and `pattern` (and `shared_numbers`, if given) must
   // outlive the run. `options.seed` must be set. Connection numbers come
@@ -84,7 +73,7 @@ class StressRun {
   StressRun(EventLoop& loop, const Options& options,
             const VmmSocketAddress& target, const StreamPattern& pattern,
             std::atomic<uint64_t>* shared_numbers = nullptr);
-  ~StressRun();
+  ~StressRun() override;
 
   StressRun(const StressRun&) = delete;
   StressRun& operator=(const StressRun&) = delete;
@@ -92,14 +81,15 @@ class StressRun {
   // Runs every connection to its end. `on_progress` (may be empty) is
   // called about every `progress_interval` with the result so far. Fails
   // only if the loop does.
-  absl::Status Run(const std::function<void(const StressResult&)>& on_progress,
-                   absl::Duration progress_interval = absl::Seconds(1));
+  absl::Status Run(
+      const std::function<void(const StressResult&)>& on_progress,
+      absl::Duration progress_interval = absl::Seconds(1)) override;
 
   // Stops starting connections and abandons the running ones (counted as
   // failed, "interrupted"). For a signal handler's loop watch.
-  void Interrupt();
+  void Interrupt() override;
 
-  const StressResult& result() const { return result_; }
+  const StressResult& result() const override { return result_; }
 
  private:
   struct Connection;

@@ -5,18 +5,29 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "backends/posix/event_loop.h"
 
 namespace hvsock::hvstress {
 
+namespace {
+
+// Run `i`'s share of `total` split over `runs`: the first runs take one
+// more when it does not divide.
+uint64_t ShareOf(uint64_t total, uint64_t runs, uint64_t i) {
+  return total / runs + (i < total % runs ? 1 : 0);
+}
+
+}  // namespace
+
 // One run and its thread.
 struct ThreadedStress::Runner {
-  Options options;                  // this run's share of --parallel
+  Options options;                  // this run's share of --parallel, --mux
   std::unique_ptr<EventLoop> loop;  // used only by `thread` once started
   std::thread thread;
   // Set and cleared on `thread`; posted callbacks read it there too (or
   // in the loop's destructor, after the thread has been joined).
-  StressRun* run = nullptr;
+  ClientRun* run = nullptr;
   absl::Status status;
   StressResult result;  // written by `thread` at its end; read after join
 
@@ -24,9 +35,8 @@ struct ThreadedStress::Runner {
   StressResult progress;     // counters only, no samples or errors
 };
 
-ThreadedStress::ThreadedStress(const Options& options, const Address& target,
-                               const StreamPattern& pattern)
-    : options_(options), target_(target), pattern_(pattern) {}
+ThreadedStress::ThreadedStress(const Options& options, RunFactory make_run)
+    : options_(options), make_run_(std::move(make_run)) {}
 
 ThreadedStress::~ThreadedStress() {
   for (std::unique_ptr<Runner>& runner : runners_) {
@@ -58,11 +68,19 @@ absl::Status ThreadedStress::Run(
   if (!control.ok()) return control.status();
   EventLoop* control_loop = control->get();
   size_t threads = std::max<uint64_t>(1, options_.threads);
+  if (options_.mux > 0 && options_.mux < threads) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--mux=", options_.mux, " with --threads=", threads,
+                     ": every thread needs a multiplexed connection of its "
+                     "own, so at least ",
+                     threads, " connections"));
+  }
   for (size_t i = 0; i < threads; ++i) {
     auto runner = std::make_unique<Runner>();
     runner->options = options_;
-    runner->options.parallel = std::max<uint64_t>(
-        1, options_.parallel / threads + (i < options_.parallel % threads));
+    runner->options.parallel =
+        std::max<uint64_t>(1, ShareOf(options_.parallel, threads, i));
+    runner->options.mux = ShareOf(options_.mux, threads, i);
     absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
     if (!loop.ok()) return loop.status();
     runner->loop = *std::move(loop);
@@ -74,10 +92,10 @@ absl::Status ThreadedStress::Run(
     runner->thread =
         std::thread([this, runner, control_loop, &finished, progress_interval] {
           {
-            StressRun run(*runner->loop, runner->options, target_, pattern_,
-                          &numbers_);
-            runner->run = &run;
-            runner->status = run.Run(
+            std::unique_ptr<ClientRun> run =
+                make_run_(*runner->loop, runner->options, &numbers_);
+            runner->run = run.get();
+            runner->status = run->Run(
                 [runner](const StressResult& now) {
                   std::lock_guard<std::mutex> lock(runner->mutex);
                   runner->progress.started = now.started;
@@ -89,7 +107,7 @@ absl::Status ThreadedStress::Run(
                 },
                 progress_interval);
             runner->run = nullptr;
-            runner->result = run.result();
+            runner->result = run->result();
           }
           control_loop->Post([&finished] { ++finished; });
         });
@@ -133,6 +151,7 @@ absl::Status ThreadedStress::Run(
     result_.ok += one.ok;
     result_.failed += one.failed;
     result_.bytes_verified += one.bytes_verified;
+    result_.multiplexed_connections += one.multiplexed_connections;
     result_.elapsed = std::max(result_.elapsed, one.elapsed);
     result_.connect.AddAll(one.connect);
     result_.round_trip.AddAll(one.round_trip);
