@@ -73,6 +73,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   observer_options.connector = true;
   observer_options.max_pending_opens = 64;
   observer_options.max_live_channels = 64;
+  // The protocol has no largest frame; ours are bounded by the credit the
+  // peer (here: the fuzz input) grants and, for a channel alone in the turn
+  // order, by 256 KiB. max_data_payload is a receiver's own limit.
+  observer_options.max_data_payload = 256 * 1024;
   std::unique_ptr<MuxConnection> observer =
       MuxConnection::Create(observer_options).value();
   {
