@@ -9,8 +9,8 @@
 // once. Its OnNews is the driver's news callback: it accepts the peer's
 // Opens, then lets each channel with news deliver its events to its handle.
 //
-// Test-only. Thread-compatible: the runner's loop thread only. Call
-// ReleaseAll() (or destroy the end) before destroying the runner.
+// Test-only. Thread-compatible: the runner's loop thread only. Destroy the
+// end (its handles release their channels) before its runner.
 #ifndef HVSOCK_BACKENDS_MUX_ECHO_END_H_
 #define HVSOCK_BACKENDS_MUX_ECHO_END_H_
 
@@ -120,12 +120,6 @@ class MuxEchoEnd {
     }
     for (const std::string& message : peer.messages_) sent += message.size();
     EXPECT_EQ(echoed, sent);
-  }
-
-  // Destroys every handle, releasing its channel.
-  void ReleaseAll() {
-    client_handles_.clear();
-    handles_.clear();
   }
 
  private:

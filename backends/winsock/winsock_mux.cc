@@ -1,0 +1,302 @@
+#include "backends/winsock/winsock_mux.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "backends/winsock/winsock_error.h"
+
+namespace hvsock {
+namespace {
+
+// WSABUFs per send. More spans simply wait for the next send.
+constexpr size_t kMaxSendBuffers = 64;
+// The connection lends at most three spans per read (mux_connection.h).
+constexpr size_t kMaxReceiveBuffers = 3;
+// The most a WSABUF is given, so its ULONG length cannot wrap.
+constexpr size_t kMaxBufferLength = size_t{1} << 30;
+// Times on_news is called in one pass of the driver: news raised by the
+// application's own reaction waits for the loop's next pass beyond that.
+constexpr int kNewsRounds = 4;
+
+}  // namespace
+
+class IocpMux::Driver : public DeadlineWatcher {
+ public:
+  Driver(IoLoop& loop, UniqueSocket socket,
+         std::unique_ptr<MuxConnection> mux, NewsCallback on_news)
+      : loop_(loop), socket_(std::move(socket)), mux_(std::move(mux)) {
+    if (on_news) on_news_ = std::make_shared<NewsCallback>(std::move(on_news));
+    for (IoOperation* op : {&send_, &recv_}) {
+      op->socket = socket_.get();
+      op->owner = this;
+    }
+    send_.on_complete = &Driver::SendDone;
+    recv_.on_complete = &Driver::RecvDone;
+  }
+
+  absl::Status Start() {
+    if (absl::Status attached = loop_.Attach(socket_.get()); !attached.ok()) {
+      return attached;
+    }
+    attached_ = true;
+    loop_.WatchDeadline(this);
+    Kick();  // the preamble leaves, the first receive is posted
+    return absl::OkStatus();
+  }
+
+  void set_handle(IocpMux* handle) { handle_ = handle; }
+
+  // The handle is gone: cancel, close, and free once nothing is in flight.
+  void Detach() {
+    on_news_ = nullptr;
+    handle_ = nullptr;
+    detached_ = true;
+    Pump();  // may delete this
+  }
+
+  // Starts the IO commands made necessary; their news waits for the loop.
+  void Kick() {
+    in_command_ = true;
+    Pump();
+    in_command_ = false;
+    if (mux_->HasChannelNews()) news_due_ = true;
+  }
+
+  IoLoop& loop() { return loop_; }
+  MuxConnection& mux() { return *mux_; }
+  bool closed() const { return !socket_.valid(); }
+  int in_flight() const { return int{send_.pending} + int{recv_.pending}; }
+  const IocpMuxStats& stats() const { return stats_; }
+
+  // DeadlineWatcher: the connection's next deadline, or "now" while news
+  // waits for the loop to deliver it.
+  std::optional<absl::Time> NextDeadline() const override {
+    if (news_due_ && on_news_ != nullptr) return absl::InfinitePast();
+    if (!socket_.valid()) return std::nullopt;
+    return mux_->NextDeadline();
+  }
+  void OnDeadline(absl::Time now) override {
+    mux_->HandleTimeout(now);
+    news_due_ = true;
+    Pump();  // may delete this (detached)
+  }
+
+ private:
+  static void SendDone(IoOperation* op, DWORD bytes, int error) {
+    static_cast<Driver*>(op->owner)->OnSendDone(bytes, error);
+  }
+  static void RecvDone(IoOperation* op, DWORD bytes, int error) {
+    static_cast<Driver*>(op->owner)->OnRecvDone(bytes, error);
+  }
+
+  void OnSendDone(DWORD bytes, int error) {
+    mux_->HandleTimeout(loop_.Now());
+    // A send cancelled because the connection failed or the handle went
+    // reports nothing more: the connection already knows.
+    if (!mux_->IsFinished() && error != WSA_OPERATION_ABORTED) {
+      if (error != 0) {
+        mux_->HandleTransportError(WinsockStatus(error, "WSASend"));
+      } else {
+        ++stats_.sends;
+        if (bytes < offered_) ++stats_.short_sends;
+        mux_->ConsumeTransmitted(bytes);  // the rest goes in the next send
+      }
+    }
+    news_due_ = true;
+    Pump();  // may delete this
+  }
+
+  void OnRecvDone(DWORD bytes, int error) {
+    mux_->HandleTimeout(loop_.Now());
+    if (error == 0 && bytes > 0) {
+      ++stats_.receives;
+      mux_->CommitReceived(bytes);
+    } else {
+      // Every lending of ReceiveSpaces ends with a commit, of 0 bytes here.
+      mux_->CommitReceived(0);
+      if (!mux_->IsFinished() && error != WSA_OPERATION_ABORTED) {
+        if (error != 0) {
+          mux_->HandleTransportError(WinsockStatus(error, "WSARecv"));
+        } else {
+          transport_eof_ = true;
+          mux_->HandleTransportEof();
+        }
+      }
+    }
+    news_due_ = true;
+    Pump();  // may delete this
+  }
+
+  // Starts the IO the connection needs and delivers its news (never inside
+  // a command). Re-entrant calls (Kick() from on_news) are folded into the
+  // running one.
+  void Pump() {
+    if (pumping_) {
+      pump_again_ = true;
+      return;
+    }
+    pumping_ = true;
+    int news_rounds = 0;
+    do {
+      pump_again_ = false;
+      PumpOnce(news_rounds);
+    } while (pump_again_);
+    pumping_ = false;
+    if (detached_ && !socket_.valid() && in_flight() == 0) {
+      loop_.UnwatchDeadline(this);
+      delete this;
+    }
+  }
+
+  void PumpOnce(int& news_rounds) {
+    if (!mux_->IsFinished() && !detached_) {
+      StartReceive();
+      StartSend();
+    }
+    const bool ending = mux_->IsFinished() || detached_;
+    if (ending && in_flight() > 0 && !cancelled_) {
+      CancelIoEx(reinterpret_cast<HANDLE>(socket_.get()), nullptr);
+      cancelled_ = true;
+    }
+    if (news_due_ && !in_command_ && on_news_ != nullptr &&
+        handle_ != nullptr && news_rounds < kNewsRounds) {
+      ++news_rounds;
+      news_due_ = false;
+      // The callback may destroy the handle (and so Detach this driver):
+      // hold the callable while it runs.
+      std::shared_ptr<NewsCallback> callback = on_news_;
+      (*callback)(*handle_);
+      // Start the IO of its commands; news they raised (a close completing
+      // as its Shutdown leaves) goes to the application again.
+      if (mux_->HasChannelNews()) news_due_ = true;
+      pump_again_ = true;
+    }
+    if (ending && in_flight() == 0 && socket_.valid()) {
+      CloseTransport();
+    }
+  }
+
+  void StartReceive() {
+    if (recv_.pending || transport_eof_ || !mux_->WantsRead()) return;
+    absl::Span<char> spaces[kMaxReceiveBuffers];
+    const size_t count = mux_->ReceiveSpaces(absl::MakeSpan(spaces));
+    DWORD used = 0;
+    for (size_t i = 0; i < count; ++i) {
+      if (spaces[i].empty()) continue;
+      const size_t length = std::min(spaces[i].size(), kMaxBufferLength);
+      recv_buffers_[used].buf = spaces[i].data();
+      recv_buffers_[used].len = static_cast<ULONG>(length);
+      ++used;
+      if (length < spaces[i].size()) break;  // the spans fill in order
+    }
+    if (used == 0) {
+      mux_->CommitReceived(0);
+      return;
+    }
+    DWORD flags = 0;
+    recv_.Start();
+    if (WSARecv(socket_.get(), recv_buffers_, used, nullptr, &flags,
+                &recv_.overlapped, nullptr) != 0) {
+      const int error = WSAGetLastError();
+      if (error != WSA_IO_PENDING) {
+        recv_.pending = false;
+        mux_->CommitReceived(0);
+        mux_->HandleTransportError(WinsockStatus(error, "WSARecv"));
+        news_due_ = true;
+      }
+    }
+    // Success or pending: the completion arrives through the port either way.
+  }
+
+  void StartSend() {
+    if (send_.pending || mux_->IsFinished()) return;
+    absl::string_view spans[kMaxSendBuffers];
+    const size_t count = mux_->PeekTransmit(absl::MakeSpan(spans));
+    if (count == 0) return;
+    offered_ = 0;
+    for (size_t i = 0; i < count; ++i) {
+      send_buffers_[i].buf = const_cast<char*>(spans[i].data());
+      send_buffers_[i].len = static_cast<ULONG>(spans[i].size());
+      offered_ += spans[i].size();
+    }
+    send_.Start();
+    if (WSASend(socket_.get(), send_buffers_, static_cast<DWORD>(count),
+                nullptr, 0, &send_.overlapped, nullptr) != 0) {
+      const int error = WSAGetLastError();
+      if (error != WSA_IO_PENDING) {
+        send_.pending = false;
+        mux_->HandleTransportError(WinsockStatus(error, "WSASend"));
+        news_due_ = true;
+      }
+    }
+  }
+
+  // Once nothing is in flight: the kernel no longer holds the
+  // connection's buffers.
+  void CloseTransport() {
+    if (mux_->IsFinished()) {
+      CloseWithReset(socket_);
+    } else {
+      socket_.reset();  // the handle went while the connection was healthy
+    }
+    if (attached_) {
+      loop_.Detach(send_.socket);
+      attached_ = false;
+    }
+  }
+
+  IoLoop& loop_;
+  UniqueSocket socket_;
+  std::unique_ptr<MuxConnection> mux_;
+  std::shared_ptr<NewsCallback> on_news_;  // empty: no callback
+  IocpMux* handle_ = nullptr;              // what the callback is given
+  IoOperation send_;
+  IoOperation recv_;
+  WSABUF send_buffers_[kMaxSendBuffers] = {};
+  WSABUF recv_buffers_[kMaxReceiveBuffers] = {};
+  size_t offered_ = 0;  // bytes the send in flight offered
+  IocpMuxStats stats_;
+  bool attached_ = false;
+  bool detached_ = false;
+  bool transport_eof_ = false;
+  bool cancelled_ = false;
+  bool in_command_ = false;  // news waits: never delivered in a command
+  bool news_due_ = false;    // on_news is owed a call
+  bool pumping_ = false;
+  bool pump_again_ = false;
+};
+
+absl::StatusOr<std::unique_ptr<IocpMux>> IocpMux::Create(
+    IoLoop& loop, UniqueSocket socket, const MuxOptions& options,
+    NewsCallback on_news) {
+  if (!socket.valid()) {
+    return absl::InvalidArgumentError("IocpMux needs a connected socket");
+  }
+  absl::StatusOr<std::unique_ptr<MuxConnection>> mux =
+      MuxConnection::Create(options);
+  if (!mux.ok()) return mux.status();
+  auto* driver = new Driver(loop, std::move(socket), *std::move(mux),
+                            std::move(on_news));
+  if (absl::Status started = driver->Start(); !started.ok()) {
+    delete driver;
+    return started;
+  }
+  auto handle = std::unique_ptr<IocpMux>(new IocpMux(driver));
+  driver->set_handle(handle.get());
+  return handle;
+}
+
+IocpMux::~IocpMux() { driver_->Detach(); }
+
+MuxConnection& IocpMux::mux() { return driver_->mux(); }
+void IocpMux::Kick() { driver_->Kick(); }
+absl::Time IocpMux::Now() { return driver_->loop().Now(); }
+bool IocpMux::closed() const { return driver_->closed(); }
+int IocpMux::operations_in_flight() const { return driver_->in_flight(); }
+const IocpMuxStats& IocpMux::stats() const { return driver_->stats(); }
+
+}  // namespace hvsock
