@@ -8,6 +8,7 @@
 // that both open channels exercise both directions of one connection at
 // once. Its OnNews is the driver's news callback: it accepts the peer's
 // Opens, then lets each channel with news deliver its events to its handle.
+// ExpectEchoBothWays tells the whole story on two ends.
 //
 // Test-only. Thread-compatible: the runner's loop thread only. Destroy the
 // end (its handles release their channels) before its runner.
@@ -24,13 +25,16 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "backends/flow_handle.h"
 #include "backends/flow_handle_echo.h"
+#include "backends/loop.h"
 #include "backends/mux_channel_handle.h"
 #include "backends/mux_runner.h"
 #include "core/flow.h"
 #include "core/mux/mux_connection.h"
 #include "gtest/gtest.h"
+#include "testing/pattern.h"
 
 namespace hvsock::testing {
 
@@ -139,6 +143,33 @@ class MuxEchoEnd {
   std::vector<std::unique_ptr<HandleEcho>> echoes_;
   std::vector<absl::Status> accept_errors_;
 };
+
+// The story every platform's mux test tells: `channels_each_way` channels
+// opened from each end of one connection at once, each end's clients
+// sending distinct patterns of a few hundred KiB; `loop` runs (at most
+// `limit`) until every client has read its echo's Eof and every close has
+// completed on both ends; then every round trip is checked.
+inline void ExpectEchoBothWays(Loop& loop, MuxRunner& a, MuxEchoEnd& a_end,
+                               MuxRunner& b, MuxEchoEnd& b_end,
+                               int channels_each_way, absl::Duration limit) {
+  for (int i = 0; i < channels_each_way; ++i) {
+    ASSERT_TRUE(
+        a_end.OpenClient(a, PatternBytes(300'000 + 33'333 * i, i)).ok());
+    ASSERT_TRUE(
+        b_end.OpenClient(b, PatternBytes(200'000 + 12'345 * i, 100 + i)).ok());
+  }
+  const size_t count = static_cast<size_t>(channels_each_way);
+  ASSERT_TRUE(loop.RunUntil(
+                      [&] {
+                        return a_end.clients_done() && b_end.clients_done() &&
+                               a_end.echoes_closed(count) &&
+                               b_end.echoes_closed(count);
+                      },
+                      limit)
+                  .ok());
+  a_end.ExpectRoundTrips(b_end);
+  b_end.ExpectRoundTrips(a_end);
+}
 
 }  // namespace hvsock::testing
 

@@ -17,7 +17,6 @@
 #include "backends/posix/test_sockets.h"
 #include "core/mux/mux_connection.h"
 #include "gtest/gtest.h"
-#include "testing/pattern.h"
 
 namespace hvsock {
 namespace {
@@ -43,32 +42,9 @@ TEST(MuxChannelHandle, TheFlowHandleEchoRunsUnchangedOnChannelsBothWays) {
                                [&](LoopMux& mux) { server_end.OnNews(mux); })
                    .value();
 
-  // Channels opened from both ends at once, each served by the other end.
-  for (int i = 0; i < kChannelsEachWay; ++i) {
-    ASSERT_TRUE(client_end
-                    .OpenClient(*client_mux,
-                                testing::PatternBytes(100'000 + 33'333 * i, i))
-                    .ok());
-    ASSERT_TRUE(server_end
-                    .OpenClient(*server_mux,
-                                testing::PatternBytes(70'000 + 12'345 * i,
-                                                      100 + i))
-                    .ok());
-  }
-
   Loop& shared = *loop;  // run through the shared interface, too
-  ASSERT_TRUE(shared
-                  .RunUntil(
-                      [&] {
-                        return client_end.clients_done() &&
-                               server_end.clients_done() &&
-                               client_end.echoes_closed(kChannelsEachWay) &&
-                               server_end.echoes_closed(kChannelsEachWay);
-                      },
-                      absl::Seconds(60))
-                  .ok());
-  client_end.ExpectRoundTrips(server_end);
-  server_end.ExpectRoundTrips(client_end);
+  testing::ExpectEchoBothWays(shared, *client_mux, client_end, *server_mux,
+                              server_end, kChannelsEachWay, absl::Seconds(60));
   // One socket carried every channel.
   EXPECT_GT(client_mux->driver().stats().sends, 0u);
   EXPECT_GT(server_mux->driver().stats().sends, 0u);

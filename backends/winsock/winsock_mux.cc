@@ -8,16 +8,11 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "backends/winsock/winsock_error.h"
+#include "backends/winsock/winsock_overlapped_socket.h"
 
 namespace hvsock {
 namespace {
 
-// WSABUFs per send. More spans simply wait for the next send.
-constexpr size_t kMaxSendBuffers = 64;
-// The connection lends at most three spans per read (mux_connection.h).
-constexpr size_t kMaxReceiveBuffers = 3;
-// The most a WSABUF is given, so its ULONG length cannot wrap.
-constexpr size_t kMaxBufferLength = size_t{1} << 30;
 // Times on_news is called in one pass of the driver: news raised by the
 // application's own reaction waits for the loop's next pass beyond that.
 constexpr int kNewsRounds = 4;
@@ -26,23 +21,17 @@ constexpr int kNewsRounds = 4;
 
 class IocpMux::Driver : public DeadlineWatcher {
  public:
-  Driver(IoLoop& loop, UniqueSocket socket,
-         std::unique_ptr<MuxConnection> mux, NewsCallback on_news)
-      : loop_(loop), socket_(std::move(socket)), mux_(std::move(mux)) {
+  Driver(IoLoop& loop, UniqueSocket socket, std::unique_ptr<MuxConnection> mux,
+         NewsCallback on_news)
+      : loop_(loop), socket_(loop, std::move(socket)), mux_(std::move(mux)) {
     if (on_news) on_news_ = std::make_shared<NewsCallback>(std::move(on_news));
-    for (IoOperation* op : {&send_, &recv_}) {
-      op->socket = socket_.get();
-      op->owner = this;
-    }
-    send_.on_complete = &Driver::SendDone;
-    recv_.on_complete = &Driver::RecvDone;
+    socket_.Bind<&Driver::OnSendDone, &Driver::OnRecvDone>(this);
   }
 
   absl::Status Start() {
-    if (absl::Status attached = loop_.Attach(socket_.get()); !attached.ok()) {
+    if (absl::Status attached = socket_.Attach(); !attached.ok()) {
       return attached;
     }
-    attached_ = true;
     loop_.WatchDeadline(this);
     Kick();  // the preamble leaves, the first receive is posted
     return absl::OkStatus();
@@ -69,7 +58,7 @@ class IocpMux::Driver : public DeadlineWatcher {
   IoLoop& loop() { return loop_; }
   MuxConnection& mux() { return *mux_; }
   bool closed() const { return !socket_.valid(); }
-  int in_flight() const { return int{send_.pending} + int{recv_.pending}; }
+  int in_flight() const { return socket_.in_flight(); }
   const IocpMuxStats& stats() const { return stats_; }
 
   // DeadlineWatcher: the connection's next deadline, or "now" while news
@@ -86,13 +75,6 @@ class IocpMux::Driver : public DeadlineWatcher {
   }
 
  private:
-  static void SendDone(IoOperation* op, DWORD bytes, int error) {
-    static_cast<Driver*>(op->owner)->OnSendDone(bytes, error);
-  }
-  static void RecvDone(IoOperation* op, DWORD bytes, int error) {
-    static_cast<Driver*>(op->owner)->OnRecvDone(bytes, error);
-  }
-
   void OnSendDone(DWORD bytes, int error) {
     mux_->HandleTimeout(loop_.Now());
     // A send cancelled because the connection failed or the handle went
@@ -102,7 +84,7 @@ class IocpMux::Driver : public DeadlineWatcher {
         mux_->HandleTransportError(WinsockStatus(error, "WSASend"));
       } else {
         ++stats_.sends;
-        if (bytes < offered_) ++stats_.short_sends;
+        if (bytes < socket_.last_send_offered()) ++stats_.short_sends;
         mux_->ConsumeTransmitted(bytes);  // the rest goes in the next send
       }
     }
@@ -158,10 +140,7 @@ class IocpMux::Driver : public DeadlineWatcher {
       StartSend();
     }
     const bool ending = mux_->IsFinished() || detached_;
-    if (ending && in_flight() > 0 && !cancelled_) {
-      CancelIoEx(reinterpret_cast<HANDLE>(socket_.get()), nullptr);
-      cancelled_ = true;
-    }
+    if (ending) socket_.CancelInFlight();
     if (news_due_ && !in_command_ && on_news_ != nullptr &&
         handle_ != nullptr && news_rounds < kNewsRounds) {
       ++news_rounds;
@@ -181,89 +160,50 @@ class IocpMux::Driver : public DeadlineWatcher {
   }
 
   void StartReceive() {
-    if (recv_.pending || transport_eof_ || !mux_->WantsRead()) return;
-    absl::Span<char> spaces[kMaxReceiveBuffers];
-    const size_t count = mux_->ReceiveSpaces(absl::MakeSpan(spaces));
-    DWORD used = 0;
-    for (size_t i = 0; i < count; ++i) {
-      if (spaces[i].empty()) continue;
-      const size_t length = std::min(spaces[i].size(), kMaxBufferLength);
-      recv_buffers_[used].buf = spaces[i].data();
-      recv_buffers_[used].len = static_cast<ULONG>(length);
-      ++used;
-      if (length < spaces[i].size()) break;  // the spans fill in order
+    if (socket_.receive_pending() || transport_eof_ || !mux_->WantsRead()) {
+      return;
     }
-    if (used == 0) {
+    absl::Span<char> spaces[OverlappedSocket::kMaxReceiveSpaces];
+    const size_t count = mux_->ReceiveSpaces(absl::MakeSpan(spaces));
+    size_t lent = 0;
+    for (size_t i = 0; i < count; ++i) lent += spaces[i].size();
+    if (lent == 0) {  // a zero-byte receive would read as the end
       mux_->CommitReceived(0);
       return;
     }
-    DWORD flags = 0;
-    recv_.Start();
-    if (WSARecv(socket_.get(), recv_buffers_, used, nullptr, &flags,
-                &recv_.overlapped, nullptr) != 0) {
-      const int error = WSAGetLastError();
-      if (error != WSA_IO_PENDING) {
-        recv_.pending = false;
-        mux_->CommitReceived(0);
-        mux_->HandleTransportError(WinsockStatus(error, "WSARecv"));
-        news_due_ = true;
-      }
+    if (absl::Status started = socket_.Receive(absl::MakeSpan(spaces, count));
+        !started.ok()) {
+      mux_->CommitReceived(0);
+      mux_->HandleTransportError(started);
+      news_due_ = true;
     }
-    // Success or pending: the completion arrives through the port either way.
   }
 
   void StartSend() {
-    if (send_.pending || mux_->IsFinished()) return;
-    absl::string_view spans[kMaxSendBuffers];
+    if (socket_.send_pending() || mux_->IsFinished()) return;
+    absl::string_view spans[OverlappedSocket::kMaxSendSpans];
     const size_t count = mux_->PeekTransmit(absl::MakeSpan(spans));
     if (count == 0) return;
-    offered_ = 0;
-    for (size_t i = 0; i < count; ++i) {
-      send_buffers_[i].buf = const_cast<char*>(spans[i].data());
-      send_buffers_[i].len = static_cast<ULONG>(spans[i].size());
-      offered_ += spans[i].size();
-    }
-    send_.Start();
-    if (WSASend(socket_.get(), send_buffers_, static_cast<DWORD>(count),
-                nullptr, 0, &send_.overlapped, nullptr) != 0) {
-      const int error = WSAGetLastError();
-      if (error != WSA_IO_PENDING) {
-        send_.pending = false;
-        mux_->HandleTransportError(WinsockStatus(error, "WSASend"));
-        news_due_ = true;
-      }
+    if (absl::Status started = socket_.Send(absl::MakeSpan(spans, count));
+        !started.ok()) {
+      mux_->HandleTransportError(started);
+      news_due_ = true;
     }
   }
 
   // Once nothing is in flight: the kernel no longer holds the
-  // connection's buffers.
-  void CloseTransport() {
-    if (mux_->IsFinished()) {
-      CloseWithReset(socket_);
-    } else {
-      socket_.reset();  // the handle went while the connection was healthy
-    }
-    if (attached_) {
-      loop_.Detach(send_.socket);
-      attached_ = false;
-    }
-  }
+  // connection's buffers. A failed connection's socket is reset; one whose
+  // handle went while it was healthy is closed gracefully.
+  void CloseTransport() { socket_.Close(/*reset=*/mux_->IsFinished()); }
 
   IoLoop& loop_;
-  UniqueSocket socket_;
+  OverlappedSocket socket_;
   std::unique_ptr<MuxConnection> mux_;
   std::shared_ptr<NewsCallback> on_news_;  // empty: no callback
   IocpMux* handle_ = nullptr;              // what the callback is given
-  IoOperation send_;
-  IoOperation recv_;
-  WSABUF send_buffers_[kMaxSendBuffers] = {};
-  WSABUF recv_buffers_[kMaxReceiveBuffers] = {};
-  size_t offered_ = 0;  // bytes the send in flight offered
   IocpMuxStats stats_;
-  bool attached_ = false;
   bool detached_ = false;
   bool transport_eof_ = false;
-  bool cancelled_ = false;
   bool in_command_ = false;  // news waits: never delivered in a command
   bool news_due_ = false;    // on_news is owed a call
   bool pumping_ = false;
@@ -279,8 +219,8 @@ absl::StatusOr<std::unique_ptr<IocpMux>> IocpMux::Create(
   absl::StatusOr<std::unique_ptr<MuxConnection>> mux =
       MuxConnection::Create(options);
   if (!mux.ok()) return mux.status();
-  auto* driver = new Driver(loop, std::move(socket), *std::move(mux),
-                            std::move(on_news));
+  auto* driver =
+      new Driver(loop, std::move(socket), *std::move(mux), std::move(on_news));
   if (absl::Status started = driver->Start(); !started.ok()) {
     delete driver;
     return started;

@@ -89,9 +89,8 @@ struct RecordingEnd {
 // Creates `end`'s IocpMux over `socket` and opens its channel.
 void StartRecordingEnd(IocpLoop& loop, UniqueSocket socket,
                        const MuxOptions& options, RecordingEnd& end) {
-  absl::StatusOr<std::unique_ptr<IocpMux>> mux =
-      IocpMux::Create(loop, std::move(socket), options,
-                      [&end](IocpMux& m) { end.OnNews(m); });
+  absl::StatusOr<std::unique_ptr<IocpMux>> mux = IocpMux::Create(
+      loop, std::move(socket), options, [&end](IocpMux& m) { end.OnNews(m); });
   ASSERT_TRUE(mux.ok()) << mux.status();
   end.mux = *std::move(mux);
   absl::StatusOr<MuxChannel*> opened =
@@ -103,17 +102,6 @@ void StartRecordingEnd(IocpLoop& loop, UniqueSocket socket,
   end.mux->Kick();
 }
 
-// A raw peer: a native-codec WinsockFlow on the other end of the socket,
-// which writes whatever the test scripts.
-std::unique_ptr<WinsockFlow> RawPeer(IocpLoop& loop, UniqueSocket socket) {
-  FlowOptions options;
-  options.codec = Codec::kNative;
-  absl::StatusOr<std::unique_ptr<WinsockFlow>> flow =
-      WinsockFlow::Create(loop, std::move(socket), options);
-  EXPECT_TRUE(flow.ok()) << flow.status();
-  return flow.ok() ? *std::move(flow) : nullptr;
-}
-
 TEST(IocpMux, TheFlowHandleEchoRunsOnChannelsOpenedFromBothEndsOfOneSocket) {
   constexpr int kChannelsEachWay = 4;
   LoopbackSockets setup = Connect();
@@ -121,41 +109,20 @@ TEST(IocpMux, TheFlowHandleEchoRunsOnChannelsOpenedFromBothEndsOfOneSocket) {
   // The runners outlive the ends, whose handles release their channels.
   std::unique_ptr<IocpMux> client_mux, server_mux;
   MuxEchoEnd client_end, server_end;
-  absl::StatusOr<std::unique_ptr<IocpMux>> created = IocpMux::Create(
-      *setup.loop, std::move(setup.sockets.client), Side(true),
-      [&](IocpMux& mux) { client_end.OnNews(mux); });
+  absl::StatusOr<std::unique_ptr<IocpMux>> created =
+      IocpMux::Create(*setup.loop, std::move(setup.sockets.client), Side(true),
+                      [&](IocpMux& mux) { client_end.OnNews(mux); });
   ASSERT_TRUE(created.ok()) << created.status();
   client_mux = *std::move(created);
-  created = IocpMux::Create(*setup.loop, std::move(setup.sockets.server),
-                            Side(false),
-                            [&](IocpMux& mux) { server_end.OnNews(mux); });
+  created =
+      IocpMux::Create(*setup.loop, std::move(setup.sockets.server), Side(false),
+                      [&](IocpMux& mux) { server_end.OnNews(mux); });
   ASSERT_TRUE(created.ok()) << created.status();
   server_mux = *std::move(created);
 
-  for (int i = 0; i < kChannelsEachWay; ++i) {
-    ASSERT_TRUE(client_end
-                    .OpenClient(*client_mux,
-                                testing::PatternBytes(300'000 + 33'333 * i, i))
-                    .ok());
-    ASSERT_TRUE(server_end
-                    .OpenClient(*server_mux,
-                                testing::PatternBytes(200'000 + 12'345 * i,
-                                                      100 + i))
-                    .ok());
-  }
-
   Loop& loop = *setup.loop;  // run through the shared interface
-  ASSERT_TRUE(loop.RunUntil(
-                      [&] {
-                        return client_end.clients_done() &&
-                               server_end.clients_done() &&
-                               client_end.echoes_closed(kChannelsEachWay) &&
-                               server_end.echoes_closed(kChannelsEachWay);
-                      },
-                      kPatience)
-                  .ok());
-  client_end.ExpectRoundTrips(server_end);
-  server_end.ExpectRoundTrips(client_end);
+  testing::ExpectEchoBothWays(loop, *client_mux, client_end, *server_mux,
+                              server_end, kChannelsEachWay, kPatience);
   // Every channel went over the one socket each end has, both ways.
   for (IocpMux* mux : {client_mux.get(), server_mux.get()}) {
     EXPECT_GT(mux->stats().sends, 0u);
@@ -165,90 +132,92 @@ TEST(IocpMux, TheFlowHandleEchoRunsOnChannelsOpenedFromBothEndsOfOneSocket) {
   }
 }
 
-TEST(IocpMux, APeerThatIsNoMultiplexerFailsTheConnectionWithTheMuxError) {
-  LoopbackSockets setup = Connect();
-  ASSERT_TRUE(setup.sockets.client.valid() && setup.sockets.server.valid());
-  std::unique_ptr<WinsockFlow> peer =
-      RawPeer(*setup.loop, std::move(setup.sockets.server));
-  ASSERT_NE(peer, nullptr);
-  RecordingEnd end;
-  StartRecordingEnd(*setup.loop, std::move(setup.sockets.client), Side(true),
-                    end);
-  ASSERT_NE(end.channel, nullptr);
+// A scripted raw peer against an IocpMux: a native-codec WinsockFlow on the
+// server end of the socket writes whatever the test scripts; the client end
+// is a RecordingEnd with one channel open.
+class IocpMuxAgainstARawPeer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setup_ = Connect();
+    ASSERT_TRUE(setup_.sockets.client.valid() && setup_.sockets.server.valid());
+    FlowOptions options;
+    options.codec = Codec::kNative;
+    absl::StatusOr<std::unique_ptr<WinsockFlow>> flow = WinsockFlow::Create(
+        *setup_.loop, std::move(setup_.sockets.server), options);
+    ASSERT_TRUE(flow.ok()) << flow.status();
+    peer_ = *std::move(flow);
+    StartRecordingEnd(*setup_.loop, std::move(setup_.sockets.client),
+                      Side(true), end_);
+    ASSERT_NE(end_.channel, nullptr);
+  }
 
+  // Runs the loop until the connection has failed, its socket is closed
+  // and the open channel has heard of it.
+  bool RunUntilTheConnectionFailed() {
+    return setup_.loop
+        ->RunUntil(
+            [&] { return end_.mux->closed() && end_.Saw(FlowEvent::kFailed); },
+            kPatience)
+        .ok();
+  }
+
+  LoopbackSockets setup_;
+  std::unique_ptr<WinsockFlow> peer_;
+  RecordingEnd end_;
+};
+
+TEST_F(IocpMuxAgainstARawPeer,
+       NoMultiplexerThereFailsTheConnectionWithTheMuxError) {
   // An HTTP request where the preamble's magic should be.
-  ASSERT_TRUE(peer->Write(absl::string_view(
-                              "GET / HTTP/1.1\r\nHost: localhost\r\n"
-                              "User-Agent: not-a-multiplexer\r\n\r\n"))
-                  .ok());
-  ASSERT_TRUE(setup.loop
-                  ->RunUntil(
-                      [&] {
-                        return end.mux->closed() &&
-                               end.Saw(FlowEvent::kFailed);
-                      },
-                      kPatience)
-                  .ok());
-  const absl::Status& error = end.mux->mux().error();
-  EXPECT_TRUE(absl::StrContains(error.message(), "not a multiplexer"))
-      << error;
+  ASSERT_TRUE(
+      peer_
+          ->Write(absl::string_view("GET / HTTP/1.1\r\nHost: localhost\r\n"
+                                    "User-Agent: not-a-multiplexer\r\n\r\n"))
+          .ok());
+  ASSERT_TRUE(RunUntilTheConnectionFailed());
+  const absl::Status& error = end_.mux->mux().error();
+  EXPECT_TRUE(absl::StrContains(error.message(), "not a multiplexer")) << error;
   EXPECT_TRUE(absl::StrContains(error.message(), "byte 0 of the preamble"))
       << error;
   // The open channel failed with the connection's error, as a protocol
   // error: never a clean end.
-  EXPECT_TRUE(IsFlowError(end.channel->error(), FlowErrorKind::kProtocol))
-      << end.channel->error();
+  EXPECT_TRUE(IsFlowError(end_.channel->error(), FlowErrorKind::kProtocol))
+      << end_.channel->error();
   EXPECT_TRUE(
-      absl::StrContains(end.channel->error().message(), "not a multiplexer"))
-      << end.channel->error();
-  EXPECT_EQ(end.channel->state(), FlowState::kFailed);
+      absl::StrContains(end_.channel->error().message(), "not a multiplexer"))
+      << end_.channel->error();
+  EXPECT_EQ(end_.channel->state(), FlowState::kFailed);
   // The socket was closed: the peer's stream ends. (With a reset on
   // Windows; Wine may deliver a FIN instead, see README.md.)
-  ASSERT_TRUE(setup.loop
+  ASSERT_TRUE(setup_.loop
                   ->RunUntil(
                       [&] {
-                        return peer->state() == FlowState::kRemoteClosed ||
-                               peer->state() == FlowState::kFailed;
+                        return peer_->state() == FlowState::kRemoteClosed ||
+                               peer_->state() == FlowState::kFailed;
                       },
                       kPatience)
                   .ok())
-      << "the peer's flow is in state " << FlowStateName(peer->state());
+      << "the peer's flow is in state " << FlowStateName(peer_->state());
 }
 
-TEST(IocpMux, TheTransportEndingFailsOpenChannelsAndClosesTheSocket) {
-  LoopbackSockets setup = Connect();
-  ASSERT_TRUE(setup.sockets.client.valid() && setup.sockets.server.valid());
-  std::unique_ptr<WinsockFlow> peer =
-      RawPeer(*setup.loop, std::move(setup.sockets.server));
-  ASSERT_NE(peer, nullptr);
-  RecordingEnd end;
-  StartRecordingEnd(*setup.loop, std::move(setup.sockets.client), Side(true),
-                    end);
-  ASSERT_NE(end.channel, nullptr);
-
+TEST_F(IocpMuxAgainstARawPeer,
+       TheTransportEndingFailsOpenChannelsAndClosesTheSocket) {
   // A valid preamble (vpnkit's magic and a zero u16 payload length, written
   // out here rather than taken from the core), then the end of the stream.
   constexpr char kPreamble[] =
       "https://github.com/moby/vpnkit multiplexer protocol\n\0\0";
   ASSERT_TRUE(
-      peer->Write(absl::string_view(kPreamble, sizeof(kPreamble) - 1)).ok());
-  ASSERT_TRUE(peer->Close().ok());
-  ASSERT_TRUE(setup.loop
-                  ->RunUntil(
-                      [&] {
-                        return end.mux->closed() &&
-                               end.Saw(FlowEvent::kFailed);
-                      },
-                      kPatience)
-                  .ok());
-  EXPECT_TRUE(end.mux->mux().preamble_received());
+      peer_->Write(absl::string_view(kPreamble, sizeof(kPreamble) - 1)).ok());
+  ASSERT_TRUE(peer_->Close().ok());
+  ASSERT_TRUE(RunUntilTheConnectionFailed());
+  EXPECT_TRUE(end_.mux->mux().preamble_received());
   EXPECT_TRUE(
-      absl::StrContains(end.mux->mux().error().message(), "transport ended"))
-      << end.mux->mux().error();
+      absl::StrContains(end_.mux->mux().error().message(), "transport ended"))
+      << end_.mux->mux().error();
   // The channel, still open, lost its stream: truncated, not Eof.
-  EXPECT_TRUE(IsFlowError(end.channel->error(), FlowErrorKind::kTruncated))
-      << end.channel->error();
-  EXPECT_EQ(end.mux->operations_in_flight(), 0);
+  EXPECT_TRUE(IsFlowError(end_.channel->error(), FlowErrorKind::kTruncated))
+      << end_.channel->error();
+  EXPECT_EQ(end_.mux->operations_in_flight(), 0);
 }
 
 TEST(IocpMux, TheLoopsTimerRunsAChannelsCloseTimeout) {
@@ -257,21 +226,22 @@ TEST(IocpMux, TheLoopsTimerRunsAChannelsCloseTimeout) {
   // The server accepts every channel and then neither reads nor closes.
   std::unique_ptr<IocpMux> server_mux;
   std::vector<std::unique_ptr<MuxChannelHandle>> accepted;
-  absl::StatusOr<std::unique_ptr<IocpMux>> created = IocpMux::Create(
-      *setup.loop, std::move(setup.sockets.server), Side(false),
-      [&](IocpMux& m) {
-        while (MuxChannel* incoming = m.mux().PollIncoming()) {
-          ASSERT_TRUE(m.mux().Accept(incoming).ok());
-          accepted.push_back(std::make_unique<MuxChannelHandle>(
-              m, incoming, [](FlowHandle&, FlowEvent) {}));
-          m.Kick();
-        }
-        while (MuxChannel* news = m.mux().PollChannelEvent()) {
-          for (auto& handle : accepted) {
-            if (&handle->channel() == news) handle->DeliverEvents();
-          }
-        }
-      });
+  absl::StatusOr<std::unique_ptr<IocpMux>> created =
+      IocpMux::Create(*setup.loop, std::move(setup.sockets.server), Side(false),
+                      [&](IocpMux& m) {
+                        while (MuxChannel* incoming = m.mux().PollIncoming()) {
+                          ASSERT_TRUE(m.mux().Accept(incoming).ok());
+                          accepted.push_back(std::make_unique<MuxChannelHandle>(
+                              m, incoming, [](FlowHandle&, FlowEvent) {}));
+                          m.Kick();
+                        }
+                        while (MuxChannel* news = m.mux().PollChannelEvent()) {
+                          for (auto& handle : accepted) {
+                            if (&handle->channel() == news)
+                              handle->DeliverEvents();
+                          }
+                        }
+                      });
   ASSERT_TRUE(created.ok()) << created.status();
   server_mux = *std::move(created);
   MuxOptions client_options = Side(true);
@@ -280,17 +250,16 @@ TEST(IocpMux, TheLoopsTimerRunsAChannelsCloseTimeout) {
   StartRecordingEnd(*setup.loop, std::move(setup.sockets.client),
                     client_options, end);
   ASSERT_NE(end.channel, nullptr);
-  ASSERT_TRUE(setup.loop->RunUntil([&] { return !accepted.empty(); },
-                                   kPatience)
-                  .ok());
+  ASSERT_TRUE(
+      setup.loop->RunUntil([&] { return !accepted.empty(); }, kPatience).ok());
 
   // Our close waits for the peer's, which never comes: once our Shutdown
   // has left no byte moves, so only the loop's timer can end the wait.
   ASSERT_TRUE(end.channel->Close().ok());
-  ASSERT_TRUE(setup.loop
-                  ->RunUntil([&] { return end.Saw(FlowEvent::kFailed); },
-                             kPatience)
-                  .ok());
+  ASSERT_TRUE(
+      setup.loop
+          ->RunUntil([&] { return end.Saw(FlowEvent::kFailed); }, kPatience)
+          .ok());
   EXPECT_TRUE(IsFlowError(end.channel->error(), FlowErrorKind::kCloseTimeout))
       << end.channel->error();
   // One channel timed out; the connection itself is fine.
@@ -303,9 +272,9 @@ TEST(IocpMux, NewsComesFromTheLoopNeverFromInsideKickOrACommand) {
   ASSERT_TRUE(setup.sockets.client.valid() && setup.sockets.server.valid());
   std::unique_ptr<IocpMux> server_mux;
   MuxEchoEnd server_end;
-  absl::StatusOr<std::unique_ptr<IocpMux>> created = IocpMux::Create(
-      *setup.loop, std::move(setup.sockets.server), Side(false),
-      [&](IocpMux& m) { server_end.OnNews(m); });
+  absl::StatusOr<std::unique_ptr<IocpMux>> created =
+      IocpMux::Create(*setup.loop, std::move(setup.sockets.server), Side(false),
+                      [&](IocpMux& m) { server_end.OnNews(m); });
   ASSERT_TRUE(created.ok()) << created.status();
   server_mux = *std::move(created);
 
@@ -335,8 +304,7 @@ TEST(IocpMux, NewsComesFromTheLoopNeverFromInsideKickOrACommand) {
                   ->RunUntil(
                       [&] {
                         while (true) {
-                          absl::StatusOr<ReadResult> read =
-                              end.channel->Read();
+                          absl::StatusOr<ReadResult> read = end.channel->Read();
                           if (!read.ok() || !read->is_data()) break;
                           received += std::string(std::move(*read).data());
                         }
@@ -372,10 +340,11 @@ TEST(IocpMux, DestroyingTheMuxWithIoInFlightClosesTheSocketOnceItIsDone) {
       << (*server_mux)->mux().error();
   server_mux->reset();
   // Both drivers finished and detached their sockets from the loop.
-  ASSERT_TRUE(setup.loop
-                  ->RunUntil([&] { return setup.loop->attached_sockets() == 0; },
-                             kPatience)
-                  .ok())
+  ASSERT_TRUE(
+      setup.loop
+          ->RunUntil([&] { return setup.loop->attached_sockets() == 0; },
+                     kPatience)
+          .ok())
       << setup.loop->attached_sockets() << " sockets still attached";
 }
 
