@@ -213,12 +213,12 @@ class IocpMux::Driver : public DeadlineWatcher {
 absl::StatusOr<std::unique_ptr<IocpMux>> IocpMux::Create(
     IoLoop& loop, UniqueSocket socket, const MuxOptions& options,
     NewsCallback on_news) {
-  if (!socket.valid()) {
-    return absl::InvalidArgumentError("IocpMux needs a connected socket");
-  }
   absl::StatusOr<std::unique_ptr<MuxConnection>> mux =
       MuxConnection::Create(options);
   if (!mux.ok()) return mux.status();
+  if (!socket.valid()) {
+    return absl::InvalidArgumentError("IocpMux needs a connected socket");
+  }
   auto* driver =
       new Driver(loop, std::move(socket), *std::move(mux), std::move(on_news));
   if (absl::Status started = driver->Start(); !started.ok()) {

@@ -75,9 +75,9 @@ class IocpMux : public MuxRunner {
   using NewsCallback = absl::AnyInvocable<void(IocpMux&)>;
 
   // Takes `socket` (connected, overlapped), attaches it to `loop`, queues
-  // the connection's preamble and starts receiving. Fails if
-  // options.Validate() does, the socket is invalid, or the loop cannot
-  // attach it.
+  // the connection's preamble and starts receiving. Fails
+  // (kInvalidArgument) if options.Validate() does or the socket is
+  // invalid, or with the loop's error if it cannot attach the socket.
   static absl::StatusOr<std::unique_ptr<IocpMux>> Create(
       IoLoop& loop, UniqueSocket socket, const MuxOptions& options,
       NewsCallback on_news);

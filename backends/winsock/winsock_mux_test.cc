@@ -317,6 +317,26 @@ TEST(IocpMux, NewsComesFromTheLoopNeverFromInsideKickOrACommand) {
   EXPECT_EQ(end.news_in_commands, 0);
 }
 
+TEST(IocpMux, CreateRefusesBadOptionsAndAMissingSocket) {
+  absl::StatusOr<std::unique_ptr<IocpLoop>> loop = IocpLoop::Create();
+  ASSERT_TRUE(loop.ok()) << loop.status();
+  MuxOptions bad = Side(true);
+  bad.window = 0;
+  absl::StatusOr<std::unique_ptr<IocpMux>> bad_options =
+      IocpMux::Create(**loop, UniqueSocket(), bad, nullptr);
+  EXPECT_EQ(bad_options.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(
+      absl::StrContains(bad_options.status().message(), "window must be > 0"))
+      << bad_options.status();
+
+  absl::StatusOr<std::unique_ptr<IocpMux>> no_socket =
+      IocpMux::Create(**loop, UniqueSocket(), Side(true), nullptr);
+  EXPECT_EQ(no_socket.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(no_socket.status().message(),
+                                "needs a connected socket"))
+      << no_socket.status();
+}
+
 TEST(IocpMux, DestroyingTheMuxWithIoInFlightClosesTheSocketOnceItIsDone) {
   LoopbackSockets setup = Connect();
   ASSERT_TRUE(setup.sockets.client.valid() && setup.sockets.server.valid());
