@@ -1,6 +1,5 @@
 #include "backends/winsock/winsock_mux.h"
 
-#include <algorithm>
 #include <memory>
 #include <optional>
 #include <utility>
