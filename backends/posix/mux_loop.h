@@ -12,6 +12,9 @@
 // the bytes leave now. `on_news` is never called from inside Kick() or a
 // command.
 //
+// LoopMux is the posix MuxRunner (backends/mux_runner.h): channel handles
+// (backends/mux_channel_handle.h) drive it through that interface.
+//
 // When the connection fails (the socket ended or broke, or the peer broke
 // the protocol) every unfinished channel fails, `on_news` is called once
 // more, and the socket is closed.
@@ -25,6 +28,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "backends/mux_runner.h"
 #include "backends/posix/event_loop.h"
 #include "backends/posix/mux_driver.h"
 #include "backends/posix/unique_fd.h"
@@ -32,22 +36,25 @@
 
 namespace hvsock {
 
-class LoopMux {
+class LoopMux : public MuxRunner {
  public:
   using NewsCallback = absl::AnyInvocable<void(LoopMux&)>;
 
   static absl::StatusOr<std::unique_ptr<LoopMux>> Create(
       EventLoop& loop, UniqueFd fd, const MuxOptions& options,
       NewsCallback on_news);
-  ~LoopMux();
+  ~LoopMux() override;
   LoopMux(const LoopMux&) = delete;
   LoopMux& operator=(const LoopMux&) = delete;
 
-  MuxConnection& mux() { return *mux_; }
+  // ── MuxRunner ───────────────────────────────────────────────────────
+  MuxConnection& mux() override { return *mux_; }
+  // Does the IO that application commands made necessary.
+  void Kick() override;
+  absl::Time Now() override { return loop_.Now(); }
+
   EventLoop& loop() { return loop_; }
   const MuxSocketDriver& driver() const { return *driver_; }
-  // Does the IO that application commands made necessary.
-  void Kick();
   // The socket is closed (the connection failed or ended).
   bool closed() const { return driver_->fd() < 0; }
 

@@ -5,36 +5,25 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/winsock/winsock_error.h"
+#include "backends/winsock/winsock_overlapped_socket.h"
 
 namespace hvsock {
-namespace {
-
-// WSABUFs per send. More spans simply wait for the next send.
-constexpr size_t kMaxSendBuffers = 16;
-
-}  // namespace
 
 class WinsockFlow::Driver : public DeadlineWatcher {
  public:
   Driver(IoLoop& loop, UniqueSocket socket, Flow flow,
          FlowEventCallback on_event)
-      : loop_(loop), socket_(std::move(socket)), flow_(std::move(flow)) {
+      : loop_(loop), socket_(loop, std::move(socket)), flow_(std::move(flow)) {
     if (on_event) {
       on_event_ = std::make_shared<FlowEventCallback>(std::move(on_event));
     }
-    for (IoOperation* op : {&send_, &recv_}) {
-      op->socket = socket_.get();
-      op->owner = this;
-    }
-    send_.on_complete = &Driver::SendDone;
-    recv_.on_complete = &Driver::RecvDone;
+    socket_.Bind<&Driver::OnSendDone, &Driver::OnRecvDone>(this);
   }
 
   absl::Status Start() {
-    if (absl::Status attached = loop_.Attach(socket_.get()); !attached.ok()) {
+    if (absl::Status attached = socket_.Attach(); !attached.ok()) {
       return attached;
     }
-    attached_ = true;
     loop_.WatchDeadline(this);
     Command();
     return absl::OkStatus();
@@ -81,7 +70,7 @@ class WinsockFlow::Driver : public DeadlineWatcher {
 
   const Flow& flow() const { return flow_; }
   bool transport_closed() const { return !socket_.valid(); }
-  int in_flight() const { return int{send_.pending} + int{recv_.pending}; }
+  int in_flight() const { return socket_.in_flight(); }
 
   // DeadlineWatcher: the flow's own deadline, or "now" while events wait
   // for the loop to deliver them.
@@ -97,15 +86,7 @@ class WinsockFlow::Driver : public DeadlineWatcher {
   }
 
  private:
-  static void SendDone(IoOperation* op, DWORD bytes, int error) {
-    static_cast<Driver*>(op->owner)->OnSendDone(bytes, error);
-  }
-  static void RecvDone(IoOperation* op, DWORD bytes, int error) {
-    static_cast<Driver*>(op->owner)->OnRecvDone(bytes, error);
-  }
-
   void OnSendDone(DWORD bytes, int error) {
-    cancelled_ = false;
     flow_.HandleTimeout(loop_.Now());  // progress is timed from now
     // A send cancelled for an abort or a timeout reports nothing: the flow
     // has already failed with the right error.
@@ -123,7 +104,6 @@ class WinsockFlow::Driver : public DeadlineWatcher {
   // without lending any memory (so an idle flow holds no receive block),
   // and a WSARecv into the flow's receive space once data is there.
   void OnRecvDone(DWORD bytes, int error) {
-    cancelled_ = false;
     flow_.HandleTimeout(loop_.Now());  // progress is timed from now
     const bool was_probe = probing_;
     probing_ = false;
@@ -190,10 +170,7 @@ class WinsockFlow::Driver : public DeadlineWatcher {
       StartSend();
       StartReceive();
     }
-    if (flow_.IsFinished() && in_flight() > 0 && !cancelled_) {
-      CancelIoEx(reinterpret_cast<HANDLE>(socket_.get()), nullptr);
-      cancelled_ = true;
-    }
+    if (flow_.IsFinished()) socket_.CancelInFlight();
     while (on_event_ && handle_ != nullptr && !in_command_) {
       std::optional<FlowEvent> event = flow_.PollEvent();
       if (!event.has_value()) break;
@@ -208,8 +185,8 @@ class WinsockFlow::Driver : public DeadlineWatcher {
   }
 
   void StartSend() {
-    if (send_.pending) return;
-    absl::string_view spans[kMaxSendBuffers];
+    if (socket_.send_pending()) return;
+    absl::string_view spans[OverlappedSocket::kMaxSendSpans];
     size_t count = flow_.PeekTransmit(absl::MakeSpan(spans));
     if (count == 0) {
       if (flow_.PollShutdownWrite() && shutdown(socket_.get(), SD_SEND) != 0) {
@@ -217,77 +194,49 @@ class WinsockFlow::Driver : public DeadlineWatcher {
       }
       return;
     }
-    for (size_t i = 0; i < count; ++i) {
-      buffers_[i].buf = const_cast<char*>(spans[i].data());
-      buffers_[i].len = static_cast<ULONG>(spans[i].size());
+    if (absl::Status started = socket_.Send(absl::MakeSpan(spans, count));
+        !started.ok()) {
+      flow_.HandleTransportError(started);
     }
-    send_.Start();
-    if (WSASend(socket_.get(), buffers_, static_cast<DWORD>(count), nullptr, 0,
-                &send_.overlapped, nullptr) != 0) {
-      int error = WSAGetLastError();
-      if (error != WSA_IO_PENDING) {
-        send_.pending = false;
-        flow_.HandleTransportError(WinsockStatus(error, "WSASend"));
-      }
-    }
-    // Success or pending: the completion arrives through the port either way.
   }
 
   void StartReceive() {
-    if (recv_.pending || transport_eof_ || !flow_.WantsRead()) return;
-    WSABUF buffer{};
+    if (socket_.receive_pending() || transport_eof_ || !flow_.WantsRead()) {
+      return;
+    }
+    absl::Span<char> space;
     if (data_ready_) {
-      absl::Span<char> space = flow_.ReceiveSpace();
+      space = flow_.ReceiveSpace();
       if (space.empty()) return;
-      buffer.buf = space.data();
-      buffer.len = static_cast<ULONG>(std::min<size_t>(space.size(), 1u << 30));
-      last_space_ = buffer.len;
     } else {
       probing_ = true;  // zero bytes: wait for data without lending memory
     }
-    DWORD flags = 0;
-    recv_.Start();
-    if (WSARecv(socket_.get(), &buffer, 1, nullptr, &flags, &recv_.overlapped,
-                nullptr) != 0) {
-      int error = WSAGetLastError();
-      if (error != WSA_IO_PENDING) {
-        recv_.pending = false;
-        probing_ = false;
-        if (data_ready_) flow_.CommitReceived(0);
-        flow_.HandleTransportError(WinsockStatus(error, "WSARecv"));
-      }
+    absl::Status started =
+        socket_.Receive(absl::MakeSpan(&space, probing_ ? 0 : 1));
+    last_space_ = socket_.last_receive_lent();
+    if (!started.ok()) {
+      probing_ = false;
+      if (data_ready_) flow_.CommitReceived(0);
+      flow_.HandleTransportError(started);
     }
   }
 
   void CloseTransport() {
-    if (flow_.state() == FlowState::kClosed) {
-      socket_.reset();
-    } else {
-      CloseWithReset(socket_);
-    }
+    socket_.Close(/*reset=*/flow_.state() != FlowState::kClosed);
     flow_.ReleaseReceiveSpace();
-    if (attached_) {
-      loop_.Detach(send_.socket);
-      attached_ = false;
-    }
     // The deadline watch ends in Pump(), once no event waits for the loop.
   }
 
   IoLoop& loop_;
-  UniqueSocket socket_;
+  OverlappedSocket socket_;
   Flow flow_;
   std::shared_ptr<FlowEventCallback> on_event_;  // empty: no callback
   WinsockFlow* handle_ = nullptr;                // what the callback is given
-  IoOperation send_;
-  IoOperation recv_;
-  WSABUF buffers_[kMaxSendBuffers] = {};
-  ULONG last_space_ = 0;  // size of the last data receive
-  bool attached_ = false;
+  size_t last_space_ = 0;  // size of the last data receive
   bool detached_ = false;
   bool transport_eof_ = false;
   bool probing_ = false;     // the receive in flight is zero-byte
   bool data_ready_ = false;  // the next receive lends space
-  bool cancelled_ = false;
   bool in_command_ = false;  // events wait: never delivered in a command
   bool events_due_ = false;  // a command ran: the loop delivers its events
   bool pumping_ = false;

@@ -54,6 +54,17 @@ struct IoOperation {
   }
 };
 
+// Makes `operation` one of `owner`'s operations on `socket`: its
+// completion calls (owner->*kOnComplete)(bytes, error).
+template <auto kOnComplete, typename Owner>
+void BindOperation(IoOperation& operation, SOCKET socket, Owner* owner) {
+  operation.socket = socket;
+  operation.owner = owner;
+  operation.on_complete = [](IoOperation* op, DWORD bytes, int error) {
+    (static_cast<Owner*>(op->owner)->*kOnComplete)(bytes, error);
+  };
+}
+
 // Completes the operation that `overlapped` belongs to (any OVERLAPPED a
 // driver here issued): reads its result and calls its on_complete.
 void DispatchCompletion(OVERLAPPED* overlapped);

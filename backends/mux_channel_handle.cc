@@ -1,11 +1,11 @@
-#include "backends/posix/mux_channel_handle.h"
+#include "backends/mux_channel_handle.h"
 
 #include <optional>
 #include <utility>
 
 namespace hvsock {
 
-MuxChannelHandle::MuxChannelHandle(LoopMux& mux, MuxChannel* channel,
+MuxChannelHandle::MuxChannelHandle(MuxRunner& mux, MuxChannel* channel,
                                    FlowEventCallback on_event)
     : mux_(mux), channel_(channel), on_event_(std::move(on_event)) {}
 
@@ -33,7 +33,7 @@ absl::StatusOr<ReadResult> MuxChannelHandle::Read(size_t max_bytes) {
 }
 
 absl::Status MuxChannelHandle::Close() {
-  absl::Status status = channel_->Close(mux_.loop().Now());
+  absl::Status status = channel_->Close(mux_.Now());
   mux_.Kick();
   return status;
 }
