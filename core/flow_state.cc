@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/transition_index.h"
+
 namespace hvsock {
 namespace {
 
@@ -205,38 +207,14 @@ absl::Span<const FlowTransition> FlowTransitionTable() { return kTable; }
 
 namespace {
 
-// The table's row for each (state, input), or -1: built from kTable at
-// compile time, so that a lookup (one per write and per received piece) is
-// an index, not a search. The first row for a pair wins, as a search would.
-struct TransitionIndex {
-  int16_t row[kFlowStateCount][kFlowInputCount];
-};
-
-constexpr TransitionIndex BuildTransitionIndex() {
-  TransitionIndex index{};
-  for (auto& inputs : index.row) {
-    for (int16_t& row : inputs) row = -1;
-  }
-  for (size_t i = 0; i < sizeof(kTable) / sizeof(kTable[0]); ++i) {
-    int16_t& row = index.row[static_cast<int>(kTable[i].from)]
-                            [static_cast<int>(kTable[i].input)];
-    if (row < 0) row = static_cast<int16_t>(i);
-  }
-  return index;
-}
-
-constexpr TransitionIndex kTransitionIndex = BuildTransitionIndex();
+constexpr TransitionIndex<kFlowStateCount, kFlowInputCount> kTransitionIndex(
+    kTable);
 
 }  // namespace
 
 std::optional<FlowTransition> FindFlowTransition(FlowState state,
                                                  FlowInput input) {
-  const int s = static_cast<int>(state);
-  const int i = static_cast<int>(input);
-  if (s < 0 || s >= kFlowStateCount || i < 0 || i >= kFlowInputCount) {
-    return std::nullopt;
-  }
-  const int16_t row = kTransitionIndex.row[s][i];
+  const int row = kTransitionIndex.Find(state, input);
   if (row < 0) return std::nullopt;
   return kTable[row];
 }

@@ -1,7 +1,6 @@
 #include "core/mux/mux_channel_state.h"
 
-#include <cstddef>
-#include <cstdint>
+#include "core/transition_index.h"
 
 namespace hvsock {
 namespace {
@@ -124,39 +123,14 @@ absl::Span<const MuxChannelTransition> MuxChannelTransitionTable() {
 
 namespace {
 
-// The table's row for each (state, input), or -1: built from kTable at
-// compile time, so that a lookup (several per frame) is an index, not a
-// search. The first row for a pair wins, as a search would.
-struct TransitionIndex {
-  int16_t row[kMuxChannelStateCount][kMuxChannelInputCount];
-};
-
-constexpr TransitionIndex BuildTransitionIndex() {
-  TransitionIndex index{};
-  for (auto& inputs : index.row) {
-    for (int16_t& row : inputs) row = -1;
-  }
-  for (size_t i = 0; i < sizeof(kTable) / sizeof(kTable[0]); ++i) {
-    int16_t& row = index.row[static_cast<int>(kTable[i].from)]
-                            [static_cast<int>(kTable[i].input)];
-    if (row < 0) row = static_cast<int16_t>(i);
-  }
-  return index;
-}
-
-constexpr TransitionIndex kTransitionIndex = BuildTransitionIndex();
+constexpr TransitionIndex<kMuxChannelStateCount, kMuxChannelInputCount>
+    kTransitionIndex(kTable);
 
 }  // namespace
 
 std::optional<MuxChannelTransition> FindMuxChannelTransition(
     MuxChannelState state, MuxChannelInput input) {
-  const int s = static_cast<int>(state);
-  const int i = static_cast<int>(input);
-  if (s < 0 || s >= kMuxChannelStateCount || i < 0 ||
-      i >= kMuxChannelInputCount) {
-    return std::nullopt;
-  }
-  const int16_t row = kTransitionIndex.row[s][i];
+  const int row = kTransitionIndex.Find(state, input);
   if (row < 0) return std::nullopt;
   return kTable[row];
 }
