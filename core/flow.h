@@ -219,6 +219,12 @@ class Flow {
   // The backend is going idle on this flow: drop receive memory it is not
   // using (readable bytes stay; lent space stays until committed).
   void ReleaseReceiveSpace() { receive_.Release(); }
+  // Copies unread received bytes, when at most `max`, out of the receive
+  // block they pin (ReceiveBuffer::Compact). For a multiplexer, which
+  // keeps many flows' receive buffers. Returns whether it copied.
+  bool CompactReceived(size_t max) { return receive_.Compact(max); }
+  // Received bytes the application has not read yet.
+  size_t ReceiveBuffered() const { return receive_.readable(); }
 
   // ── Commands (application) ───────────────────────────────────────────
   absl::Status Write(absl::Cord&& data);

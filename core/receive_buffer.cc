@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <string>
 #include <utility>
 
 namespace hvsock {
@@ -138,6 +139,15 @@ void ReceiveBuffer::Release() {
   if (lent_) return;
   released_ = block_;
   block_.reset();
+}
+
+bool ReceiveBuffer::Compact(size_t max) {
+  if (lent_ || readable_.empty() || readable_.size() > max) return false;
+  readable_ = absl::Cord(std::string(readable_));
+  block_.reset();
+  released_.reset();
+  filled_ = 0;
+  return true;
 }
 
 void ReceiveBuffer::Deliver(absl::string_view piece) {

@@ -80,6 +80,13 @@ class ReceiveBuffer {
   // Drops the reference to the current block (readable bytes stay), unless
   // space in it is lent.
   void Release();
+  // When at most `max` bytes are readable (and none is lent): copies them
+  // into memory of their own and lets go of the receive blocks they were
+  // in, so that a few unread bytes do not keep a whole block. (A
+  // multiplexer has a receive buffer per channel: many channels each
+  // holding a little would otherwise hold a block each.) Returns whether
+  // it copied.
+  bool Compact(size_t max);
   // Drops every readable byte, and the block unless space in it is lent.
   // Returns how many readable bytes were dropped.
   size_t Clear();

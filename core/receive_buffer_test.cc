@@ -67,6 +67,39 @@ TEST(ReceiveBuffer, IdleReleaseFreesTheBlockButKeepsReadableBytes) {
   EXPECT_EQ(std::string(buffer.Take(SIZE_MAX)), std::string(2000, 'x'));
 }
 
+// A few unread bytes copied out of their block let the block go: the next
+// read no longer goes on after them in the block they pinned.
+TEST(ReceiveBuffer, CompactingFewUnreadBytesLetsTheirBlockGo) {
+  ReceiveBuffer buffer;
+  const char* start = buffer.Space(1).data();
+  buffer.Commit(0);
+  std::string bytes(2000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i);
+  Receive(buffer, bytes);  // shared with the block
+  buffer.Release();
+  EXPECT_FALSE(buffer.Compact(1999));  // more than asked: left alone
+  EXPECT_EQ(buffer.Space(1).data(), start + 2000);  // still pinned
+  buffer.Commit(0);
+  buffer.Release();
+  ASSERT_TRUE(buffer.Compact(2000));
+  EXPECT_EQ(buffer.block_bytes(), 0u);
+  EXPECT_NE(buffer.Space(1).data(), start + 2000);
+  buffer.Commit(0);
+  EXPECT_EQ(std::string(buffer.Take(SIZE_MAX)), bytes);
+  EXPECT_FALSE(buffer.Compact(SIZE_MAX));  // nothing readable
+}
+
+TEST(ReceiveBuffer, NeverCompactsWhileSpaceIsLent) {
+  ReceiveBuffer buffer;
+  Receive(buffer, std::string(2000, 'x'));
+  absl::Span<char> space = buffer.Space(100);
+  ASSERT_FALSE(space.empty());
+  EXPECT_FALSE(buffer.Compact(SIZE_MAX));
+  buffer.Commit(0);
+  EXPECT_TRUE(buffer.Compact(SIZE_MAX));
+  EXPECT_EQ(std::string(buffer.Take(SIZE_MAX)), std::string(2000, 'x'));
+}
+
 TEST(ReceiveBuffer, LentSpaceSurvivesReleaseAndClearUntilCommitted) {
   ReceiveBuffer buffer;
   absl::Span<char> space = buffer.Space(16);

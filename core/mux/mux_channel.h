@@ -117,6 +117,7 @@ class MuxChannel {
 
   // Bookkeeping flags for the connection's lists.
   bool dirty_ = false;
+  bool sparse_ = false;  // in the connection's sparse_ list
   bool ready_ = false;
   bool notify_ = false;
   bool starved_ = false;  // wants credit the budget cannot give now

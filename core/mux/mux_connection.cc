@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/flow_error.h"
+#include "core/receive_buffer.h"
 
 namespace hvsock {
 namespace {
@@ -16,6 +17,14 @@ using A = MuxChannelAction;
 
 // How many bytes of frames PeekTransmit schedules ahead of the transport.
 constexpr size_t kTransmitBatch = 256 * 1024;
+
+// A channel left with at most this much unread data after a payload may be
+// holding receive blocks (at most two partly used) mostly empty
+// (LimitSparseBlocks). Above it, its blocks are at least half used.
+constexpr size_t kSparseUnread = 2 * ReceiveBuffer::kBlockSize;
+// How many such channels are let be: a sixteenth of the receive budget's
+// worth of blocks, and at least this many.
+constexpr size_t kMinSparseChannels = 16;
 
 bool AwaitingAccept(S state) {
   return state == S::kAwaitingAccept ||
@@ -737,10 +746,7 @@ void MuxConnection::CommitReceived(size_t n) {
   counters_.wire_bytes_in += to_channel;
   payload_left_ -= std::min<uint64_t>(payload_left_, to_channel);
   if (payload_left_ == 0) {
-    receiving_ = 0;
-    channel->flow_.ReleaseReceiveSpace();
-    Touch(channel);
-    MaybeDestroy(channel);
+    PayloadEnded(channel);
   } else {
     // Readable before the payload ends: a large frame reaches the
     // application (and its credit comes back) as it arrives.
@@ -749,6 +755,42 @@ void MuxConnection::CommitReceived(size_t n) {
   // The next header's bytes, read after the payload's end.
   if (n > to_channel) {
     HandleReceived(absl::string_view(own_buffer_.get(), n - to_channel));
+  }
+}
+
+void MuxConnection::PayloadEnded(MuxChannel* channel) {
+  receiving_ = 0;
+  channel->flow_.ReleaseReceiveSpace();
+  const size_t unread = channel->flow_.ReceiveBuffered();
+  if (unread > 0 && unread <= kSparseUnread && !channel->sparse_) {
+    channel->sparse_ = true;
+    sparse_.push_back(channel->serial_);
+    LimitSparseBlocks();
+  }
+  Touch(channel);
+  MaybeDestroy(channel);
+}
+
+// A channel's receive buffer fills blocks of ReceiveBuffer::kBlockSize
+// densely, but each channel has its own: a peer that leaves a little unread
+// data on many channels would make each keep a whole block, beyond what
+// the receive budget counts. Once more than a few channels may be doing
+// so, the oldest copy their unread bytes out (at most kSparseUnread each)
+// and let their blocks go. So received data takes at most twice the bytes
+// the budget counts, plus an eighth of the budget (see MuxOptions). A
+// channel that keeps up holds no unread data and is never copied; a few
+// busy channels never are either.
+void MuxConnection::LimitSparseBlocks() {
+  const size_t allowed = std::max<size_t>(
+      kMinSparseChannels, options_.receive_budget / kSparseUnread / 8);
+  while (sparse_.size() > allowed) {
+    MuxChannel* channel = Get(sparse_.front());
+    sparse_.pop_front();
+    if (channel == nullptr) continue;
+    channel->sparse_ = false;
+    if (channel->serial_ != receiving_) {
+      channel->flow_.CompactReceived(kSparseUnread);
+    }
   }
 }
 
@@ -772,12 +814,7 @@ void MuxConnection::HandleReceived(absl::string_view bytes) {
       size_t taken = 0;
       if (channel != nullptr) taken = channel->flow_.HandleReceived(piece);
       counters_.payload_bytes_dropped += take - taken;
-      if (payload_left_ == 0 && channel != nullptr) {
-        receiving_ = 0;
-        channel->flow_.ReleaseReceiveSpace();
-        Touch(channel);
-        MaybeDestroy(channel);
-      }
+      if (payload_left_ == 0 && channel != nullptr) PayloadEnded(channel);
       continue;
     }
     absl::StatusOr<std::optional<MuxFrame>> frame = decoder_.Next(bytes);

@@ -227,6 +227,9 @@ class MuxConnection {
   void RefuseAtDoor(uint32_t id);
   void FreeId(uint32_t id, WireEntry& entry);
   void MaybeDestroy(MuxChannel* channel);
+  // A Data payload for `channel` has been received whole.
+  void PayloadEnded(MuxChannel* channel);
+  void LimitSparseBlocks();
   void OnApplicationRead(MuxChannel* channel, size_t n);
   void ReleaseChannel(MuxChannel* channel);
   MuxChannel* Get(uint64_t serial);
@@ -266,6 +269,9 @@ class MuxConnection {
   std::deque<uint64_t> incoming_;
   std::vector<uint64_t> dirty_;
   std::vector<uint64_t> servicing_;  // ServiceDirty's pass over dirty_
+  // Channels whose last payload left a little unread data in a receive
+  // block of their own, oldest first (see LimitSparseBlocks).
+  std::deque<uint64_t> sparse_;
   std::deque<uint64_t> ready_;
   std::deque<uint64_t> notify_;
   std::deque<uint64_t> starved_;

@@ -42,6 +42,13 @@ struct MuxOptions {
   // max_live_channels (so each channel can always make progress, however
   // many idle channels hold credit); the other half is shared and granted
   // while it lasts. Must be at least 2 * max_live_channels.
+  // Memory: received data takes at most twice the bytes this counts (each
+  // channel fills 64 KiB receive blocks of its own; a block can be partly
+  // used), plus an eighth of it for channels left holding a little unread
+  // data (beyond that allowance, such channels' bytes are copied out of
+  // their blocks), plus 128 KiB for the payload being read in place. With
+  // the defaults: at most 136 MiB 128 KiB, plus about 1 KiB per channel.
+  // testing/mux_memory_test measures it.
   size_t receive_budget = 64 * 1024 * 1024;
   // Bytes the application may queue on one channel (the channel flow's
   // send_limit): beyond it writes fail with kWouldBlock until kWritable.
