@@ -22,8 +22,8 @@ constexpr size_t kTransmitBatch = 256 * 1024;
 // holding receive blocks (at most two partly used) mostly empty
 // (LimitSparseBlocks). Above it, its blocks are at least half used.
 constexpr size_t kSparseUnread = 2 * ReceiveBuffer::kBlockSize;
-// How many such channels are let be: a sixteenth of the receive budget's
-// worth of blocks, and at least this many.
+// How many such channels may keep their blocks: as many as an eighth of the
+// receive budget covers at two blocks each, and at least this many.
 constexpr size_t kMinSparseChannels = 16;
 
 bool AwaitingAccept(S state) {
