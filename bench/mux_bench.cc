@@ -20,8 +20,6 @@
 //    opened, accepted and idle, divided by 2N (both ends are in this
 //    process). Compare bench/scale_bench BM_IdleFlows (per flow: Flow +
 //    SocketDriver + loop entry; plus a socket in the kernel).
-#include <malloc.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -45,6 +43,7 @@
 #include "benchmark/benchmark.h"
 #include "core/flow_error.h"
 #include "core/flow_options.h"
+#include "testing/heap_in_use.h"
 #include "testing/scripted_app.h"
 
 namespace hvsock::testing {
@@ -68,11 +67,6 @@ std::unique_ptr<EventLoop> NewLoop() {
 }
 
 size_t PerStream(size_t n) { return std::max(kMinPerStream, kTotal / n); }
-
-size_t HeapInUse() {
-  struct mallinfo2 info = mallinfo2();
-  return info.uordblks + info.hblkhd;
-}
 
 // Two LoopMux ends over one socketpair with `n` channels opened by A and
 // accepted by B, and the small application the benchmarks need.

@@ -4,8 +4,6 @@
 // blocks, tiny frames, an application that echoes what it reads into a send
 // queue nobody drains), and the heap's own count of allocated bytes
 // (mallinfo2) per flow is checked against the bound README.md states.
-#include <malloc.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -20,16 +18,12 @@
 #include "core/flow.h"
 #include "core/frame.h"
 #include "gtest/gtest.h"
+#include "testing/heap_in_use.h"
 
 namespace hvsock {
 namespace {
 
 constexpr size_t kFlows = 128;
-
-size_t HeapInUse() {
-  struct mallinfo2 info = mallinfo2();
-  return info.uordblks + info.hblkhd;
-}
 
 // Feeds `wire` to the flow in reads of `read_size`, each followed by the
 // transport draining (the backend releases its receive block), as long as
@@ -117,7 +111,7 @@ TEST_P(FlowMemory, AllocatedBytesPerFlowStayWithinTheDocumentedBound) {
   flows.reserve(kFlows);
   pending.reserve(kFlows);
   size_t application_bytes = 0;
-  const size_t before = HeapInUse();
+  const size_t before = testing::HeapInUse();
   for (size_t i = 0; i < kFlows; ++i) {
     flows.push_back(std::make_unique<Flow>(Flow::Create(options).value()));
     pending.emplace_back();
@@ -133,7 +127,7 @@ TEST_P(FlowMemory, AllocatedBytesPerFlowStayWithinTheDocumentedBound) {
     ASSERT_EQ(flow.state(), FlowState::kOpen) << flow.error();
     application_bytes += pending.back().size();
   }
-  const size_t after = HeapInUse();
+  const size_t after = testing::HeapInUse();
   ASSERT_GT(after, before + kFlows * options.receive_limit / 2)
       << "the heap did not report the flows' buffers";
   const size_t per_flow = (after - before) / kFlows;
@@ -159,7 +153,7 @@ TEST(FlowMemorySmallWrites, QueuedSmallWritesStayWithinTheDocumentedBound) {
     std::vector<std::unique_ptr<Flow>> flows;
     flows.reserve(kFlows);
     size_t writes = 0;
-    const size_t before = HeapInUse();
+    const size_t before = testing::HeapInUse();
     for (size_t i = 0; i < kFlows; ++i) {
       flows.push_back(std::make_unique<Flow>(Flow::Create(options).value()));
       Flow& flow = *flows.back();
@@ -171,7 +165,7 @@ TEST(FlowMemorySmallWrites, QueuedSmallWritesStayWithinTheDocumentedBound) {
       }
       ASSERT_GE(flow.stats().send_queued, options.send_limit);
     }
-    const size_t after = HeapInUse();
+    const size_t after = testing::HeapInUse();
     const size_t per_flow = (after - before) / kFlows;
     std::printf(
         "64-byte writes queued (%s), %zu writes per flow   %8zu "
@@ -196,7 +190,7 @@ TEST(FlowMemorySmallWrites, ASlowReaderBetweenTinyWritesStaysWithinTheBound) {
     options.send_limit = 32 * 1024;
     std::vector<std::unique_ptr<Flow>> flows;
     flows.reserve(kSlowFlows);
-    const size_t before = HeapInUse();
+    const size_t before = testing::HeapInUse();
     for (size_t i = 0; i < kSlowFlows; ++i) {
       flows.push_back(std::make_unique<Flow>(Flow::Create(options).value()));
       Flow& flow = *flows.back();
@@ -208,7 +202,7 @@ TEST(FlowMemorySmallWrites, ASlowReaderBetweenTinyWritesStaysWithinTheBound) {
       }
       ASSERT_GE(flow.stats().send_queued, options.send_limit);
     }
-    const size_t per_flow = (HeapInUse() - before) / kSlowFlows;
+    const size_t per_flow = (testing::HeapInUse() - before) / kSlowFlows;
     std::printf(
         "2-byte writes, 1 byte read between (%s)   %8zu bytes per "
         "flow (bound %zu)\n",

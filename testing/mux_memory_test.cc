@@ -6,13 +6,10 @@
 // by copy; the heap's own count (mallinfo2) must stay within what
 // MuxOptions::receive_budget documents: twice the bytes counted, plus an
 // eighth of the budget, plus the payload being read in place.
-#include <malloc.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -24,42 +21,11 @@
 #include "core/mux/mux_preamble.h"
 #include "core/receive_buffer.h"
 #include "gtest/gtest.h"
+#include "testing/heap_in_use.h"
+#include "testing/wire_by_hand.h"
 
 namespace hvsock {
 namespace {
-
-size_t HeapInUse() {
-  struct mallinfo2 info = mallinfo2();
-  return info.uordblks + info.hblkhd;
-}
-
-// Feeds `wire` as a driver reads it in place: into the spaces the
-// connection lends, at most `read` bytes a time.
-void FeedInPlace(MuxConnection& mux, absl::string_view wire, size_t read) {
-  for (size_t at = 0; at < wire.size();) {
-    absl::Span<char> spaces[3];
-    const size_t count = mux.ReceiveSpaces(absl::MakeSpan(spaces));
-    const size_t want = std::min(read, wire.size() - at);
-    size_t got = 0;
-    for (size_t k = 0; k < count && got < want; ++k) {
-      const size_t len = std::min(spaces[k].size(), want - got);
-      std::memcpy(spaces[k].data(), wire.data() + at + got, len);
-      got += len;
-    }
-    mux.CommitReceived(got);
-    at += got;
-  }
-}
-
-// Sends (and forgets) whatever the connection has to transmit.
-void Drain(MuxConnection& mux) {
-  absl::string_view spans[64];
-  while (size_t n = mux.PeekTransmit(absl::MakeSpan(spans))) {
-    size_t bytes = 0;
-    for (size_t i = 0; i < n; ++i) bytes += spans[i].size();
-    mux.ConsumeTransmitted(bytes);
-  }
-}
 
 struct Pattern {
   const char* name;
@@ -112,16 +78,16 @@ TEST_P(MuxMemory, ReceivedDataStaysWithinTheDocumentedBound) {
     ++accepted;
   }
   ASSERT_EQ(accepted, p.channels);
-  Drain(*mux);
+  testing::DiscardTransmit(*mux);
 
-  const size_t before = HeapInUse();
+  const size_t before = testing::HeapInUse();
   if (p.in_place) {
-    FeedInPlace(*mux, data, 64 * 1024);
+    testing::ReceiveInPlace(*mux, data, 64 * 1024);
   } else {
     mux->HandleReceived(data);
   }
-  Drain(*mux);
-  const size_t after = HeapInUse();
+  testing::DiscardTransmit(*mux);
+  const size_t after = testing::HeapInUse();
 
   ASSERT_TRUE(mux->error().ok()) << mux->error();
   const MuxConnectionStats stats = mux->stats();

@@ -12,6 +12,7 @@
 #include "core/mux/mux_frame.h"
 #include "core/mux/mux_preamble.h"
 #include "gtest/gtest.h"
+#include "testing/wire_by_hand.h"
 
 namespace hvsock {
 namespace {
@@ -259,19 +260,8 @@ TEST(MuxConnection, ALargeFrameIsReadableBeforeItsEnd) {
   // 39 KiB more are read in place, as a driver reads them (into the space
   // the connection lends: the channel's own receive buffer).
   const size_t first = start + 39 * 1024;
-  for (size_t at = start; at < first;) {
-    absl::Span<char> spaces[3];
-    const size_t count = b->ReceiveSpaces(absl::MakeSpan(spaces));
-    ASSERT_GT(count, 0u);
-    size_t read = 0;
-    for (size_t k = 0; k < count; ++k) {
-      const size_t len = std::min(spaces[k].size(), first - at);
-      std::memcpy(spaces[k].data(), wire.data() + at, len);
-      at += len;
-      read += len;
-    }
-    b->CommitReceived(read);
-  }
+  testing::ReceiveInPlace(*b,
+                          absl::string_view(wire).substr(start, first - start));
   ASSERT_EQ(b->PollChannelEvent(), cb);
   EXPECT_EQ(ReadAll(cb), big.substr(1024, 39 * 1024));
   // Less than half the window is left: the Window leaves now.
